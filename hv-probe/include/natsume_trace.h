@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Trace records written by the Natsume probe patches (hv-probe/patches/) into
+ * Xen's trace buffers, and decoded by the collector (hv-probe/collector/).
+ * Xen 4.17's public/trace.h does not have them: the patch series adds the same
+ * constants there.  Keep the two in step.
+ *
+ * Class TRC_HW (0x0080), sub-class 0x4 (0x00804000, free in 4.17).
+ * Every record has cycles=1 (64-bit header TSC = the time the record was
+ * written).  The measured stamps travel in the payload, taken with
+ * rdtsc_ordered() at the probe points; the record is written after the
+ * measured work, so that tracing cost stays outside the measured interval.
+ */
+#ifndef NATSUME_TRACE_H
+#define NATSUME_TRACE_H
+
+#define TRC_HW_NATSUME          0x00804000
+/* Hypervisor interrupt entry (first statement of do_IRQ), written at the end
+ * of do_IRQ for guest-bound interrupts and the Natsume vector:
+ *  d0,d1 entry TSC lo,hi   d2 vector   d3 irq (0xffffffff if none)
+ *  d4 flags (NATSUME_TRC_F_*)   d5 cycles the previous record on this CPU
+ *  took to write (probe cost; 0 if unknown) */
+#define TRC_HW_NATSUME_ENTRY    (TRC_HW_NATSUME + 0x1)
+/* Guest notification, written after the guest was notified:
+ *  d0,d1 notify TSC lo,hi (just before send_guest_pirq / vmsi delivery /
+ *        the Natsume handler's delivery)
+ *  d2,d3 entry TSC lo,hi of the same interrupt (0,0 if not carried)
+ *  d4 irq   d5 vector << 16 | domid   d6 flags (NATSUME_TRC_F_*) */
+#define TRC_HW_NATSUME_DELIVER  (TRC_HW_NATSUME + 0x2)
+/* Boot/config: the Natsume option as parsed (written when tracing starts is
+ * not possible; emitted on the first Natsume interrupt):
+ *  d0 seg<<16|bdf   d1 pcpu   d2 vector   d3 state (0 off, 1 armed, 2 bound) */
+#define TRC_HW_NATSUME_CONFIG   (TRC_HW_NATSUME + 0x3)
+
+#define NATSUME_TRC_F_NATSUME   0x1 /* Natsume vector / handler path */
+#define NATSUME_TRC_F_GUEST     0x2 /* interrupt bound to a guest (IRQ_GUEST) */
+#define NATSUME_TRC_F_PV        0x4 /* delivered through an event channel */
+#define NATSUME_TRC_F_HVM       0x8 /* delivered through hvm_dirq_assist / vMSI */
+#define NATSUME_TRC_F_DIRECT    0x10 /* direct APIC vector handler */
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Writing records (CSV or binary) and naming their fields.  See record.h. */
+#ifndef NT_RECIO_H
+#define NT_RECIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "nt/record.h"
+
+enum nt_fmt { NT_FMT_CSV = 0, NT_FMT_BIN = 1 };
+
+/* A record with every optional field unknown. */
+struct nt_rec nt_rec_blank(enum nt_source src, enum nt_event ev);
+
+/* Names used in CSV ("hv", "guest", ... / "send", "rx_kernel", ...). */
+const char *nt_source_name(unsigned src);
+const char *nt_event_name(unsigned ev);
+/* Reverse lookups: return the enum value, or -1 when the name is unknown. */
+int nt_source_parse(const char *s, size_t len);
+int nt_event_parse(const char *s, size_t len);
+/* Flags as words joined by '|' ("late|converted"), "" for none. */
+size_t nt_flags_format(unsigned flags, char *buf, size_t len);
+/* Parse flag words or a number; returns 0 and sets *out, or -1. */
+int nt_flags_parse(const char *s, size_t len, unsigned *out);
+
+/* Format one record as a CSV line without the newline.  Returns the length
+ * (snprintf semantics). */
+int nt_rec_format_csv(const struct nt_rec *r, char *buf, size_t len);
+
+/* Buffered writer.  Everything is flushed by nt_writer_close, and
+ * nt_writer_flush may be called from the main loop at any time (e.g. after a
+ * Ctrl-C).  Functions return 0 on success, -1 with errno set on failure. */
+struct nt_writer;
+/* Format from fmt; path "-" means stdout. */
+struct nt_writer *nt_writer_open(const char *path, enum nt_fmt fmt);
+/* Guess the format from the file name: ".bin"/".ntr" binary, else CSV. */
+enum nt_fmt nt_fmt_from_path(const char *path);
+int nt_writer_put(struct nt_writer *w, const struct nt_rec *r);
+int nt_writer_flush(struct nt_writer *w);
+unsigned long long nt_writer_count(const struct nt_writer *w);
+int nt_writer_close(struct nt_writer *w);
+
+/* Little-endian (de)serialisation of the 40-byte binary record. */
+void nt_rec_to_le(const struct nt_rec *r, unsigned char out[40]);
+void nt_rec_from_le(const unsigned char in[40], struct nt_rec *r);
+void nt_bin_header_init(struct nt_bin_header *h);
+/* 0 when the 32 bytes are a header this build can read, else -1. */
+int nt_bin_header_check(const unsigned char in[32], char *why, size_t whylen);
+
+#endif
