@@ -47,7 +47,7 @@ for t in "${tests[@]}"; do
 		corpus=$(dirname "$t")/corpus-$(basename "$t")
 		mkdir -p "$corpus"
 		seeds=()
-		for d in */fuzz/corpus/"$(basename "$t")" lib/fuzz/corpus/"$(basename "$t")"; do
+		for d in */fuzz/corpus/"$(basename "$t")"; do
 			[ -d "$d" ] && seeds+=("$d")
 		done
 		timeout -k 10 $((fuzz_s + 60)) "$t" -max_total_time="$fuzz_s" -timeout=10 \
