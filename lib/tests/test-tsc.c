@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the clock library (lib/tsc.c) against the real clocks. */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../tests/nt_test.h"
+#include "nt/meta.h"
+#include "nt/tsc.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void test_props(void)
+{
+	struct nt_tsc_props p;
+	nt_tsc_props_read(&p);
+	CHECK(p.clocksource[0] != '\0');
+	CHECK(p.rdtscp == 1); /* the library itself needs rdtscp */
+	CHECK(nt_tsc_props_ok(&p) == (p.invariant || (p.constant_tsc && p.nonstop_tsc)));
+	struct nt_tsc_props q = { 0 };
+	CHECK(nt_tsc_props_ok(&q) == 0);
+	q.invariant = 1;
+	CHECK(nt_tsc_props_ok(&q) == 1);
+	/* the TSC moves forward */
+	uint64_t a = nt_rdtsc_ordered(), b = nt_rdtscp(NULL), c = nt_rdtsc();
+	CHECK(a < b && b <= c + 100000);
+}
+
+/* Independent check of the frequency: many clock_gettime(MONOTONIC) reads
+ * bracketed by plain rdtsc, the tightest at each end, 100 ms apart.
+ * MONOTONIC (not RAW) so that a different kernel clock is used; NTP slews
+ * it by 500 ppm at most. */
+static double hz_naive(void)
+{
+	uint64_t tsc[2];
+	int64_t ns[2];
+	for (int k = 0; k < 2; k++) {
+		uint64_t bw = UINT64_MAX;
+		for (int i = 0; i < 500; i++) {
+			struct timespec ts;
+			uint64_t t0 = nt_rdtsc_ordered();
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			uint64_t t1 = nt_rdtsc_ordered();
+			if (t1 - t0 < bw) {
+				bw = t1 - t0;
+				tsc[k] = t0 + (t1 - t0) / 2;
+				ns[k] = nt_ts_ns(&ts);
+			}
+		}
+		if (k == 0)
+			sleep_ms(100);
+	}
+	return (double)(tsc[1] - tsc[0]) * 1e9 / (double)(ns[1] - ns[0]);
+}
+
+static void test_freq(void)
+{
+	unsetenv("NT_TSC_HZ");
+	struct nt_tsc_freq f;
+	int rc = nt_tsc_freq_find(&f, 50, 50);
+	if (rc != 0)
+		fprintf(stderr, "freq_find rc=%d warning: %s\n", rc, f.warning);
+	CHECK(rc >= 0);
+	CHECK(f.hz > 1e8 && f.hz < 1e11);
+	CHECK(f.cal_ms == 50);
+	CHECK(f.cal_ppm <= 50);
+	CHECK(strncmp(f.method, "calibrated:CLOCK_MONOTONIC_RAW:2x50ms", 37) == 0);
+	double naive = hz_naive();
+	printf("calibrated %.3f MHz (cal runs %.3f / %.3f, %.3f ppm apart), cpuinfo %.3f MHz, "
+	       "cpuid %.3f MHz, naive MONOTONIC %.3f MHz\n",
+	       f.hz / 1e6, f.hz_cal / 1e6, f.hz_cal2 / 1e6, f.cal_ppm, f.hz_cpuinfo / 1e6,
+	       f.hz_cpuid / 1e6, naive / 1e6);
+	CHECK_NEAR(naive / f.hz, 1.0, 1e-3);
+	if (f.hz_cpuinfo > 0 && rc == 0)
+		CHECK(f.cpuinfo_ppm <= 50 || f.cpuinfo_ppm <= 1e3 / f.hz * 1e6);
+
+	/* environment override */
+	setenv("NT_TSC_HZ", "2.5G", 1);
+	CHECK(nt_tsc_freq_find(&f, 50, 50) == 0);
+	CHECK_NEAR(f.hz, 2.5e9, 0);
+	CHECK_STR(f.method, "env:NT_TSC_HZ");
+	setenv("NT_TSC_HZ", "2596130000", 1);
+	CHECK(nt_tsc_freq_find(&f, 50, 50) == 0);
+	CHECK_NEAR(f.hz, 2596130000.0, 0);
+	setenv("NT_TSC_HZ", "fast", 1);
+	CHECK(nt_tsc_freq_find(&f, 50, 50) == -1);
+	CHECK(f.warning[0] != '\0');
+	setenv("NT_TSC_HZ", "12", 1);
+	CHECK(nt_tsc_freq_find(&f, 50, 50) == -1);
+	unsetenv("NT_TSC_HZ");
+}
+
+static void test_clkmap_math(void)
+{
+	struct nt_clkmap m = { 0 };
+	m.clk = CLOCK_REALTIME;
+	m.hz = 3e9;
+	m.a = (struct nt_clkpair){ .tsc = 1000, .width = 26, .ns = 0 };
+	/* no end pair: slope from hz */
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, 1000), 4000);
+	CHECK(nt_clkmap_rate(&m) == 0);
+	m.b = (struct nt_clkpair){ .tsc = 2001000, .width = 52, .ns = 1000000 };
+	m.have_end = 1;
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, 500000), 1001000);
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, 2000000), 4001000); /* extrapolated */
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, -1), 998);
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, -1000000000), 0);   /* clamped */
+	CHECK_NEAR(nt_clkmap_rate(&m), 2e9, 1e-3);
+	CHECK_NEAR(nt_clkmap_uncert_ns(&m), 26 / 3.0, 1e-9);
+	/* large absolute values keep cycle precision */
+	m.a = (struct nt_clkpair){ .tsc = 900000000000000ull, .width = 30, .ns = 1790000000000000000ll };
+	m.b = (struct nt_clkpair){ .tsc = 900000000000000ull + 2596130000ull * 3600,
+				   .width = 30, .ns = 1790000000000000000ll + 3600000000000ll };
+	CHECK_EQ_U64(nt_clkmap_to_tsc(&m, m.a.ns + 1000000000ll), 900000000000000ull + 2596130000ull);
+}
+
+/* The real thing: map CLOCK_REALTIME over ~60 ms; pairs taken in between
+ * must convert to their own TSC within the stated uncertainties. */
+static void test_clkmap_real(double hz)
+{
+	struct nt_clkmap m;
+	struct nt_clkpair mid[5];
+	CHECK(nt_clkmap_begin(&m, CLOCK_REALTIME, hz, 500) == 0);
+	CHECK(m.a.width > 0 && m.a.width < hz / 1e4); /* < 100 us even on a stalling host */
+	for (int i = 0; i < 5; i++) {
+		sleep_ms(10);
+		CHECK(nt_clkpair_take(CLOCK_REALTIME, 500, &mid[i]) == 0);
+	}
+	sleep_ms(10);
+	CHECK(nt_clkmap_end(&m, 500) == 0);
+	CHECK(m.have_end);
+	double rate = nt_clkmap_rate(&m);
+	CHECK_NEAR(rate / hz, 1.0, 1e-3); /* REALTIME may be slewed, 500 ppm max */
+	double unc = nt_clkmap_uncert_ns(&m);
+	printf("clkmap REALTIME: rate %.3f MHz, uncertainty %.1f ns (TSC @ %.3f MHz)\n", rate / 1e6, unc,
+	       hz / 1e6);
+	CHECK(unc > 0 && unc < 100000);
+	for (int i = 0; i < 5; i++) {
+		double err_ns = nt_cyc_to_ns((double)nt_clkmap_to_tsc(&m, mid[i].ns) - (double)mid[i].tsc, hz);
+		double tol = unc + nt_cyc_to_ns(mid[i].width / 2.0, hz) + 100; /* + clock granularity */
+		printf("  pair %d: converted - bracketed = %+.1f ns (tolerance %.1f ns)\n", i, err_ns, tol);
+		CHECK(fabs(err_ns) <= tol);
+	}
+	/* a raw clock_gettime now converts to "about now" (one stall allowed) */
+	struct timespec ts;
+	uint64_t t0 = nt_rdtscp(NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t t1 = nt_rdtscp(NULL);
+	uint64_t c = nt_clkmap_to_tsc(&m, nt_ts_ns(&ts));
+	double slack = nt_ns_to_cyc(unc + 1000, hz);
+	CHECK((double)c + slack >= (double)t0 && (double)c <= (double)t1 + slack);
+	/* an end pair before the start is refused */
+	struct nt_clkmap bad = m;
+	bad.a.ns = INT64_MAX / 2;
+	bad.have_end = 0;
+	CHECK(nt_clkmap_end(&bad, 10) == -1);
+}
+
+static void test_describe(const struct nt_tsc_freq *f)
+{
+	char path[] = "/tmp/nt-test-tsc-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	FILE *mf = fdopen(fd, "w");
+	struct nt_tsc_props p;
+	nt_tsc_props_read(&p);
+	nt_host_describe(mf, &p, f);
+	fclose(mf);
+	char v[256];
+	CHECK(nt_meta_get(path, "host", v, sizeof(v)) == 0 && v[0]);
+	CHECK(nt_meta_get(path, "ncpu", v, sizeof(v)) == 0 && atoi(v) >= 1);
+	CHECK(nt_meta_get(path, "tsc_hz", v, sizeof(v)) == 0);
+	CHECK_NEAR(strtod(v, NULL), f->hz, 0.1);
+	CHECK(nt_meta_get(path, "tsc_hz_method", v, sizeof(v)) == 0);
+	CHECK_STR(v, f->method);
+	CHECK(nt_meta_get(path, "clocksource", v, sizeof(v)) == 0);
+	CHECK_STR(v, p.clocksource);
+	CHECK(nt_meta_get(path, "tsc_invariant", v, sizeof(v)) == 0);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_props();
+	test_freq();
+	test_clkmap_math();
+	struct nt_tsc_freq f;
+	CHECK(nt_tsc_freq_find(&f, 100, 100) >= 0);
+	test_clkmap_real(f.hz);
+	test_describe(&f);
+	return nt_test_done("test-tsc");
+}
