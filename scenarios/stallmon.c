@@ -349,11 +349,15 @@ int main(int argc, char **argv)
 	/* Timer slack 1 ns: the default 50 us would read as lateness. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
+	/* Blocked here (threads inherit the mask) and taken by sigwait below.
+	 * A shell starts background jobs with SIGINT ignored: undo that. */
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 
 	struct mon *mons = calloc((size_t)ncpu, sizeof(*mons));
 	if (!mons) {

@@ -1,0 +1,346 @@
+# SPDX-License-Identifier: GPL-2.0
+# The native testbed, sourced by scenarios/run: two network namespaces joined
+# by two veth links, on any Linux machine, no hypervisor.
+#
+#   netns A (load side)                      netns B (measured side)
+#     nt-flood  --> fla 192.0.2.1/30 ===== flb 192.0.2.2/30   (no listener: the load)
+#     nt-send   --> pra 192.0.2.5/30 ===== prb 192.0.2.6/30 --> nt-recv :7001
+#
+# Two links, like the papers' two NICs: the flood and the probes share the
+# sending CPU (on veth the receive softirq runs there), and RPS on prb's rx-0
+# can steer the probe link's receive work to another CPU without moving the
+# flood's.  Variants set pinning (flood.cpu, send.cpu, recv.cpu), a
+# low-priority busy loop that keeps a CPU out of idle (idle_guard), RPS
+# (rps.cpus), busy polling (recv.busy_poll).  nt-stallmon runs beside every
+# measurement.  Functions used by the runner: tb_check, tb_setup, tb_variant,
+# tb_variant_seconds, tb_variant_summary, tb_stop_all, tb_teardown.
+
+NS_A=nt-scenarios-$$-a
+NS_B=nt-scenarios-$$-b
+A_FL=192.0.2.1 B_FL=192.0.2.2 A_PR=192.0.2.5 B_PR=192.0.2.6
+PROBE_PORT=7001
+FLOOD_PORT=9
+tb_interrupted=0
+tb_created=0
+declare -A BG_PID=()
+
+tb_check() {
+	local bad=0 v k c
+	if [ "${S[experiment]}" != net ]; then
+		echo "$PROG: the native testbed runs the network experiment only (experiment = net)" >&2
+		return 1
+	fi
+	IFS=, read -r -a srcs <<<"$(scn_or sources send,recv,stallmon)"
+	for k in "${srcs[@]}"; do
+		case "$k" in send|recv|stallmon) ;;
+		*) echo "$PROG: the native testbed has no '$k' probe (sources: send, recv, stallmon);" \
+			"use testbed = qemu-xen or hosts for hypervisor and guest probes" >&2; bad=1 ;;
+		esac
+	done
+	for v in "${variants[@]}"; do
+		for k in natsume busy_loop nic.load nic.eval; do
+			if [ -n "$(scn "$k" "$v")" ]; then
+				echo "$PROG: variant '$v': '$k' is a Xen setting; the native testbed uses" \
+					"recv.cpu, idle_guard, rps.cpus, recv.busy_poll" >&2
+				bad=1
+			fi
+		done
+	done
+	local ncpu; ncpu=$(nproc)
+	for v in "${variants[@]}"; do
+		for k in flood.cpu send.cpu recv.cpu idle_guard rps.cpus stallmon.cpus; do
+			local val; val=$(scn "$k" "$v")
+			case "$val" in ''|none|all) continue ;; esac
+			IFS=, read -r -a cl <<<"$val"
+			for c in "${cl[@]}"; do
+				if [ "$c" -ge "$ncpu" ]; then
+					echo "$PROG: variant '$v': $k = $c, but this machine has CPUs 0..$((ncpu - 1)) only" >&2
+					bad=1
+				fi
+			done
+		done
+	done
+	[ $bad = 0 ] || return 1
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$PROG: the native testbed creates network namespaces and veth links, which needs root." >&2
+		echo "$PROG: run it as root, e.g.:  sudo $0 $scn" >&2
+		return 1
+	fi
+	for c in ip ss taskset chrt nproc; do
+		command -v "$c" >/dev/null || {
+			echo "$PROG: '$c' is missing (Debian packages iproute2, util-linux, coreutils)" >&2
+			return 1
+		}
+	done
+	local progs=(nt-flood nt-send nt-recv nt-hostinfo)
+	[ "$(scn_or stallmon 1)" = 1 ] && [[ ",$(scn_or sources send,recv,stallmon)," == *,stallmon,* ]] &&
+		progs+=(nt-stallmon)
+	[ "$analyze" = 1 ] && progs+=(nt-analyze)
+	need_progs "${progs[@]}" || return 1
+	# Can we make a namespace here (containers may forbid it)?
+	local probe=nt-scenarios-$$-probe
+	if ! ip netns add "$probe" 2>/dev/null; then
+		echo "$PROG: cannot create a network namespace ('ip netns add' failed): the native testbed" \
+			"needs CAP_SYS_ADMIN and netns support" >&2
+		return 1
+	fi
+	ip netns del "$probe"
+	return 0
+}
+
+# ns NS CMD...: run CMD in namespace NS, logged.
+ns() { local n=$1; shift; runcmd setup ip netns exec "$n" "$@"; }
+
+tb_setup() {
+	tb_created=1
+	runcmd setup ip netns add "$NS_A" || return 1
+	runcmd setup ip netns add "$NS_B" || return 1
+	runcmd setup ip -n "$NS_A" link add fla type veth peer name flb netns "$NS_B" || return 1
+	runcmd setup ip -n "$NS_A" link add pra type veth peer name prb netns "$NS_B" || return 1
+	local n
+	for n in "$NS_A" "$NS_B"; do
+		ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || return 1
+		runcmd setup ip -n "$n" link set lo up || return 1
+	done
+	runcmd setup ip -n "$NS_A" addr add "$A_FL/30" dev fla || return 1
+	runcmd setup ip -n "$NS_B" addr add "$B_FL/30" dev flb || return 1
+	runcmd setup ip -n "$NS_A" addr add "$A_PR/30" dev pra || return 1
+	runcmd setup ip -n "$NS_B" addr add "$B_PR/30" dev prb || return 1
+	for n in fla pra; do runcmd setup ip -n "$NS_A" link set "$n" up || return 1; done
+	for n in flb prb; do runcmd setup ip -n "$NS_B" link set "$n" up || return 1; done
+	# Static neighbours: no ARP exchange inside the measurement.
+	local mac
+	mac=$(ip netns exec "$NS_B" cat /sys/class/net/prb/address) || return 1
+	runcmd setup ip -n "$NS_A" neigh replace "$B_PR" lladdr "$mac" dev pra nud permanent || return 1
+	mac=$(ip netns exec "$NS_B" cat /sys/class/net/flb/address) || return 1
+	runcmd setup ip -n "$NS_A" neigh replace "$B_FL" lladdr "$mac" dev fla nud permanent || return 1
+	mac=$(ip netns exec "$NS_A" cat /sys/class/net/pra/address) || return 1
+	runcmd setup ip -n "$NS_B" neigh replace "$A_PR" lladdr "$mac" dev prb nud permanent || return 1
+	{
+		echo "# native testbed $(stamp)"
+		echo "netns_load=$NS_A"
+		echo "netns_measured=$NS_B"
+		echo "flood_link=fla $A_FL/30 -> flb $B_FL/30 port $FLOOD_PORT"
+		echo "probe_link=pra $A_PR/30 -> prb $B_PR/30 port $PROBE_PORT"
+		ip -n "$NS_B" -d link show prb 2>/dev/null | sed 's/^/# /'
+	} >"$run_dir/testbed.txt"
+}
+
+tb_teardown() {
+	[ "$tb_created" = 1 ] || return 0
+	local n p
+	for n in "$NS_A" "$NS_B"; do
+		ip netns list 2>/dev/null | grep -q "^$n\b" || continue
+		# Anything still running inside (only what this run started).
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+	done
+	sleep 0.2
+	for n in "$NS_A" "$NS_B"; do
+		ip netns list 2>/dev/null | grep -q "^$n\b" || continue
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		runcmd teardown ip netns del "$n"
+	done
+	tb_created=0
+}
+
+# bg_start NAME LOG CMD...: start CMD in the background (logged).
+bg_start() {
+	local name=$1 log=$2; shift 2
+	logcmd "$cur_variant" "$@"
+	"$@" >"$log" 2>&1 &
+	BG_PID[$name]=$!
+}
+# bg_stop NAME [GRACE_S]: SIGTERM (the programs flush and exit), then SIGKILL.
+# Prints nothing; returns the program's exit status.
+bg_stop() {
+	local name=$1 grace=${2:-5} pid=${BG_PID[$1]-} i
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		logcmd "$cur_variant" kill -TERM "$name($pid)"
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$pid" 2>/dev/null; then
+			logcmd "$cur_variant" kill -KILL "$name($pid)"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	wait "$pid" 2>/dev/null
+	local rc=$?
+	unset "BG_PID[$name]"
+	return $rc
+}
+tb_stop_all() {
+	local n
+	for n in "${!BG_PID[@]}"; do bg_stop "$n" 3; done
+	# RPS back to off on the probe link.
+	[ "$tb_created" = 1 ] && ip netns exec "$NS_B" sh -c \
+		'echo 0 > /sys/class/net/prb/queues/rx-0/rps_cpus' 2>/dev/null
+	return 0
+}
+
+cpumask() { # "0,1" -> hex mask
+	local m=0 c
+	IFS=, read -r -a cl <<<"$1"
+	for c in "${cl[@]}"; do m=$((m | (1 << c))); done
+	printf '%x' "$m"
+}
+
+tb_variant_seconds() {
+	local v=$1 n iv
+	n=$(scn probe.count "$v"); iv=$(scn probe.interval "$v")
+	echo $(( n * iv / 1000000000 + 4 ))
+}
+
+tb_variant_summary() {
+	local v=$1 d=$2 s r st
+	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
+	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
+	printf ' (%s send stamps, %s received' "$s" "$r"
+	if [ -f "$d/stall.csv" ]; then
+		st=$(grep -c ',stall,' "$d/stall.csv"); printf ', %s stalls > %s us' "${st:-0}" \
+			"$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")"
+	fi
+	printf ')'
+}
+
+tb_variant() {
+	local v=$1 d=$2
+	cur_variant=$v
+	local count interval iv_arg rate size backend fcpu scpu fifo rcpu busy guard rps psize
+	count=$(scn probe.count "$v"); interval=$(scn probe.interval "$v"); iv_arg=$(ns_to_arg "$interval")
+	rate=$(scn_or flood.rate off "$v"); size=$(scn_or flood.size 1472 "$v")
+	backend=$(scn_or flood.backend sendmmsg "$v"); psize=$(scn_or probe.size 64 "$v")
+	fcpu=$(scn_or flood.cpu none "$v"); scpu=$(scn_or send.cpu none "$v"); fifo=$(scn_or send.fifo none "$v")
+	rcpu=$(scn_or recv.cpu none "$v"); busy=$(scn_or recv.busy_poll 0 "$v")
+	guard=$(scn_or idle_guard none "$v"); rps=$(scn_or rps.cpus none "$v")
+	local stallmon=0
+	[[ ",$(scn_or sources send,recv,stallmon "$v")," == *,stallmon,* ]] && [ "$(scn_or stallmon 1 "$v")" = 1 ] && stallmon=1
+	local expect=$(( count * interval / 1000000000 + 1 ))
+	local run_id=$(( (RANDOM << 15 | RANDOM) + 1 ))
+
+	{
+		echo "variant=$v"
+		echo "description=$(scn description "$v")"
+		echo "experiment=net"
+		echo "testbed=native"
+		local k
+		for k in $(printf '%s\n' "${!S[@]}" | grep -E '^(latency|period)\.[0-9]+$' | sort); do
+			echo "$k=${S[$k]}"
+		done
+		[ -n "${S[join_window]-}" ] && echo "join_window_us=$(ns_to_us "${S[join_window]}")"
+		[ -n "${S[hist_bin_cycles]-}" ] && echo "hist_bin_cycles=${S[hist_bin_cycles]}"
+		echo "probe_count=$count"
+		echo "probe_interval_ns=$interval"
+		echo "probe_size=$psize"
+		echo "flood_rate=$rate"
+		echo "flood_size=$size"
+		echo "flood_backend=$backend"
+		echo "flood_cpu=$fcpu"
+		echo "send_cpu=$scpu"
+		echo "send_fifo=$fifo"
+		echo "recv_cpu=$rcpu"
+		echo "recv_busy_poll=$busy"
+		echo "idle_guard=$guard"
+		echo "rps_cpus=$rps"
+		echo "run_id=$run_id"
+		echo "started=$(stamp)"
+	} >"$d/meta.txt"
+
+	# RPS on the probe link's receive queue (0 = off).
+	local mask=0
+	[ "$rps" != none ] && mask=$(cpumask "$rps")
+	runcmd "$v" ip netns exec "$NS_B" sh -c "echo $mask > /sys/class/net/prb/queues/rx-0/rps_cpus" || return 1
+
+	local bound=$(( expect + 60 ))
+	if [ $stallmon = 1 ]; then
+		local sm=(--out "$d/stall.csv" --mode "$(scn_or stallmon.mode tick "$v")"
+			--threshold-us "$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")"
+			--duration "$bound")
+		[ "$(scn_or stallmon.mode tick "$v")" = tick ] &&
+			sm+=(--period-us "$(ns_to_us "$(scn_or stallmon.period 1000000 "$v")")")
+		local smc; smc=$(scn_or stallmon.cpus all "$v")
+		[ "$smc" != all ] && [ "$smc" != none ] && sm+=(--cpu "$smc")
+		bg_start stallmon "$d/stallmon.log" "$bindir/nt-stallmon" "${sm[@]}"
+	fi
+	if [ "$guard" != none ]; then
+		# Low-priority (SCHED_IDLE) busy loop: the CPU never enters idle, any
+		# other task preempts it at once.  Bounded in time.
+		bg_start idle_guard /dev/null chrt --idle 0 taskset -c "$guard" \
+			bash -c "end=\$((SECONDS + $bound)); while [ \$SECONDS -lt \$end ]; do :; done"
+	fi
+
+	local ra=(--bind "$B_PR:$PROBE_PORT" --count "$count" --timeout "$bound" --run-id "$run_id"
+		--out "$d/recv.csv")
+	[ "$rcpu" != none ] && ra+=(--cpu "$rcpu")
+	[ "$busy" = 1 ] && ra+=(--busy-poll)
+	bg_start recv "$d/recv.log" ip netns exec "$NS_B" "$bindir/nt-recv" "${ra[@]}"
+	local i ok=0
+	for ((i = 0; i < 100; i++)); do
+		if ip netns exec "$NS_B" ss -Hlun "sport = :$PROBE_PORT" 2>/dev/null | grep -q .; then ok=1; break; fi
+		kill -0 "${BG_PID[recv]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ $ok = 0 ]; then
+		say "$PROG: variant '$v': the receiver did not start (see $d/recv.log)"
+		tb_stop_all
+		return 1
+	fi
+
+	if [ "$rate" != off ]; then
+		local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
+			--duration "$bound" --summary "$d/flood.txt" --quiet)
+		case "$rate" in
+		max) fa+=(--max) ;;
+		mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
+		pps:*) fa+=(--rate "${rate#pps:}") ;;
+		esac
+		[ "$fcpu" != none ] && fa+=(--cpu "$fcpu")
+		[ "$backend" != sendmmsg ] && fa+=(--iface fla)
+		bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${fa[@]}"
+		sleep 0.5 # let the flood reach its rate before the first probe
+		if ! kill -0 "${BG_PID[flood]}" 2>/dev/null; then
+			say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
+			tb_stop_all
+			return 1
+		fi
+	fi
+
+	local sa=(--dst "$B_PR:$PROBE_PORT" --count "$count" --interval "$iv_arg" --run-id "$run_id"
+		--size "$psize" --out "$d/send.csv")
+	[ "$scpu" != none ] && sa+=(--cpu "$scpu")
+	[ "$fifo" != none ] && sa+=(--fifo "$fifo")
+	bg_start send "$d/send.log" ip netns exec "$NS_A" "$bindir/nt-send" "${sa[@]}"
+	local t_start; t_start=$(date +%s)
+	while kill -0 "${BG_PID[send]}" 2>/dev/null; do
+		local el=$(( $(date +%s) - t_start ))
+		local left=$(( expect - el )); [ $left -lt 0 ] && left=0
+		progress "$VLABEL: sending $count probes every $iv_arg under the flood, ${el}s elapsed" \
+			$(( left + 3 + REST_AFTER ))
+		sleep 1
+	done
+	[ $tty = 1 ] && printf '\r\033[K' >&2
+	local rc_send=0 rc_recv=0 rc_flood=0 rc_sm=0
+	bg_stop send 5 || rc_send=$?
+	# The receiver ends by itself once it has every packet; give stragglers 3 s.
+	for ((i = 0; i < 30; i++)); do kill -0 "${BG_PID[recv]}" 2>/dev/null || break; sleep 0.1; done
+	bg_stop recv 5 || rc_recv=$?
+	[ -n "${BG_PID[flood]-}" ] && { bg_stop flood 5 || rc_flood=$?; }
+	[ -n "${BG_PID[idle_guard]-}" ] && bg_stop idle_guard 2
+	[ -n "${BG_PID[stallmon]-}" ] && { bg_stop stallmon 5 || rc_sm=$?; }
+	runcmd "$v" ip netns exec "$NS_B" sh -c "echo 0 > /sys/class/net/prb/queues/rx-0/rps_cpus"
+	{
+		echo "finished=$(stamp)"
+		echo "exit_send=$rc_send"
+		echo "exit_recv=$rc_recv"
+		echo "exit_flood=$rc_flood"
+		echo "exit_stallmon=$rc_sm"
+	} >>"$d/meta.txt"
+	# Stopped by our SIGTERM (130/143) is fine for the flood, the receiver
+	# (packets lost) and the monitor; the sender must have finished.
+	local bad=0
+	[ $rc_send = 0 ] || { say "$PROG: variant '$v': nt-send exited $rc_send (see $d/send.log)"; bad=1; }
+	case $rc_recv in 0|130|143) ;; *) say "$PROG: variant '$v': nt-recv exited $rc_recv (see $d/recv.log)"; bad=1 ;; esac
+	case $rc_flood in 0|130|143) ;; *) say "$PROG: variant '$v': nt-flood exited $rc_flood (see $d/flood.log)"; bad=1 ;; esac
+	case $rc_sm in 0|130|143) ;; *) say "$PROG: variant '$v': nt-stallmon exited $rc_sm (see $d/stallmon.log)"; bad=1 ;; esac
+	return $bad
+}
