@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lg.h"
+#include "nt/meta.h"
+
+/* ---- parsing ----------------------------------------------------------- */
+
+int lg_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+int lg_parse_addr(const char *s, int need_port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL;
+	if (!s || !*s)
+		return -1;
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+		if (!e || (size_t)(e - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(e - s - 1));
+		host[e - s - 1] = '\0';
+		if (e[1] == ':')
+			port = e + 2;
+		else if (e[1] != '\0')
+			return -1;
+		if (!strchr(host, ':'))
+			return -1; /* brackets only for IPv6 */
+	} else {
+		const char *c = strchr(s, ':');
+		if (c && strchr(c + 1, ':')) {
+			/* bare IPv6 without port */
+			if (strlen(s) >= sizeof(host))
+				return -1;
+			strcpy(host, s);
+		} else {
+			size_t hl = c ? (size_t)(c - s) : strlen(s);
+			if (hl >= sizeof(host))
+				return -1;
+			memcpy(host, s, hl);
+			host[hl] = '\0';
+			if (c)
+				port = c + 1;
+		}
+	}
+	if (lg_parse_ip(host, ss, len) != 0)
+		return -1;
+	uint64_t p = 0;
+	if (port) {
+		if (lg_parse_u64(port, 1, 65535, 0, &p) != 0)
+			return -1;
+	} else if (need_port) {
+		return -1;
+	}
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)p);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)p);
+	return 0;
+}
+
+void lg_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, h, sizeof(h));
+		snprintf(buf, len, "%s:%u", h, ntohs(s4->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, h, sizeof(h));
+		snprintf(buf, len, "[%s]:%u", h, ntohs(s6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	uint64_t mul = 1;
+	if (suffix && *end) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1000ull; break;
+		case 'M': mul = 1000000ull; break;
+		case 'G': mul = 1000000000ull; break;
+		default: return -1;
+		}
+		end++;
+	}
+	if (*end)
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	v *= mul;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int lg_parse_double(const char *s, double min, double max, double *out)
+{
+	if (!s || !*s || isspace((unsigned char)s[0]))
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
+{
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	double unit;
+	if (*end == '\0')
+		unit = default_unit_ns;
+	else if (!strcmp(end, "ns"))
+		unit = 1;
+	else if (!strcmp(end, "us"))
+		unit = 1e3;
+	else if (!strcmp(end, "ms"))
+		unit = 1e6;
+	else if (!strcmp(end, "s"))
+		unit = 1e9;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		unit = 60e9;
+	else
+		return -1;
+	double r = v * unit;
+	if (!(r >= 1) || r > 86400e9)
+		return -1;
+	*ns = (int64_t)llround(r);
+	return 0;
+}
+
+int lg_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return -1;
+	if (strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/* ---- payload ----------------------------------------------------------- */
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+void lg_payload_put(unsigned char *b, const struct nt_payload *p)
+{
+	put_le(b + 0, p->magic, 4);
+	put_le(b + 4, p->version, 2);
+	put_le(b + 6, p->flags, 2);
+	put_le(b + 8, p->run_id, 4);
+	put_le(b + 12, p->reserved, 4);
+	put_le(b + 16, p->seq, 8);
+	put_le(b + 24, p->tsc_sched, 8);
+	put_le(b + 32, p->tsc_send, 8);
+}
+
+enum lg_pl_status lg_payload_get(const unsigned char *b, size_t len, struct nt_payload *p)
+{
+	if (len < NT_PAYLOAD_MIN)
+		return LG_PL_SHORT;
+	p->magic = (uint32_t)get_le(b, 4);
+	if (p->magic != NT_PAYLOAD_MAGIC)
+		return LG_PL_MAGIC;
+	p->version = (uint16_t)get_le(b + 4, 2);
+	if (p->version != NT_PAYLOAD_VERSION)
+		return LG_PL_VERSION;
+	p->flags = (uint16_t)get_le(b + 6, 2);
+	p->run_id = (uint32_t)get_le(b + 8, 4);
+	p->reserved = (uint32_t)get_le(b + 12, 4);
+	p->seq = get_le(b + 16, 8);
+	p->tsc_sched = get_le(b + 24, 8);
+	p->tsc_send = get_le(b + 32, 8);
+	return LG_PL_OK;
+}
+
+const char *lg_pl_status_name(enum lg_pl_status s)
+{
+	switch (s) {
+	case LG_PL_OK: return "ok";
+	case LG_PL_SHORT: return "short";
+	case LG_PL_MAGIC: return "bad magic";
+	case LG_PL_VERSION: return "unknown version";
+	}
+	return "?";
+}
+
+/* ---- sequence accounting ----------------------------------------------- */
+
+void lg_seq_init(struct lg_seqtrack *t, uint64_t expect, uint64_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	t->expect = expect;
+	t->cap = cap ? cap : (1ull << 28);
+	if (expect && expect < t->cap)
+		t->cap = expect;
+}
+
+enum lg_seq_kind lg_seq_add(struct lg_seqtrack *t, uint64_t seq)
+{
+	if (seq >= t->cap) {
+		t->out_of_range++;
+		return LG_SEQ_RANGE;
+	}
+	if (seq >= t->nbits) {
+		uint64_t nb = t->nbits ? t->nbits : 4096;
+		while (nb <= seq)
+			nb *= 2;
+		if (nb > t->cap)
+			nb = (t->cap + 63) / 64 * 64;
+		uint64_t *n = realloc(t->bits, nb / 8);
+		if (!n)
+			return LG_SEQ_NOMEM;
+		memset((char *)n + t->nbits / 8, 0, (nb - t->nbits) / 8);
+		t->bits = n;
+		t->nbits = nb;
+	}
+	t->received++;
+	uint64_t w = seq / 64, m = 1ull << (seq % 64);
+	if (t->bits[w] & m) {
+		t->dups++;
+		return LG_SEQ_DUP;
+	}
+	t->bits[w] |= m;
+	t->unique++;
+	if (t->any && seq < t->max_seq) {
+		t->reordered++;
+		return LG_SEQ_REORDERED;
+	}
+	if (!t->any || seq > t->max_seq)
+		t->max_seq = seq;
+	t->any = 1;
+	return LG_SEQ_NEW;
+}
+
+uint64_t lg_seq_lost(const struct lg_seqtrack *t)
+{
+	uint64_t exp = t->expect ? t->expect : (t->any ? t->max_seq + 1 : 0);
+	return exp > t->unique ? exp - t->unique : 0;
+}
+
+void lg_seq_free(struct lg_seqtrack *t)
+{
+	free(t->bits);
+	t->bits = NULL;
+	t->nbits = 0;
+}
+
+/* ---- process ------------------------------------------------------------ */
+
+volatile sig_atomic_t lg_stop;
+volatile sig_atomic_t lg_signal;
+
+static void on_signal(int sig)
+{
+	lg_stop = 1;
+	lg_signal = sig;
+}
+
+void lg_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int lg_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv)
+{
+	char cmd[2048];
+	size_t off = 0;
+	cmd[0] = '\0';
+	for (int i = 0; i < argc && off + 1 < sizeof(cmd); i++) {
+		int n = snprintf(cmd + off, sizeof(cmd) - off, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+		if (off >= sizeof(cmd))
+			off = sizeof(cmd) - 1;
+	}
+	char t[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	nt_meta_put(meta, "program", "%s", prog);
+	nt_meta_put(meta, "program_version", "%s", LG_VERSION);
+	nt_meta_put(meta, "command", "%s", cmd);
+	nt_meta_put(meta, "started", "%s", t);
+}
+
+FILE *lg_meta_open(const char *prog, const char *data)
+{
+	char path[4096];
+	if (nt_meta_path_for(data, path, sizeof(path)) != 0) {
+		fprintf(stderr, "%s: %s: path too long\n", prog, data);
+		return NULL;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+	return f;
+}
+
+int64_t lg_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void lg_sleep_until(int64_t mono_ns)
+{
+	struct timespec ts = { .tv_sec = mono_ns / 1000000000LL, .tv_nsec = mono_ns % 1000000000LL };
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
