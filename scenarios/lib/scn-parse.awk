@@ -204,6 +204,7 @@ function measure_key(k) {
 	# inline comment: whitespace then '#'
 	sub(/[ \t]+#.*$/, "", t)
 	if (t ~ /^\[/) {
+		if (t ~ /^\[[ \t]*variant[ \t]*\]$/) { err("[variant] needs a name: [variant NAME]"); section = "?"; next }
 		if (t ~ /^\[[a-z]+\]$/) {
 			s = substr(t, 2, length(t) - 2)
 			if (!(s in sections)) { err("unknown section [" s "] (sections: scenario, traffic, pinning, probes, measure, xen, testbed, variant NAME)"); section = "?"; next }
@@ -228,6 +229,7 @@ function measure_key(k) {
 
 	if (section == "variant") {
 		if (k == "description") { type = "text" }
+		else if (measure_key(k) != "") { err("'" k "' belongs in [measure] and cannot differ per variant"); next }
 		else if (!(k in ksec)) { err("unknown key '" k "' in [variant " vname "]"); next }
 		else if (!(ksec[k] in varok)) { err("'" k "' belongs in [" ksec[k] "] and cannot differ per variant"); next }
 		else type = ktype[k]
