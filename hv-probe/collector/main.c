@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 	uint64_t pages = 32, poll_ms = 100, count = 0, v;
 
 	if (argc < 2)
-		return usage(stderr), 2;
+		return bad("missing command: %s", "live or decode");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return usage(stdout), 0;
 	const char *cmd = argv[1];
