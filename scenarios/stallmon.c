@@ -389,11 +389,25 @@ int main(int argc, char **argv)
 	int sig = 0;
 	if (!rc) {
 		if (duration > 0) {
-			struct timespec to = { (time_t)duration,
-					       (long)((duration - (double)(time_t)duration) * 1e9) };
-			int s = sigtimedwait(&sigs, NULL, &to);
-			if (s > 0)
-				sig = s;
+			/* sigtimedwait returns EINTR after SIGSTOP/SIGCONT: wait
+			 * again for what is left of the duration. */
+			int64_t end = nt_ts_ns(&w_start) + (int64_t)(duration * 1e9);
+			for (;;) {
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				int64_t left = end - nt_ts_ns(&now);
+				if (left <= 0)
+					break;
+				struct timespec to = { (time_t)(left / 1000000000),
+						       (long)(left % 1000000000) };
+				int s = sigtimedwait(&sigs, NULL, &to);
+				if (s > 0) {
+					sig = s;
+					break;
+				}
+				if (errno != EINTR)
+					break;
+			}
 		} else {
 			int s;
 			if (sigwait(&sigs, &s) == 0)

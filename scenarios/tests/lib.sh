@@ -1,0 +1,27 @@
+# Helpers shared by the runner tests (sourced).
+top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${NT_BIN:-$top/build/san/bin}
+run=$top/scenarios/run
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+# need_native: skip (77) unless root with network namespaces.
+need_native() {
+	if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the native testbed needs root"; exit 77; fi
+	if ! ip netns add "nt-scenarios-$$-probe" 2>/dev/null; then
+		echo "SKIP: cannot create network namespaces here"; exit 77
+	fi
+	ip netns del "nt-scenarios-$$-probe"
+}
+# need_progs P...: the programs must be built; a missing one is a failure
+# (make test builds every component), reported by name.
+need_progs() {
+	local p miss=()
+	for p in "$@"; do [ -x "$bin/$p" ] || miss+=("$p"); done
+	if [ ${#miss[@]} -gt 0 ]; then
+		echo "FAIL: not built in $bin: ${miss[*]} (make SAN=1)"; exit 1
+	fi
+}
+# leftover_netns PID: namespaces a runner with that pid left behind.
+leftover_netns() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^nt-scenarios-$1-" || true; }
+# meta_get FILE KEY
+meta_get() { sed -n "s/^$2=//p" "$1" | tail -n1; }

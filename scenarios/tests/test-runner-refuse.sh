@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The runner refuses clearly, writing no run folder: bad usage (exit 2),
+# malformed scenario (2), the qemu-xen and hosts testbeds when their pieces
+# are missing (1, naming each missing piece), non-root for the native testbed
+# (1), programs not built (1, suggesting make), a CPU the machine lacks (1).
+# timeout: 120
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+res=$(mktemp -d /tmp/nt-scenarios-refuse.XXXXXX)
+chmod 755 "$res"
+trap 'rm -rf "$res"' EXIT
+expect() { # expect RC PATTERN CMD...
+	local want=$1 pat=$2; shift 2
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	[ $rc -eq "$want" ] || { bad "'$*': exit $rc, want $want: $out"; return; }
+	grep -qE -- "$pat" <<<"$out" || bad "'$*': no '$pat' in: $out"
+}
+expect 0 'usage: scenarios/run' "$run" --help
+expect 2 'unknown option' "$run" --frobnicate x.scn
+expect 2 'no scenario file' "$run"
+expect 2 'cannot read scenario' "$run" "$res/none.scn"
+expect 2 'one scenario file' "$run" a.scn b.scn
+expect 2 "not a variant" "$run" --check --variants baseline,nope "$top/scenarios/native-net-quick.scn"
+printf '[scenario]\ntestbed = native\nbogus\n' >"$res/bad.scn"
+expect 2 "bad.scn:3: error" "$run" --results "$res" "$res/bad.scn"
+
+# qemu-xen: says what is missing, including the driver, and runs nothing
+expect 1 "testbed 'qemu-xen' is not available" "$run" --results "$res" "$top/scenarios/xen-net.scn"
+expect 1 "qemu-xen driver" "$run" --results "$res" "$top/scenarios/xen-net.scn"
+expect 1 "hv and guest records\): not implemented in this version" "$run" --results "$res" "$top/scenarios/xen-net.scn"
+expect 1 "nothing was started" "$run" --results "$res" "$top/scenarios/xen-net-100ms.scn"
+# hosts: with no host named, no ssh is attempted
+sed '/^host\./d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
+expect 1 "'host.xen' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
+# the native testbed refuses Xen keys and probes it does not have
+sed 's/^sources *=.*/sources = hv, send/' "$top/scenarios/native-net-quick.scn" >"$res/hv.scn"
+expect 1 "no 'hv' probe" "$run" --results "$res" "$res/hv.scn"
+printf '[variant x]\nnatsume = cpu\n' | cat "$top/scenarios/native-net-quick.scn" - >"$res/nx.scn"
+expect 1 "'natsume' is a Xen setting" "$run" --results "$res" "$res/nx.scn"
+# a CPU this machine does not have
+sed "s/^recv.cpu    = 1/recv.cpu    = 4095/" "$top/scenarios/native-net-quick.scn" >"$res/cpu.scn"
+expect 1 "recv.cpu = 4095, but this machine has CPUs 0" "$run" --results "$res" "$res/cpu.scn"
+
+if [ "$(id -u)" -eq 0 ]; then
+	# programs missing
+	expect 1 "missing programs in $res/nobin: .*nt-flood" \
+		"$run" --results "$res" --bin "$res/nobin" "$top/scenarios/native-net-quick.scn"
+	expect 1 "build them with \`make\`" \
+		"$run" --results "$res" --bin "$res/nobin" "$top/scenarios/native-net-quick.scn"
+	# non-root
+	if command -v setpriv >/dev/null; then
+		expect 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$run" --results "$res" "$top/scenarios/native-net-quick.scn"
+	fi
+fi
+left=$(find "$res" -mindepth 1 -maxdepth 1 -type d | grep -v nobin)
+[ -z "$left" ] || bad "a refused run wrote a folder: $left"
+exit $fail
