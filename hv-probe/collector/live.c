@@ -24,6 +24,7 @@
 #include <xen/trace.h>
 
 #include "live.h"
+#include "ring.h"
 
 #define PAGE 4096u
 
@@ -134,48 +135,27 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* Consume one CPU's buffer.  Returns bytes consumed, or -1 to stop. */
+/* Consume one CPU's buffer.  Returns bytes consumed, or -1 (error) / -2
+ * (the decoder stopped: count reached) to stop. */
 static long consume(struct live *L, struct xt_dec *d, const struct live_opts *o, unsigned cpu,
 		    unsigned long ds)
 {
-	volatile struct t_buf *tb = L->meta[cpu];
-	uint8_t *data = (uint8_t *)(L->meta[cpu] + 1);
-	uint32_t prod = tb->prod;
-	xen_rmb(); /* read prod, then the records */
-	uint32_t cons = tb->cons;
-	if (prod == cons)
+	struct t_buf *tb = L->meta[cpu];
+	struct xt_ring ring = {
+		.cons = &tb->cons, .prod = &tb->prod, .data = (const uint8_t *)(tb + 1), .size = (uint32_t)ds,
+	};
+	char why[160];
+	long got = xt_ring_take(&ring, L->copy, why, sizeof(why));
+	if (got == 0)
 		return 0;
-	if (prod >= 2 * ds || cons >= 2 * ds) {
+	if (got < 0) {
 		d->overruns++;
 		d->errors++;
 		if (!d->err[0])
-			snprintf(d->err, sizeof(d->err), "cpu %u: ring indices out of range (cons %u prod %u, 2*size %lu)",
-				 cpu, cons, prod, 2 * ds);
-		if (prod < 2 * ds)
-			tb->cons = prod; /* restart from the producer */
+			snprintf(d->err, sizeof(d->err), "cpu %u: %s", cpu, why);
 		return 0;
 	}
-	uint32_t win = prod < cons ? prod + 2 * (uint32_t)ds - cons : prod - cons;
-	if (win > ds) {
-		d->overruns++;
-		d->errors++;
-		if (!d->err[0])
-			snprintf(d->err, sizeof(d->err), "cpu %u: window of %u bytes exceeds the %lu-byte buffer",
-				 cpu, win, ds);
-		tb->cons = prod;
-		return 0;
-	}
-	uint32_t start = cons % ds;
-	if (start + win <= ds) {
-		memcpy(L->copy, data + start, win);
-	} else {
-		uint32_t first = (uint32_t)ds - start;
-		memcpy(L->copy, data + start, first);
-		memcpy(L->copy + first, data, win - first);
-	}
-	xen_mb(); /* finish reading the records before handing the space back */
-	tb->cons = prod;
-
+	uint32_t win = (uint32_t)got;
 	if (o->raw) {
 		uint8_t h[12];
 		put32(h, XT_CPU_CHANGE_HDR);

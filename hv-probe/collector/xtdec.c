@@ -153,7 +153,8 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		c->lost += x[0];
 		r = nt_rec_blank(NT_SRC_HV, NT_EV_LOST);
 		r.cpu = (uint16_t)cpu;
-		r.tsc = cyc ? htsc : NT_NONE64;
+		/* when noticed: the record's TSC, else the last one seen on this CPU */
+		r.tsc = cyc ? htsc : c->have_hdr ? c->last_hdr : 0;
 		r.aux = x[0];
 		return put(d, &r);
 	case TRC_HW_NATSUME_ENTRY: {
