@@ -642,13 +642,17 @@ int main(int argc, char **argv)
 		if (!outs[1])
 			fprintf(stderr, PROG ": %s: %s\n", sumpath, strerror(errno));
 	}
+	char secbuf[96] = "";
+	if (nsec)
+		snprintf(secbuf, sizeof(secbuf), ", per-second pps min %.0f max %.0f over %d s", min_pps_sec,
+			 max_pps_sec, nsec);
 	if (so)
 		fprintf(so,
 			PROG ": %s: sent %" PRIu64 " packets in %.3f s (TSC @ %.3f MHz) = %.0f pps, %.2f Mbit/s "
 			     "(frames), %" PRIu64 " send errors%s%s, %" PRIu64 " calls, backlog dropped after stalls %" PRIu64
-			     ", per-second pps min %.0f max %.0f\n",
+			     "%s\n",
 			why, sent, el, hz / 1e6, pps, pps * frame_bytes * 8 / 1e6, errors, errors ? ": " : "",
-			errors ? strerror(last_err) : "", calls, debt_dropped, min_pps_sec, max_pps_sec);
+			errors ? strerror(last_err) : "", calls, debt_dropped, secbuf);
 	if (outs[1]) {
 		FILE *m = outs[1];
 		lg_meta_common(m, PROG, argc, argv);

@@ -188,6 +188,20 @@ int main(int argc, char **argv)
 	char bndtxt[80];
 	lg_fmt_addr(&bnd, bndtxt, sizeof(bndtxt));
 
+	/* the clock first: once the port is bound, packets are stamped right away */
+	struct nt_tsc_props props;
+	struct nt_tsc_freq freq;
+	nt_tsc_props_read(&props);
+	if (!nt_tsc_props_ok(&props))
+		fprintf(stderr, PROG ": warning: the TSC is not invariant on this host; stamps may drift\n");
+	int frc = nt_tsc_freq_find(&freq, (unsigned)cal_ms, 100);
+	if (frc < 0) {
+		fprintf(stderr, PROG ": TSC frequency: %s\n", freq.warning);
+		return 1;
+	}
+	if (frc > 0)
+		fprintf(stderr, PROG ": warning: %s\n", freq.warning);
+	const double hz = freq.hz;
 	int fd = socket(bnd.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
@@ -223,19 +237,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct nt_tsc_props props;
-	struct nt_tsc_freq freq;
-	nt_tsc_props_read(&props);
-	if (!nt_tsc_props_ok(&props))
-		fprintf(stderr, PROG ": warning: the TSC is not invariant on this host; stamps may drift\n");
-	int frc = nt_tsc_freq_find(&freq, (unsigned)cal_ms, 100);
-	if (frc < 0) {
-		fprintf(stderr, PROG ": TSC frequency: %s\n", freq.warning);
-		return 1;
-	}
-	if (frc > 0)
-		fprintf(stderr, PROG ": warning: %s\n", freq.warning);
-	const double hz = freq.hz;
 	struct nt_clkmap map;
 	if (nt_clkmap_begin(&map, CLOCK_REALTIME, hz, 1000) != 0) {
 		fprintf(stderr, PROG ": CLOCK_REALTIME/TSC pair: %s\n", strerror(errno));

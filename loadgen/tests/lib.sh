@@ -1,0 +1,53 @@
+# Sourced by loadgen/tests/test-*.sh: common set-up (not a test itself).
+set -uo pipefail
+NT_TOP=${NT_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+NT_BIN=${NT_BIN:-$NT_TOP/build/san/bin}
+NT_BUILD=${NT_BUILD:-$NT_TOP/build/san}
+HELPER=$NT_BUILD/tests/loadgen/lg-craft
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+fails=0
+nss=()
+tmp=$(mktemp -d /tmp/nt-loadgen-test.XXXXXX)
+
+cleanup() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for n in "${nss[@]}"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+need_netns() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	command -v ip >/dev/null || skip "needs iproute2 (ip)"
+	for p in nt-flood nt-send nt-recv; do
+		[ -x "$NT_BIN/$p" ] || { echo "missing $NT_BIN/$p (build first)"; exit 1; }
+	done
+}
+mkns() { # mkns NAME: create a namespace with lo up
+	local n="nt-loadgen-$$-$1"
+	ip netns add "$n" || { echo "cannot create netns $n"; exit 1; }
+	nss+=("$n")
+	ip -n "$n" link set lo up
+	echo "$n"
+}
+ok() { echo "ok   $*"; }
+no() { echo "FAIL $*"; fails=$((fails + 1)); }
+# expect_eq WHAT GOT WANT
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1 = $3"; else no "$1: got '$2', want '$3'"; fi; }
+# meta FILE KEY: last value of KEY
+meta() { sed -n "s/^$2=//p" "$1" | tail -n1; }
+# udp_snmp NS FIELD: a counter of the Udp: line of /proc/net/snmp in NS
+udp_snmp() {
+	ip netns exec "$1" awk -v f="$2" '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 }
+		else { print $(n[f]); exit } }' /proc/net/snmp
+}
+# rows FILE EVENT: number of CSV records of EVENT
+rows() { awk -F, -v e="$2" '$2 == e' "$1" | wc -l; }
+finish() {
+	echo
+	if [ "$fails" -eq 0 ]; then echo "PASS: $1"; exit 0; fi
+	echo "FAIL: $1: $fails check(s) failed"; exit 1
+}
