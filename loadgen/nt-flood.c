@@ -394,6 +394,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	getsockname(fd, (struct sockaddr *)&route_src, &rslen);
+	/* send unconnected: ICMP port-unreachable from a target that does not
+	 * listen (the usual case for a flood) must not fail later sends */
+	{
+		struct sockaddr un = { .sa_family = AF_UNSPEC };
+		connect(fd, &un, sizeof(un));
+	}
 
 	/* back end setup */
 	int pfd = -1;
@@ -497,6 +503,9 @@ int main(int argc, char **argv)
 		if (be == BE_PACKET) {
 			mm[i].msg_hdr.msg_name = &sll;
 			mm[i].msg_hdr.msg_namelen = sizeof(sll);
+		} else {
+			mm[i].msg_hdr.msg_name = &dst;
+			mm[i].msg_hdr.msg_namelen = dstlen;
 		}
 	}
 	lg_signals();
