@@ -92,6 +92,16 @@ tb_check() {
 ns() { local n=$1; shift; runcmd setup ip netns exec "$n" "$@"; }
 
 tb_setup() {
+	# Namespaces of an earlier run that was killed (SIGKILL, power loss):
+	# their runner's pid is gone, so nobody else uses them.
+	local old pid
+	for old in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^nt-scenarios-[0-9]+-[ab]$'); do
+		pid=${old#nt-scenarios-}; pid=${pid%-*}
+		if [ ! -d "/proc/$pid" ]; then
+			say "$PROG: removing network namespace $old left by a run that was killed"
+			runcmd setup ip netns del "$old"
+		fi
+	done
 	tb_created=1
 	runcmd setup ip netns add "$NS_A" || return 1
 	runcmd setup ip netns add "$NS_B" || return 1
