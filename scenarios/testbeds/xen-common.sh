@@ -17,11 +17,14 @@ xen_missing() {
 	for p in nt-hvcollect nt-flood nt-send nt-analyze nt-stallmon nt-hostinfo; do
 		[ -x "$bindir/$p" ] || { echo "  - program $bindir/$p (run \`make\`)"; miss=1; }
 	done
-	# The patched hypervisor (hv-probe's build script) and the guest module.
-	local xen=${NT_XEN_IMAGE:-$top/build/xen/xen.gz}
-	[ -f "$xen" ] || { echo "  - the patched Xen 4.17 image $xen (hv-probe's build script; or set NT_XEN_IMAGE)"; miss=1; }
+	# The patched hypervisor (hv-probe/build-xen.sh) and the guest module
+	# (guest-probe: build/<variant>/modules/<kver>/nt_guest_probe.ko).
+	local xen=${NT_XEN_IMAGE:-$top/build/xen/out/xen.gz}
+	[ -f "$xen" ] || { echo "  - the patched Xen 4.17 image $xen (hv-probe/build-xen.sh; or set NT_XEN_IMAGE)"; miss=1; }
 	local ko
-	ko=$(ls "$top"/build/guest-probe/*.ko "$top"/guest-probe/*.ko 2>/dev/null | head -n1)
-	[ -n "$ko" ] || { echo "  - the guest-probe kernel module (build/guest-probe/*.ko or guest-probe/*.ko)"; miss=1; }
+	ko=$(ls "$top"/build/*/modules/*/nt_guest_probe.ko 2>/dev/null | head -n1)
+	[ -n "$ko" ] || { echo "  - the guest-probe kernel module build/*/modules/<kver>/nt_guest_probe.ko (make -C guest-probe)"; miss=1; }
+	[ -x "$top/hv-probe/testbed/boot.sh" ] ||
+		{ echo "  - hv-probe/testbed/boot.sh (boots the patched Xen under QEMU)"; miss=1; }
 	return $miss
 }
