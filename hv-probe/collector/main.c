@@ -459,9 +459,10 @@ int main(int argc, char **argv)
 			.hz_method = hz_method, .elapsed_s = li.elapsed_s, .interrupted = stop_flag != 0,
 		};
 		if (live)
-			fprintf(sum, "Xen %s (%s), %u CPUs traced, %u-page buffers, event mask 0x%08x, wake-ups: "
+			fprintf(sum, "Xen %s%s%s%s, %u CPUs traced, %u-page buffers, event mask 0x%08x, wake-ups: "
 				     "%" PRIu64 " VIRQ_TBUF, %" PRIu64 " poll timeouts\n",
-				li.xen_version, li.xen_changeset, li.mapped_cpus, li.tbuf_pages, mask, li.wake_virq,
+				li.xen_version, li.xen_changeset[0] ? " (" : "", li.xen_changeset,
+				li.xen_changeset[0] ? ")" : "", li.mapped_cpus, li.tbuf_pages, mask, li.wake_virq,
 				li.wake_timeout);
 		xt_summary_print(sum, &d, &run);
 		fflush(sum);

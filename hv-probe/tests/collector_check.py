@@ -13,7 +13,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "gen-xentrace.py")
 PROG, WORK = sys.argv[1], sys.argv[2]
-CASES = sys.argv[3:] or ["exact", "options", "binary", "stdin", "hz", "junk", "trunc"]
+CASES = sys.argv[3:] or ["exact", "options", "binary", "stdin", "hz", "junk", "trunc", "real"]
 failures = 0
 checks = 0
 
@@ -233,6 +233,45 @@ def case_trunc():
                     print("FAIL: cut at %d of %d (strict=%s): rc %d, %d rows vs %d expected, stderr: %s" % (
                         k, size, strict, rc, len(read_rows(out)), len(exp), se.strip()))
     check(bad == 0, "every cut of the last %d bytes decoded as expected (%d bad)" % (tail, bad))
+
+
+def case_real():
+    """A file that Debian's xentrace (Xen 4.17.7, QEMU TCG dom0) wrote with
+    -e 0x00802000: stock TRC_HW_IRQ_HANDLED records and wrap padding."""
+    trace = os.path.join(HERE, "data", "xentrace-4.17.7-irq.xt")
+    data = open(trace, "rb").read()
+    rows = ["source,event,cpu,tsc,irq,vector,seq,dom,aux,flags"]
+    off = wraps = 0
+    while off < len(data):
+        hdr, cpu, size = struct.unpack_from("<III", data, off)
+        assert hdr == 0x2001F003
+        i, end = off + 12, off + 12 + size
+        while i < end:
+            h = struct.unpack_from("<I", data, i)[0]
+            ev, n, cyc = h & 0x0FFFFFFF, (h >> 28) & 7, h >> 31
+            tsc = struct.unpack_from("<Q", data, i + 4)[0] if cyc else None
+            x = struct.unpack_from("<%dI" % n, data, i + 4 + 8 * cyc)
+            if ev == 0x00802008 and tsc is not None:
+                w = (tsc & ~0xFFFFFFFF) | x[1]
+                if w > tsc:
+                    w -= 1 << 32
+                rows.append("hv,hv_entry,%d,%d,%d,,,,,trunc32" % (cpu, w, x[0]))
+            elif ev == 0x0001F002:
+                wraps += 1
+            i += 4 + 8 * cyc + 4 * n
+        off = end
+    out = os.path.join(WORK, "real.csv")
+    rc, so, se = run(["decode", "--stock", "--strict", "-o", out, trace])
+    check(rc == 0, "strict decode of a real xentrace file exit 0 (%s)" % se.strip())
+    check(len(rows) > 100, "the real file has stock records")
+    check(read_rows(out) == rows, "real file: records == independent decode (%d rows)" % len(rows))
+    m = read_meta(out + ".meta")
+    check(m.get("anomalies") == "0" and m.get("cpu0.tsc_monotonic") == "yes", "real file: clean, monotonic")
+    tab = re.search(r"^\s+0\s+(\d+)\s+0\s+0\s+(\d+)\s+0\s+0\s+(\d+)\s", so, re.M)
+    check(tab is not None and int(tab.group(3)) == wraps, "real file: %d wrap records counted" % wraps)
+    rc, so, se = run(["decode", "-o", out, trace])
+    check(rc == 0 and read_rows(out) == rows[:1], "without --stock nothing is converted")
+    check("0x00802008(HW_IRQ_HANDLED) x%d" % (len(rows) - 1) in so, "and the stock records are counted as skipped")
 
 
 for c in CASES:
