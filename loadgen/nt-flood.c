@@ -53,6 +53,7 @@ static void usage(FILE *o)
 		"  --iface IF        interface (required by packet and pcap; SO_BINDTODEVICE for sendmmsg)\n"
 		"  --dst-mac MAC     destination MAC for packet/pcap (default: neighbour table)\n"
 		"  --batch N         packets per sendmmsg call, 1..%d (default 64)\n"
+		"  --qdisc-bypass    packet back end: PACKET_QDISC_BYPASS (skip the qdisc layer)\n"
 		"  --run-id N        run id in the payloads (default: random)\n"
 		"  --cpu N           pin to CPU N\n"
 		"  --summary FILE    write the summary as key=value lines to FILE\n"
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_storage dst, src;
 	socklen_t dstlen = 0, srclen = 0;
+	int qbypass = 0;
 	int have_dst = 0, have_src = 0, quiet = 0, cpu = -1, have_mac = 0, have_run_id = 0, maxrate = 0;
 	uint64_t count = 0, size = 64, batch = 64, run_id = 0, v;
 	double rate = 0, mbps = 0;
@@ -240,6 +242,7 @@ int main(int argc, char **argv)
 		{ "dst-mac", required_argument, 0, 'M' }, { "batch", required_argument, 0, 'B' },
 		{ "run-id", required_argument, 0, 'R' },  { "cpu", required_argument, 0, 'c' },
 		{ "summary", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
+		{ "qdisc-bypass", no_argument, 0, 'Q' },
 		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
 	};
 	int c;
@@ -320,6 +323,9 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'Q':
+			qbypass = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -343,6 +349,10 @@ int main(int argc, char **argv)
 	}
 	if (have_src && src.ss_family != dst.ss_family) {
 		fprintf(stderr, PROG ": --src and --dst are of different address families\n");
+		return 2;
+	}
+	if (qbypass && be != BE_PACKET) {
+		fprintf(stderr, PROG ": --qdisc-bypass needs --backend packet\n");
 		return 2;
 	}
 	if (be != BE_SENDMMSG) {
@@ -444,6 +454,11 @@ int main(int argc, char **argv)
 			sll.sll_protocol = 0; /* send only */
 			if (bind(pfd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
 				fprintf(stderr, PROG ": AF_PACKET bind %s: %s\n", iface, strerror(errno));
+				return 1;
+			}
+			int one = 1;
+			if (qbypass && setsockopt(pfd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0) {
+				fprintf(stderr, PROG ": PACKET_QDISC_BYPASS: %s\n", strerror(errno));
 				return 1;
 			}
 		} else {
@@ -667,6 +682,7 @@ int main(int argc, char **argv)
 		lg_meta_common(m, PROG, argc, argv);
 		nt_host_describe(m, &props, &freq);
 		nt_meta_put(m, "backend", "%s", be_names[be]);
+		nt_meta_put(m, "qdisc_bypass", "%d", qbypass);
 		nt_meta_put(m, "dst", "%s", dsttxt);
 		nt_meta_put(m, "iface", "%s", iface ? iface : "");
 		nt_meta_put(m, "run_id", "%" PRIu64, run_id);

@@ -84,10 +84,12 @@ sink_start() { # count what arrives (our payloads as received, others as stray)
 }
 sink_stop() { kill -INT "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; }
 
-for be in sendmmsg packet pcap; do
+for be in sendmmsg packet packet-bypass pcap; do
 	sink_start
 	stall_start $((secs + 2))
-	ip netns exec "$A" "$bin/nt-flood" --dst 192.0.2.2:$port --max --duration "$secs" --backend $be \
+	opt=(--backend $be)
+	[ $be = packet-bypass ] && opt=(--backend packet --qdisc-bypass)
+	ip netns exec "$A" "$bin/nt-flood" --dst 192.0.2.2:$port --max --duration "$secs" "${opt[@]}" \
 		--iface v0 --cpu 1 --quiet --summary "$tmp/fl.meta" >/dev/null 2>"$tmp/fl.err"
 	sleep 0.5; sink_stop; stall_stop
 	row "nt-flood $be" "$(meta "$tmp/fl.meta" sent)" "$(meta "$tmp/fl.meta" elapsed_s)" "$tmp/sink.csv.meta"

@@ -71,6 +71,7 @@ expect 2 "flood: packet without --iface" -- inA "$F" --dst 192.0.2.2:9000 --back
 expect 2 "flood: packet IPv6" -- inA "$F" --dst [2001:db8::2]:9000 --backend packet --iface v0 --count 1
 expect 2 "flood: packet --size 2000" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --iface v0 --size 2000 --count 1
 expect 2 "flood: --dst-mac bad" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --iface v0 --dst-mac 1:2:3 --count 1
+expect 2 "flood: --qdisc-bypass with sendmmsg" -- inA "$F" --dst 192.0.2.2:9000 --qdisc-bypass --count 1
 expect 2 "flood: --batch 0" -- inA "$F" --dst 192.0.2.2:9000 --batch 0 --count 1
 expect 2 "flood: unreachable 198.51.100.7" -- inA "$F" --dst 198.51.100.7:9000 --count 1
 expect 2 "flood: neighbour not resolvable" -- inA "$F" --dst 192.0.2.99:9000 --backend packet --iface v0 --count 1

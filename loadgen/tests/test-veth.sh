@@ -49,19 +49,20 @@ expect_eq "slots on the 2 ms grid" "$(awk -F, -v hz="$hz" '$2=="send" { if (p) {
 echo "== 2. nt-flood back ends, 5000 packets at 50 kpps each"
 bmac=$(ip -n "$B" -o link show v0 | grep -o 'link/ether [0-9a-f:]*' | awk '{print $2}')
 port=7100
-for be in sendmmsg packet pcap; do
+for be in sendmmsg packet packet-bypass pcap; do
 	port=$((port + 1))
-	extra=()
+	extra=(--backend $be)
 	case $be in
-	packet) extra=(--iface v0) ;;                # MAC from the neighbour table
-	pcap) extra=(--iface v0 --dst-mac "$bmac") ;;
+	packet) extra+=(--iface v0) ;;                # MAC from the neighbour table
+	packet-bypass) extra=(--backend packet --qdisc-bypass --iface v0 --dst-mac "$bmac") ;;
+	pcap) extra+=(--iface v0 --dst-mac "$bmac") ;;
 	esac
 	rb=$(udp_snmp "$B" RcvbufErrors) cb=$(udp_snmp "$B" InCsumErrors) hb=$(ip_snmp "$B" InHdrErrors)
 	ip netns exec "$B" "$R" --bind 192.0.2.2:$port --count 5000 --run-id $port --timeout 3 \
 		--out "$tmp/f-$be.csv" >"$tmp/fr-$be.log" 2>&1 &
 	rp=$!
 	wait_bound $port
-	ip netns exec "$A" "$F" --dst 192.0.2.2:$port --count 5000 --rate 50k --backend $be "${extra[@]}" \
+	ip netns exec "$A" "$F" --dst 192.0.2.2:$port --count 5000 --rate 50k "${extra[@]}" \
 		--run-id $port --cpu $c1 --summary "$tmp/f-$be.meta" >"$tmp/f-$be.log" 2>&1
 	expect_eq "$be: nt-flood exit" $? 0
 	wait $rp; expect_eq "$be: nt-recv exit" $? 0
