@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nt-analyze: shared declarations.  One file per concern:
+ *   input.c    record streams (CSV via libcsv, binary), file lists, loading
+ *   loghist.c  streaming log-linear histogram (fixed memory)
+ *   samples.c  sample sets (exact or streaming), summaries, linear histograms
+ *   join.c     measures: latency joins (seq / nearest following) and periods
+ *   variant.c  one variant: files + meta -> measures
+ *   bootstrap.c  seeded bootstrap confidence intervals
+ *   plot.c     gnuplot figures     report.c  summary.csv/json, report.md
+ *   cmd_*.c    subcommands          main.c    dispatch
+ */
+#ifndef NT_ANALYZE_H
+#define NT_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <getopt.h>
+
+#include <csv.h>
+
+#include "nt/record.h"
+
+#define PROG "nt-analyze"
+
+void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern volatile int g_interrupted;
+
+/* ---- input.c ---------------------------------------------------------- */
+struct rstream {
+	const char *name;
+	FILE *f;
+	int own;
+	int is_bin;
+	int lenient;
+	/* decoded records waiting to be taken */
+	struct nt_rec *q;
+	size_t qn, qi, qcap;
+	int eof, err;
+	/* CSV state */
+	struct csv_parser p;
+	int csv_init;
+	unsigned field;
+	int row_bad;
+	char row_why[160];
+	struct nt_rec cur;
+	uint64_t line;      /* current line (1-based) */
+	uint64_t row_line;  /* line where the current row started */
+	int header_done;
+	int row_started;
+	unsigned char prev_term;
+	/* binary state */
+	uint64_t offset;
+	/* counters */
+	uint64_t nrecs, bad_rows, blank_lines, out_of_order;
+	uint64_t last_tsc;
+	int max_warn;
+};
+int rs_open(struct rstream *s, const char *path, int lenient);
+/* Parse from an already open FILE (used by the fuzz targets). */
+int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient);
+/* 1 = a record in *r, 0 = end of input, -1 = error (message printed). */
+int rs_next(struct rstream *s, struct nt_rec *r);
+void rs_close(struct rstream *s);
+int path_is_bin(const char *path);
+
+/* A list of data files (*.csv, *.bin, *.ntr) of a folder, sorted by name. */
+int list_data_files(const char *dir, char ***out, size_t *n);
+void free_list(char **v, size_t n);
+
+/* ---- loghist.c -------------------------------------------------------- */
+#define LH_SUB_BITS 7
+#define LH_B (1u << LH_SUB_BITS)
+#define LH_NBUCKETS (2 * LH_B + (64 - LH_SUB_BITS - 1) * LH_B)
+/* relative error of a reported value: half a bucket, 2^-(SUB_BITS+1) */
+#define LH_REL_ERR (1.0 / (double)(2 * LH_B))
+struct loghist {
+	uint64_t n, min, max;
+	uint64_t c[LH_NBUCKETS];
+};
+static inline unsigned lh_index(uint64_t v)
+{
+	if (v < 2 * LH_B)
+		return (unsigned)v;
+	unsigned m = 64u - (unsigned)__builtin_clzll(v);
+	unsigned shift = m - (LH_SUB_BITS + 1);
+	return 2 * LH_B + (shift - 1) * LH_B + (unsigned)((v >> shift) - LH_B);
+}
+void lh_bucket(unsigned idx, uint64_t *lo, uint64_t *width);
+uint64_t lh_mid(unsigned idx);
+void lh_init(struct loghist *h);
+static inline void lh_add(struct loghist *h, uint64_t v)
+{
+	h->c[lh_index(v)]++;
+	if (h->n == 0 || v < h->min)
+		h->min = v;
+	if (h->n == 0 || v > h->max)
+		h->max = v;
+	h->n++;
+}
+/* Order statistic k (0-based) estimated by its bucket's midpoint, clamped. */
+uint64_t lh_order_stat(const struct loghist *h, uint64_t k);
+double lh_quantile(const struct loghist *h, double q);
+
+/* ---- samples.c -------------------------------------------------------- */
+struct sampleset {
+	int streaming;      /* 1: histogram only */
+	size_t limit;       /* switch to streaming above this many samples */
+	uint64_t *v;
+	size_t n, cap;
+	int sorted;
+	struct loghist *h;  /* when streaming */
+	/* streaming moments (Welford, long double) */
+	uint64_t cnt, min, max;
+	long double mean, m2;
+	int switched;       /* went streaming because of the limit */
+};
+struct summary {
+	uint64_t n, min, max;
+	double mean, stddev, median, p90, p99, p999, p9999;
+	int exact;
+};
+void ss_init(struct sampleset *s, int streaming, size_t limit);
+void ss_free(struct sampleset *s);
+int ss_add(struct sampleset *s, uint64_t x);
+void ss_finish(struct sampleset *s); /* sorts exact samples */
+void ss_summary(struct sampleset *s, struct summary *out);
+double ss_quantile(struct sampleset *s, double q);
+void radix_sort_u64(uint64_t *v, size_t n);
+
+struct linhist {
+	uint64_t lo, width;
+	size_t nbins;
+	uint64_t *c;
+	uint64_t overflow;  /* >= lo + width*nbins */
+	uint64_t underflow; /* < lo */
+	int approx;         /* made from log-linear buckets */
+};
+int ss_linhist(struct sampleset *s, uint64_t lo, uint64_t width, size_t nbins, struct linhist *h);
+void linhist_free(struct linhist *h);
+/* CCDF points P(X >= x), at most ~maxpts, the whole top tail kept. */
+size_t ss_ccdf(struct sampleset *s, double **xs, double **ps); /* malloc()ed */
+
+/* ---- join.c ----------------------------------------------------------- */
+enum mkind { M_LATENCY = 1, M_PERIOD = 2 };
+struct measure_def {
+	enum mkind kind;
+	int id;
+	int from, to; /* events; period: from == to */
+	char name[32];  /* "latency.0" */
+	char def[64];   /* "send:rx_kernel" */
+};
+int measure_parse(const char *key, const char *val, struct measure_def *m, char *why, size_t wl);
+
+struct join_counts {
+	uint64_t from_seen, to_seen, matched, by_seq, by_near;
+	uint64_t unmatched_from, unmatched_to, ambiguous;
+	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
+};
+
+struct seqent {
+	uint64_t seq, tsc, ringpos;
+	uint32_t flags;
+	uint8_t state; /* 0 empty, 1 pending from, 2 pending to, 3 done */
+};
+struct seqtab {
+	struct seqent *e;
+	size_t cap, n;
+};
+struct pend {
+	uint64_t tsc, seq;
+	uint32_t irq, flags;
+	uint8_t consumed;
+};
+struct agefifo {
+	uint64_t *seq, *tsc;
+	size_t head, len, cap;
+};
+struct stallwin {
+	uint64_t start, end;
+};
+struct stalls {
+	struct stallwin w[256];
+	size_t head, len;
+	uint64_t maxlen, count;
+};
+void stalls_add(struct stalls *st, uint64_t start, uint64_t len);
+int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b);
+
+struct joiner {
+	struct measure_def m;
+	uint64_t window;      /* nearest-following window, cycles */
+	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
+	struct seqtab tab;
+	struct agefifo age;
+	struct pend *ring;
+	size_t rhead, rlen, rcap;
+	uint64_t rbase;       /* absolute position of ring[rhead] */
+	uint64_t last[257];
+	uint8_t have_last[257];
+	uint32_t last_flags[257];
+	struct sampleset ss;
+	struct join_counts c;
+	const struct stalls *st;
+	struct summary sum; /* set by variant_process */
+};
+void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
+		 int streaming, size_t limit, const struct stalls *st);
+int joiner_feed(struct joiner *j, const struct nt_rec *r);
+void joiner_finish(struct joiner *j);
+void joiner_free(struct joiner *j);
+
+/* ---- variant.c -------------------------------------------------------- */
+struct aopts {
+	int streaming;         /* forced */
+	int lenient;
+	size_t sample_limit;   /* exact -> streaming above this */
+	uint64_t stream_bytes; /* input larger than this: streaming reader */
+	double window_us;      /* <0: from meta or 1000 */
+	uint64_t window_cycles;
+	double horizon_s;
+	uint64_t hist_bin;     /* 0 = auto / meta */
+	double tsc_hz;         /* 0 = from meta */
+	int quiet;
+};
+struct variant {
+	char name[128];
+	char dir[4096];
+	char **files;
+	size_t nfiles;
+	struct measure_def ms[16];
+	size_t nms;
+	struct joiner *j;
+	double tsc_hz;
+	char tsc_src[512];
+	uint64_t hist_bin;
+	uint64_t window;
+	double window_us;
+	int streaming;         /* reader mode used */
+	uint64_t nrecs, bad_rows, lost_records, lost_events, stall_windows, out_of_order;
+	struct stalls st;
+};
+void aopts_default(struct aopts *o);
+/* Read every file of v and feed the measures.  0 ok, -1 error. */
+int variant_process(struct variant *v, const struct aopts *o);
+void variant_free(struct variant *v);
+/* Read meta keys latency.N / period.N from a meta file into v->ms. */
+int variant_measures_from_meta(struct variant *v, const char *meta);
+int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen);
+
+/* ---- bootstrap.c ------------------------------------------------------ */
+struct boot_ci {
+	double diff, lo, hi; /* variant - baseline, cycles */
+	unsigned resamples;
+	double conf;
+	int ok;
+};
+void bootstrap_diff(const uint64_t *base, size_t nb, const uint64_t *var, size_t nv, double q,
+		    unsigned resamples, double conf, uint64_t seed, struct boot_ci *out);
+uint64_t rng_next(uint64_t s[4]);
+void rng_seed(uint64_t s[4], uint64_t seed);
+
+/* ---- report.c / plot.c ------------------------------------------------ */
+struct cmp_opts {
+	unsigned resamples;
+	double conf;
+	uint64_t seed;
+	int baseline; /* index */
+};
+struct run_ctx {
+	const char *dir;
+	struct variant *v;
+	size_t nv;
+	struct cmp_opts co;
+	double tsc_hz;
+	char tsc_src[512];
+	const struct aopts *o;
+};
+struct cmp_row {
+	int ok;
+	double imp_max, imp_min, imp_mean;
+	struct boot_ci med, p99;
+};
+void compare_measure(struct run_ctx *rc, size_t mi, size_t vi, struct cmp_row *row);
+int find_measure(const struct variant *v, const struct measure_def *m);
+int write_summary_csv(struct run_ctx *rc, const char *path);
+int write_summary_json(struct run_ctx *rc, FILE *f);
+int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok);
+int make_plots(struct run_ctx *rc, const char *plotdir);
+void json_str(FILE *f, const char *s);
+void safe_name(const char *in, char *out, size_t ol);
+size_t run_measures(struct run_ctx *rc, struct measure_def *seen, size_t max);
+void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linhist *h);
+void json_variant(FILE *f, const struct variant *v, struct linhist *hists);
+void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, int us);
+void md_comparison(FILE *f, struct run_ctx *rc, size_t m);
+void json_comparison(FILE *f, struct run_ctx *rc);
+uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target);
+void json_num(FILE *f, double x);
+
+/* ---- subcommands ------------------------------------------------------ */
+/* options shared by the commands (cmd_stats.c) */
+#define COMMON_LONGOPTS                                                  \
+	{ "streaming", no_argument, 0, 1001 }, { "lenient", no_argument, 0, 1002 }, \
+	{ "tsc-hz", required_argument, 0, 1003 },                         \
+	{ "join-window-us", required_argument, 0, 1004 },                 \
+	{ "join-window-cycles", required_argument, 0, 1005 },             \
+	{ "sample-limit", required_argument, 0, 1006 },                   \
+	{ "seq-horizon-s", required_argument, 0, 1007 },                  \
+	{ "quiet", no_argument, 0, 'q' }
+#define COMMON_HELP                                                                              \
+	"  --streaming            log-linear histograms and a streaming reader: bounded memory,\n"  \
+	"                         quantiles within 2^-8 relative error (default: exact, in memory;\n" \
+	"                         automatic above --sample-limit samples or 4 GiB of input)\n"      \
+	"  --lenient              skip and count malformed rows instead of stopping (default strict)\n" \
+	"  --tsc-hz HZ            TSC frequency (default: tsc_hz from the meta files)\n"            \
+	"  --join-window-us US    nearest-following join window (default: meta join_window_us, 1000)\n" \
+	"  --join-window-cycles C the same in cycles (needed when no TSC frequency is known;\n"     \
+	"                         default then 10000000 cycles)\n"                                   \
+	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
+	"  --seq-horizon-s S      streaming: forget unmatched seq stamps after S s (default 10)\n"   \
+	"  -q, --quiet            no progress messages\n"
+/* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
+int common_opt(int c, const char *arg, struct aopts *o);
+void tsc_from_files(struct variant *v);
+/* cmd_run.c: loaders shared with compare */
+#define CMP_LONGOPTS                                                          \
+	{ "baseline", required_argument, 0, 2001 }, { "resamples", required_argument, 0, 2002 }, \
+	{ "seed", required_argument, 0, 2003 }, { "confidence", required_argument, 0, 2004 }
+#define CMP_HELP                                                                                   \
+	"  --baseline NAME        the variant the others are compared with (default: the run's\n"    \
+	"                         meta.txt baseline=, else the first)\n"                              \
+	"  --resamples N          bootstrap resamples (default 2000; fewer for huge samples, stated)\n" \
+	"  --seed N               bootstrap seed (default 1; same seed, same intervals)\n"           \
+	"  --confidence C         interval confidence (default 0.95)\n"
+int cmp_opt(int c, const char *arg, struct cmp_opts *co, const char **baseline);
+int load_variant_dir(struct variant *v, const char *dir, const char *name, const struct aopts *o, double run_hz,
+		     const char *run_src, const struct measure_def *ms, size_t nms);
+int dir_has_data(const char *dir);
+int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const char *baseline,
+	     const struct measure_def *ms, size_t nms);
+int process_all(struct run_ctx *rc, const struct aopts *o);
+void free_run(struct run_ctx *rc);
+int cmd_run(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int parse_u64(const char *s, uint64_t *out);
+int parse_double(const char *s, double *out);
+double cyc_to_us(double c, double hz);
+
+#endif

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Record streams: CSV (libcsv, strict or lenient, line numbers in errors) and
+ * the binary form (header check, truncation detection).  Both decode into a
+ * small queue of struct nt_rec that rs_next() hands out one at a time, so a
+ * file is never held in memory as a whole. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze.h"
+#include "nt/recio.h"
+
+#define CHUNK (256u * 1024u)
+static const char *const hdr_names[NT_CSV_NFIELDS] = { "source", "event", "cpu", "tsc",	"irq",
+						       "vector", "seq",	  "dom", "aux", "flags" };
+
+int path_is_bin(const char *path)
+{
+	size_t n = strlen(path);
+	return n >= 4 && (strcmp(path + n - 4, ".bin") == 0 || strcmp(path + n - 4, ".ntr") == 0);
+}
+
+static int pu64(const char *s, size_t n, uint64_t *v)
+{
+	if (n == 0 || n > 20)
+		return -1;
+	uint64_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d > 9)
+			return -1;
+		if (__builtin_mul_overflow(x, 10u, &x) || __builtin_add_overflow(x, d, &x))
+			return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static void row_bad(struct rstream *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row_bad(struct rstream *s, const char *fmt, ...)
+{
+	if (s->row_bad)
+		return;
+	s->row_bad = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->row_why, sizeof(s->row_why), fmt, ap);
+	va_end(ap);
+}
+
+static void show_field(char *out, size_t ol, const char *f, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 4 < ol; i++) {
+		unsigned char c = (unsigned char)f[i];
+		out[k++] = (c >= 32 && c < 127) ? (char)c : '?';
+	}
+	if (n > 0 && k + 4 >= ol && k >= 3)
+		memcpy(out + k - 3, "...", 3);
+	out[k] = '\0';
+}
+
+static int opt_num(struct rstream *s, const char *f, size_t n, uint64_t max, uint64_t none, uint64_t *out,
+		   const char *what)
+{
+	if (n == 0) {
+		*out = none;
+		return 0;
+	}
+	uint64_t v;
+	if (pu64(f, n, &v) || v > max) {
+		char b[40];
+		show_field(b, sizeof(b), f, n);
+		row_bad(s, "bad %s field '%s' (want an unsigned integer <= %" PRIu64 " or empty)", what, b, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void cb_field(void *fv, size_t n, void *data)
+{
+	struct rstream *s = data;
+	const char *f = fv ? fv : "";
+	if (s->err)
+		return;
+	if (!s->row_started) {
+		s->row_started = 1;
+		s->row_line = s->line;
+		s->field = 0;
+		s->row_bad = 0;
+		s->cur = (struct nt_rec){ 0 };
+	}
+	unsigned i = s->field++;
+	if (s->row_bad)
+		return;
+	if (!s->header_done) {
+		if (i >= NT_CSV_NFIELDS || strlen(hdr_names[i]) != n || memcmp(hdr_names[i], f, n) != 0)
+			row_bad(s, "header is not '%s'", NT_CSV_HEADER);
+		return;
+	}
+	if (i >= NT_CSV_NFIELDS)
+		return; /* counted at the row end */
+	uint64_t v = 0;
+	struct nt_rec *r = &s->cur;
+	char b[40];
+	switch (i) {
+	case 0: {
+		int x = nt_source_parse(f, n);
+		if (x <= 0) {
+			show_field(b, sizeof(b), f, n);
+			row_bad(s, "unknown source '%s'", b);
+		}
+		r->source = (uint8_t)(x > 0 ? x : 0);
+		break;
+	}
+	case 1: {
+		int x = nt_event_parse(f, n);
+		if (x <= 0) {
+			show_field(b, sizeof(b), f, n);
+			row_bad(s, "unknown event '%s'", b);
+		}
+		r->event = (uint8_t)(x > 0 ? x : 0);
+		break;
+	}
+	case 2:
+		if (!opt_num(s, f, n, UINT16_MAX, NT_NONE16, &v, "cpu"))
+			r->cpu = (uint16_t)v;
+		break;
+	case 3:
+		if (pu64(f, n, &v)) {
+			show_field(b, sizeof(b), f, n);
+			row_bad(s, "bad tsc field '%s' (want an unsigned 64-bit integer)", b);
+		}
+		r->tsc = v;
+		break;
+	case 4:
+		if (!opt_num(s, f, n, UINT32_MAX, NT_NONE32, &v, "irq"))
+			r->irq = (uint32_t)v;
+		break;
+	case 5:
+		if (!opt_num(s, f, n, UINT16_MAX, NT_NONE16, &v, "vector"))
+			r->vector = (uint16_t)v;
+		break;
+	case 6:
+		if (!opt_num(s, f, n, UINT64_MAX, NT_NONE64, &v, "seq"))
+			r->seq = v;
+		break;
+	case 7:
+		if (!opt_num(s, f, n, UINT16_MAX, NT_NONE16, &v, "dom"))
+			r->dom = (uint16_t)v;
+		break;
+	case 8:
+		if (!opt_num(s, f, n, UINT64_MAX, NT_NONE64, &v, "aux"))
+			r->aux = v;
+		break;
+	case 9: {
+		unsigned fl;
+		if (nt_flags_parse(f, n, &fl)) {
+			show_field(b, sizeof(b), f, n);
+			row_bad(s, "bad flags field '%s'", b);
+		}
+		r->flags = fl;
+		break;
+	}
+	}
+}
+
+static void push(struct rstream *s, const struct nt_rec *r)
+{
+	if (s->qn == s->qcap) {
+		size_t nc = s->qcap ? s->qcap * 2 : 4096;
+		struct nt_rec *q = realloc(s->q, nc * sizeof(*q));
+		if (!q) {
+			fprintf(stderr, PROG ": %s: out of memory\n", s->name);
+			s->err = 1;
+			return;
+		}
+		s->q = q;
+		s->qcap = nc;
+	}
+	s->q[s->qn++] = *r;
+}
+
+static void bad_row(struct rstream *s, uint64_t line, const char *why)
+{
+	if (!s->lenient) {
+		fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, line, why);
+		s->err = 1;
+		return;
+	}
+	s->bad_rows++;
+	if (s->bad_rows <= (uint64_t)s->max_warn)
+		fprintf(stderr, PROG ": warning: %s:%" PRIu64 ": %s (row skipped, --lenient)\n", s->name, line,
+			why);
+}
+
+static void cb_row(int c, void *data)
+{
+	struct rstream *s = data;
+	if (s->err)
+		return;
+	if (!s->row_started) {
+		/* no field: a blank line, or the '\n' of a "\r\n" pair */
+		if (c == '\n' && s->prev_term != '\r')
+			s->blank_lines++;
+		if (c == '\r')
+			s->blank_lines++;
+	} else if (!s->header_done) {
+		if (!s->row_bad && s->field != NT_CSV_NFIELDS)
+			row_bad(s, "header is not '%s'", NT_CSV_HEADER);
+		if (s->row_bad) {
+			fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->row_line, s->row_why);
+			s->err = 1;
+		}
+		s->header_done = 1;
+	} else {
+		if (!s->row_bad && s->field != NT_CSV_NFIELDS)
+			row_bad(s, "%u fields, expected %d (%s)", s->field, NT_CSV_NFIELDS, NT_CSV_HEADER);
+		if (s->row_bad)
+			bad_row(s, s->row_line, s->row_why);
+		else
+			push(s, &s->cur);
+	}
+	if (c == '\n' || (c == '\r' && 0))
+		s->line++;
+	s->prev_term = (unsigned char)(c < 0 ? 0 : c);
+	s->row_started = 0;
+	s->field = 0;
+}
+
+int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->f = f;
+	s->is_bin = is_bin;
+	s->lenient = lenient;
+	s->line = 1;
+	s->max_warn = 5;
+	if (is_bin) {
+		unsigned char h[32];
+		size_t got = fread(h, 1, 32, f);
+		if (got == 0) {
+			fprintf(stderr, PROG ": %s: empty file (no binary header)\n", name);
+			return -1;
+		}
+		if (got < 32) {
+			fprintf(stderr, PROG ": %s: truncated: %zu bytes, the binary header alone is 32\n", name, got);
+			return -1;
+		}
+		char why[128];
+		if (nt_bin_header_check(h, why, sizeof(why))) {
+			fprintf(stderr, PROG ": %s: %s\n", name, why);
+			return -1;
+		}
+		s->offset = 32;
+		return 0;
+	}
+	if (csv_init(&s->p, (unsigned char)(CSV_REPALL_NL | (lenient ? 0 : CSV_STRICT)))) {
+		fprintf(stderr, PROG ": %s: csv_init failed\n", name);
+		return -1;
+	}
+	s->csv_init = 1;
+	return 0;
+}
+
+int rs_open(struct rstream *s, const char *path, int lenient)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (rs_open_file(s, f, path, path_is_bin(path), lenient)) {
+		fclose(f);
+		memset(s, 0, sizeof(*s));
+		return -1;
+	}
+	s->own = 1;
+	return 0;
+}
+
+static size_t read_full(FILE *f, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		size_t k = fread(buf + got, 1, n - got, f);
+		if (k == 0)
+			break;
+		got += k;
+	}
+	return got;
+}
+
+static int refill_bin(struct rstream *s)
+{
+	enum { NREC = 4096 };
+	static __thread unsigned char buf[NREC * 40];
+	size_t got = read_full(s->f, buf, sizeof(buf));
+	if (ferror(s->f)) {
+		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	size_t nrec = got / 40, rest = got % 40;
+	for (size_t i = 0; i < nrec; i++) {
+		struct nt_rec r;
+		nt_rec_from_le(buf + 40 * i, &r);
+		uint64_t off = s->offset + 40 * i;
+		if (r.source == 0 || r.source >= NT_SRC_MAX || r.event == 0 || r.event >= NT_EV_MAX) {
+			char why[160];
+			snprintf(why, sizeof(why), "record %" PRIu64 " at byte offset %" PRIu64
+				 ": bad source %u / event %u", (off - 32) / 40, off, r.source, r.event);
+			if (!s->lenient) {
+				fprintf(stderr, PROG ": %s: %s\n", s->name, why);
+				return -1;
+			}
+			s->bad_rows++;
+			if (s->bad_rows <= (uint64_t)s->max_warn)
+				fprintf(stderr, PROG ": warning: %s: %s (skipped, --lenient)\n", s->name, why);
+			continue;
+		}
+		push(s, &r);
+		if (s->err)
+			return -1;
+	}
+	s->offset += 40 * nrec;
+	if (rest) {
+		/* only possible at the end of the file */
+		if (!s->lenient) {
+			fprintf(stderr,
+				PROG ": %s: truncated: %zu trailing bytes at byte offset %" PRIu64
+				     " (records are 40 bytes; file length is not 32 + 40n)\n",
+				s->name, rest, s->offset);
+			return -1;
+		}
+		s->bad_rows++;
+		fprintf(stderr, PROG ": warning: %s: truncated: %zu trailing bytes at byte offset %" PRIu64
+			" ignored (--lenient)\n", s->name, rest, s->offset);
+	}
+	if (got < sizeof(buf))
+		s->eof = 1;
+	return 0;
+}
+
+static int refill_csv(struct rstream *s)
+{
+	static __thread char buf[CHUNK];
+	size_t got = fread(buf, 1, sizeof(buf), s->f);
+	if (ferror(s->f)) {
+		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	if (got > 0) {
+		size_t used = csv_parse(&s->p, buf, got, cb_field, cb_row, s);
+		if (s->err)
+			return -1;
+		if (used != got) {
+			fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line,
+				csv_strerror(csv_error(&s->p)));
+			return -1;
+		}
+		return 0;
+	}
+	if (csv_fini(&s->p, cb_field, cb_row, s) != 0 && !s->err) {
+		fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line, csv_strerror(csv_error(&s->p)));
+		return -1;
+	}
+	if (s->err)
+		return -1;
+	s->eof = 1;
+	if (!s->header_done) {
+		fprintf(stderr, PROG ": %s: empty file (no header line '%s')\n", s->name, NT_CSV_HEADER);
+		return -1;
+	}
+	return 0;
+}
+
+int rs_next(struct rstream *s, struct nt_rec *r)
+{
+	while (s->qi == s->qn) {
+		if (s->err)
+			return -1;
+		if (s->eof)
+			return 0;
+		s->qi = s->qn = 0;
+		if ((s->is_bin ? refill_bin(s) : refill_csv(s)) != 0) {
+			s->err = 1;
+			return -1;
+		}
+	}
+	*r = s->q[s->qi++];
+	s->nrecs++;
+	if (r->tsc < s->last_tsc)
+		s->out_of_order++;
+	s->last_tsc = r->tsc;
+	return 1;
+}
+
+void rs_close(struct rstream *s)
+{
+	if (s->lenient && s->bad_rows > (uint64_t)s->max_warn)
+		fprintf(stderr, PROG ": warning: %s: %" PRIu64 " bad rows skipped in all (--lenient)\n", s->name,
+			s->bad_rows);
+	if (s->csv_init)
+		csv_free(&s->p);
+	if (s->own && s->f)
+		fclose(s->f);
+	free(s->q);
+	s->q = NULL;
+	s->f = NULL;
+	s->csv_init = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_data_files(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	char **v = NULL;
+	size_t k = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		if (!(l > 4 && (strcmp(e->d_name + l - 4, ".csv") == 0 || strcmp(e->d_name + l - 4, ".bin") == 0 ||
+				strcmp(e->d_name + l - 4, ".ntr") == 0)))
+			continue;
+		if (strcmp(e->d_name, "summary.csv") == 0)
+			continue;
+		char *p;
+		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0)
+			break;
+		struct stat st;
+		if (stat(p, &st) || !S_ISREG(st.st_mode)) {
+			free(p);
+			continue;
+		}
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(p);
+				break;
+			}
+			v = nv;
+		}
+		v[k++] = p;
+	}
+	closedir(d);
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_str);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Measures.  A latency FROM:TO pairs stamps of two events:
+ *  - by seq when both carry one (a hash table of pending stamps);
+ *  - otherwise each TO takes the nearest preceding FROM on the same irq (any
+ *    irq when either has none) that is at most `window` cycles older.  When
+ *    several FROMs wait for the same TO, the newest is matched and the older
+ *    ones are counted as ambiguous (they are not dropped silently).
+ * Records arrive in time order (the caller merges files by tsc).
+ * A period EVENT is the interval between consecutive stamps of EVENT on the
+ * same CPU. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "nt/recio.h"
+
+enum { S_EMPTY = 0, S_FROM = 1, S_TO = 2, S_DONE = 3 };
+
+int measure_parse(const char *key, const char *val, struct measure_def *m, char *why, size_t wl)
+{
+	memset(m, 0, sizeof(*m));
+	const char *num;
+	if (strncmp(key, "latency.", 8) == 0) {
+		m->kind = M_LATENCY;
+		num = key + 8;
+	} else if (strncmp(key, "period.", 7) == 0) {
+		m->kind = M_PERIOD;
+		num = key + 7;
+	} else {
+		snprintf(why, wl, "'%s' is not latency.N or period.N", key);
+		return -1;
+	}
+	char *end;
+	long id = strtol(num, &end, 10);
+	if (!*num || *end || id < 0 || id > 99) {
+		snprintf(why, wl, "bad measure number in '%s'", key);
+		return -1;
+	}
+	m->id = (int)id;
+	snprintf(m->name, sizeof(m->name), "%s.%ld", m->kind == M_LATENCY ? "latency" : "period", id);
+	snprintf(m->def, sizeof(m->def), "%s", val);
+	if (m->kind == M_PERIOD) {
+		m->from = m->to = nt_event_parse(val, strlen(val));
+		if (m->from <= 0) {
+			snprintf(why, wl, "%s: unknown event '%s'", key, val);
+			return -1;
+		}
+		return 0;
+	}
+	const char *c = strchr(val, ':');
+	if (!c) {
+		snprintf(why, wl, "%s: want FROM:TO, got '%s'", key, val);
+		return -1;
+	}
+	m->from = nt_event_parse(val, (size_t)(c - val));
+	m->to = nt_event_parse(c + 1, strlen(c + 1));
+	if (m->from <= 0 || m->to <= 0) {
+		snprintf(why, wl, "%s: unknown event in '%s'", key, val);
+		return -1;
+	}
+	if (m->from == m->to) {
+		snprintf(why, wl, "%s: FROM and TO are the same event (use period.N)", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- stall windows ---- */
+void stalls_add(struct stalls *st, uint64_t start, uint64_t len)
+{
+	if (len == NT_NONE64)
+		len = 0;
+	size_t cap = sizeof(st->w) / sizeof(st->w[0]);
+	size_t pos = (st->head + st->len) % cap;
+	if (st->len == cap)
+		st->head = (st->head + 1) % cap;
+	else
+		st->len++;
+	st->w[pos].start = start;
+	st->w[pos].end = start + len < start ? UINT64_MAX : start + len;
+	if (len > st->maxlen)
+		st->maxlen = len;
+	st->count++;
+}
+
+int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b)
+{
+	size_t cap = sizeof(st->w) / sizeof(st->w[0]);
+	for (size_t k = st->len; k-- > 0;) {
+		const struct stallwin *w = &st->w[(st->head + k) % cap];
+		if (w->start > b)
+			continue;
+		if (w->end >= a)
+			return 1;
+		if (w->start + st->maxlen < a && w->start + st->maxlen >= w->start)
+			break;
+	}
+	return 0;
+}
+
+/* ---- seq hash table (linear probing, backward-shift deletion) ---- */
+static inline size_t hseq(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return (size_t)x;
+}
+
+static struct seqent *tab_find(struct seqtab *t, uint64_t seq)
+{
+	if (!t->cap)
+		return NULL;
+	size_t m = t->cap - 1;
+	for (size_t i = hseq(seq) & m;; i = (i + 1) & m) {
+		if (t->e[i].state == S_EMPTY)
+			return NULL;
+		if (t->e[i].seq == seq)
+			return &t->e[i];
+	}
+}
+
+static struct seqent *tab_insert(struct seqtab *t, uint64_t seq);
+static int tab_grow(struct seqtab *t)
+{
+	size_t nc = t->cap ? t->cap * 2 : 1024;
+	struct seqent *old = t->e;
+	size_t oc = t->cap;
+	t->e = calloc(nc, sizeof(*t->e));
+	if (!t->e) {
+		t->e = old;
+		return -1;
+	}
+	t->cap = nc;
+	t->n = 0;
+	for (size_t i = 0; i < oc; i++)
+		if (old[i].state != S_EMPTY) {
+			struct seqent *e = tab_insert(t, old[i].seq);
+			*e = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+static struct seqent *tab_insert(struct seqtab *t, uint64_t seq)
+{
+	if ((t->n + 1) * 2 > t->cap && tab_grow(t))
+		return NULL;
+	size_t m = t->cap - 1;
+	size_t i = hseq(seq) & m;
+	while (t->e[i].state != S_EMPTY)
+		i = (i + 1) & m;
+	t->e[i].seq = seq;
+	t->e[i].state = S_DONE; /* caller sets the real state */
+	t->n++;
+	return &t->e[i];
+}
+
+static void tab_delete(struct seqtab *t, struct seqent *e)
+{
+	size_t m = t->cap - 1;
+	size_t i = (size_t)(e - t->e);
+	t->e[i].state = S_EMPTY;
+	t->n--;
+	for (size_t j = (i + 1) & m; t->e[j].state != S_EMPTY; j = (j + 1) & m) {
+		size_t h = hseq(t->e[j].seq) & m;
+		/* can the entry at j move to the hole at i? (h not in (i, j]) */
+		int move = (i <= j) ? (h <= i || h > j) : (h <= i && h > j);
+		if (move) {
+			t->e[i] = t->e[j];
+			t->e[j].state = S_EMPTY;
+			i = j;
+		}
+	}
+}
+
+/* ---- queues ---- */
+static int fifo_push(struct agefifo *f, uint64_t seq, uint64_t tsc)
+{
+	if (f->len == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 1024;
+		uint64_t *ns = malloc(nc * sizeof(*ns)), *nt = malloc(nc * sizeof(*nt));
+		if (!ns || !nt) {
+			free(ns);
+			free(nt);
+			return -1;
+		}
+		for (size_t k = 0; k < f->len; k++) {
+			ns[k] = f->seq[(f->head + k) % f->cap];
+			nt[k] = f->tsc[(f->head + k) % f->cap];
+		}
+		free(f->seq);
+		free(f->tsc);
+		f->seq = ns;
+		f->tsc = nt;
+		f->cap = nc;
+		f->head = 0;
+	}
+	size_t p = (f->head + f->len) % f->cap;
+	f->seq[p] = seq;
+	f->tsc[p] = tsc;
+	f->len++;
+	return 0;
+}
+
+static int ring_push(struct joiner *j, const struct nt_rec *r)
+{
+	if (j->rlen == j->rcap) {
+		size_t nc = j->rcap ? j->rcap * 2 : 256;
+		struct pend *n = malloc(nc * sizeof(*n));
+		if (!n)
+			return -1;
+		for (size_t k = 0; k < j->rlen; k++)
+			n[k] = j->ring[(j->rhead + k) % j->rcap];
+		free(j->ring);
+		j->ring = n;
+		j->rcap = nc;
+		j->rhead = 0;
+	}
+	struct pend *p = &j->ring[(j->rhead + j->rlen) % j->rcap];
+	p->tsc = r->tsc;
+	p->seq = r->seq;
+	p->irq = r->irq;
+	p->flags = r->flags;
+	p->consumed = 0;
+	j->rlen++;
+	return 0;
+}
+
+static struct pend *ring_at_abs(struct joiner *j, uint64_t pos)
+{
+	if (pos < j->rbase || pos >= j->rbase + j->rlen)
+		return NULL;
+	return &j->ring[(j->rhead + (size_t)(pos - j->rbase)) % j->rcap];
+}
+
+void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
+		 int streaming, size_t limit, const struct stalls *st)
+{
+	memset(j, 0, sizeof(*j));
+	j->m = *m;
+	j->window = window;
+	j->horizon = horizon;
+	j->st = st;
+	ss_init(&j->ss, streaming, limit);
+}
+
+static int sample(struct joiner *j, uint64_t a, uint64_t b, uint32_t fa, uint32_t fb)
+{
+	if (b < a) {
+		j->c.negative++;
+		return 0;
+	}
+	j->c.matched++;
+	if (((fa | fb) & NT_F_STALLED) || (j->st && stalls_overlap(j->st, a, b)))
+		j->c.stalled++;
+	return ss_add(&j->ss, b - a);
+}
+
+static void expire(struct joiner *j, uint64_t now)
+{
+	while (j->rlen) {
+		struct pend *p = &j->ring[j->rhead];
+		if (!(now > p->tsc && now - p->tsc > j->window))
+			break;
+		if (!p->consumed && p->seq == NT_NONE64)
+			j->c.unmatched_from++;
+		j->rhead = (j->rhead + 1) % j->rcap;
+		j->rlen--;
+		j->rbase++;
+	}
+	if (!j->horizon)
+		return;
+	struct agefifo *f = &j->age;
+	while (f->len) {
+		uint64_t t = f->tsc[f->head], s = f->seq[f->head];
+		if (!(now > t && now - t > j->horizon))
+			break;
+		f->head = (f->head + 1) % f->cap;
+		f->len--;
+		struct seqent *e = tab_find(&j->tab, s);
+		if (e && e->tsc == t) {
+			if (e->state == S_FROM)
+				j->c.unmatched_from++;
+			else if (e->state == S_TO)
+				j->c.unmatched_to++;
+			tab_delete(&j->tab, e);
+		}
+	}
+}
+
+static void seq_done(struct joiner *j, uint64_t seq)
+{
+	if (seq == NT_NONE64)
+		return;
+	struct seqent *e = tab_find(&j->tab, seq);
+	if (e && e->state == S_FROM)
+		e->state = S_DONE;
+}
+
+/* nearest preceding FROM for TO r; 1 = matched */
+static int near_match(struct joiner *j, const struct nt_rec *r, int only_noseq, int *err)
+{
+	struct pend *best = NULL;
+	for (size_t k = j->rlen; k-- > 0;) {
+		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
+		if (p->consumed || p->tsc > r->tsc)
+			continue;
+		if (only_noseq && p->seq != NT_NONE64)
+			continue;
+		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && p->irq != r->irq)
+			continue;
+		if (!best) {
+			best = p;
+		} else {
+			p->consumed = 1;
+			j->c.ambiguous++;
+			seq_done(j, p->seq);
+		}
+	}
+	if (!best)
+		return 0;
+	best->consumed = 1;
+	seq_done(j, best->seq);
+	j->c.by_near++;
+	if (sample(j, best->tsc, r->tsc, best->flags, r->flags))
+		*err = 1;
+	return 1;
+}
+
+int joiner_feed(struct joiner *j, const struct nt_rec *r)
+{
+	if (j->m.kind == M_PERIOD) {
+		if (r->event != j->m.from)
+			return 0;
+		j->c.from_seen++;
+		unsigned k = r->cpu < 256 ? r->cpu : 256;
+		int rc = 0;
+		if (j->have_last[k])
+			rc = sample(j, j->last[k], r->tsc, j->last_flags[k], r->flags);
+		j->have_last[k] = 1;
+		j->last[k] = r->tsc;
+		j->last_flags[k] = r->flags;
+		return rc;
+	}
+	int err = 0;
+	if (r->event == j->m.from) {
+		expire(j, r->tsc);
+		j->c.from_seen++;
+		if (r->seq == NT_NONE64)
+			return ring_push(j, r);
+		struct seqent *e = tab_find(&j->tab, r->seq);
+		if (!e) {
+			e = tab_insert(&j->tab, r->seq);
+			if (!e)
+				return -1;
+			e->state = S_FROM;
+			e->tsc = r->tsc;
+			e->flags = r->flags;
+			e->ringpos = j->rbase + j->rlen;
+			if (ring_push(j, r))
+				return -1;
+			if (j->horizon && fifo_push(&j->age, r->seq, r->tsc))
+				return -1;
+		} else if (e->state == S_TO) {
+			e->state = S_DONE;
+			j->c.by_seq++;
+			return sample(j, r->tsc, e->tsc, r->flags, e->flags);
+		} else {
+			j->c.dup_from++;
+		}
+		return 0;
+	}
+	if (r->event != j->m.to)
+		return 0;
+	expire(j, r->tsc);
+	j->c.to_seen++;
+	if (r->seq != NT_NONE64) {
+		struct seqent *e = tab_find(&j->tab, r->seq);
+		if (e && e->state == S_FROM) {
+			e->state = S_DONE;
+			struct pend *p = ring_at_abs(j, e->ringpos);
+			if (p)
+				p->consumed = 1;
+			j->c.by_seq++;
+			return sample(j, e->tsc, r->tsc, e->flags, r->flags);
+		}
+		if (e) {
+			j->c.dup_to++;
+			return 0;
+		}
+		if (near_match(j, r, 1, &err))
+			return err ? -1 : 0;
+		e = tab_insert(&j->tab, r->seq);
+		if (!e)
+			return -1;
+		e->state = S_TO;
+		e->tsc = r->tsc;
+		e->flags = r->flags;
+		e->ringpos = UINT64_MAX;
+		if (j->horizon && fifo_push(&j->age, r->seq, r->tsc))
+			return -1;
+		return 0;
+	}
+	if (!near_match(j, r, 0, &err))
+		j->c.unmatched_to++;
+	return err ? -1 : 0;
+}
+
+void joiner_finish(struct joiner *j)
+{
+	for (size_t k = 0; k < j->rlen; k++) {
+		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
+		if (!p->consumed && p->seq == NT_NONE64)
+			j->c.unmatched_from++;
+	}
+	j->rlen = 0;
+	for (size_t i = 0; i < j->tab.cap; i++) {
+		if (j->tab.e[i].state == S_FROM)
+			j->c.unmatched_from++;
+		else if (j->tab.e[i].state == S_TO)
+			j->c.unmatched_to++;
+	}
+	free(j->tab.e);
+	j->tab.e = NULL;
+	j->tab.cap = j->tab.n = 0;
+	free(j->age.seq);
+	free(j->age.tsc);
+	memset(&j->age, 0, sizeof(j->age));
+	free(j->ring);
+	j->ring = NULL;
+	j->rcap = 0;
+	ss_finish(&j->ss);
+}
+
+void joiner_free(struct joiner *j)
+{
+	free(j->tab.e);
+	free(j->age.seq);
+	free(j->age.tsc);
+	free(j->ring);
+	ss_free(&j->ss);
+	memset(j, 0, sizeof(*j));
+}

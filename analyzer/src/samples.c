@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sample sets: exact (every value kept, sorted at the end) or streaming
+ * (log-linear histogram plus exact count/min/max and Welford moments in long
+ * double).  An exact set goes streaming by itself above its sample limit. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "nt/stats.h"
+
+void ss_init(struct sampleset *s, int streaming, size_t limit)
+{
+	memset(s, 0, sizeof(*s));
+	s->limit = limit ? limit : (size_t)1 << 26;
+	if (streaming) {
+		s->streaming = 1;
+		s->h = malloc(sizeof(*s->h));
+		if (s->h)
+			lh_init(s->h);
+	}
+}
+
+void ss_free(struct sampleset *s)
+{
+	free(s->v);
+	free(s->h);
+	memset(s, 0, sizeof(*s));
+}
+
+static inline void welford(struct sampleset *s, uint64_t x)
+{
+	long double d = (long double)x - s->mean;
+	s->cnt++;
+	s->mean += d / (long double)s->cnt;
+	s->m2 += d * ((long double)x - s->mean);
+	if (s->cnt == 1 || x < s->min)
+		s->min = x;
+	if (s->cnt == 1 || x > s->max)
+		s->max = x;
+}
+
+static int go_streaming(struct sampleset *s)
+{
+	s->h = malloc(sizeof(*s->h));
+	if (!s->h)
+		return -1;
+	lh_init(s->h);
+	for (size_t i = 0; i < s->n; i++) {
+		lh_add(s->h, s->v[i]);
+		welford(s, s->v[i]);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+	s->streaming = 1;
+	s->switched = 1;
+	return 0;
+}
+
+int ss_add(struct sampleset *s, uint64_t x)
+{
+	if (s->streaming) {
+		if (!s->h)
+			return -1;
+		lh_add(s->h, x);
+		welford(s, x);
+		return 0;
+	}
+	if (s->n == s->cap) {
+		if (s->n >= s->limit)
+			return go_streaming(s) ? -1 : ss_add(s, x);
+		size_t nc = s->cap ? s->cap * 2 : 1024;
+		if (nc > s->limit)
+			nc = s->limit > s->n ? s->limit : s->n + 1;
+		uint64_t *nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv)
+			return go_streaming(s) ? -1 : ss_add(s, x);
+		s->v = nv;
+		s->cap = nc;
+	}
+	s->v[s->n++] = x;
+	s->sorted = 0;
+	return 0;
+}
+
+/* LSD radix sort, 8 bits a pass; passes where every key has the same byte
+ * are skipped (latencies rarely use the high bytes). */
+void radix_sort_u64(uint64_t *v, size_t n)
+{
+	if (n < 2)
+		return;
+	if (n < 256) {
+		qsort(v, n, sizeof(*v), nt_cmp_u64);
+		return;
+	}
+	size_t (*cnt)[256] = calloc(8, sizeof(*cnt));
+	uint64_t *tmp = malloc(n * sizeof(*tmp));
+	if (!cnt || !tmp) {
+		free(cnt);
+		free(tmp);
+		qsort(v, n, sizeof(*v), nt_cmp_u64);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i];
+		for (int b = 0; b < 8; b++)
+			cnt[b][(x >> (8 * b)) & 0xff]++;
+	}
+	uint64_t *src = v, *dst = tmp;
+	for (int b = 0; b < 8; b++) {
+		size_t *c = cnt[b];
+		if (c[(src[0] >> (8 * b)) & 0xff] == n)
+			continue;
+		size_t sum = 0;
+		for (int k = 0; k < 256; k++) {
+			size_t t = c[k];
+			c[k] = sum;
+			sum += t;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = src[i];
+			dst[c[(x >> (8 * b)) & 0xff]++] = x;
+		}
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(cnt);
+	free(tmp);
+}
+
+void ss_finish(struct sampleset *s)
+{
+	if (!s->streaming && !s->sorted) {
+		radix_sort_u64(s->v, s->n);
+		s->sorted = 1;
+	}
+}
+
+double ss_quantile(struct sampleset *s, double q)
+{
+	if (s->streaming)
+		return lh_quantile(s->h, q);
+	ss_finish(s);
+	if (s->n == 0)
+		return 0;
+	return nt_quantile_sorted_u64(s->v, s->n, q);
+}
+
+void ss_summary(struct sampleset *s, struct summary *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (s->streaming) {
+		o->n = s->cnt;
+		o->exact = 0;
+		if (!s->cnt)
+			return;
+		o->min = s->min;
+		o->max = s->max;
+		o->mean = (double)s->mean;
+		o->stddev = s->cnt > 1 ? (double)sqrtl(s->m2 / (long double)(s->cnt - 1)) : 0.0;
+	} else {
+		ss_finish(s);
+		o->n = s->n;
+		o->exact = 1;
+		if (!s->n)
+			return;
+		o->min = s->v[0];
+		o->max = s->v[s->n - 1];
+		/* two passes in long double (64-bit mantissa: every uint64 exact) */
+		long double sum = 0;
+		for (size_t i = 0; i < s->n; i++)
+			sum += (long double)s->v[i];
+		long double mean = sum / (long double)s->n, ss = 0, corr = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			long double d = (long double)s->v[i] - mean;
+			ss += d * d;
+			corr += d;
+		}
+		/* corrected two-pass formula (Chan, Golub & LeVeque) */
+		ss -= corr * corr / (long double)s->n;
+		mean += corr / (long double)s->n;
+		o->mean = (double)mean;
+		o->stddev = s->n > 1 ? (double)sqrtl((ss < 0 ? 0 : ss) / (long double)(s->n - 1)) : 0.0;
+	}
+	o->median = ss_quantile(s, 0.5);
+	o->p90 = ss_quantile(s, 0.90);
+	o->p99 = ss_quantile(s, 0.99);
+	o->p999 = ss_quantile(s, 0.999);
+	o->p9999 = ss_quantile(s, 0.9999);
+}
+
+int ss_linhist(struct sampleset *s, uint64_t lo, uint64_t width, size_t nbins, struct linhist *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (width == 0 || nbins == 0)
+		return -1;
+	h->lo = lo;
+	h->width = width;
+	h->nbins = nbins;
+	h->c = calloc(nbins, sizeof(*h->c));
+	if (!h->c)
+		return -1;
+	/* hi = lo + width * nbins, saturating */
+	uint64_t span, hi;
+	if (__builtin_mul_overflow(width, (uint64_t)nbins, &span) || __builtin_add_overflow(lo, span, &hi))
+		hi = UINT64_MAX;
+#define PUT(x, k)                                          \
+	do {                                               \
+		if ((x) < lo)                              \
+			h->underflow += (k);               \
+		else if ((x) >= hi && hi != UINT64_MAX)    \
+			h->overflow += (k);                \
+		else {                                     \
+			uint64_t b_ = ((x) - lo) / width;  \
+			if (b_ >= nbins)                   \
+				h->overflow += (k);        \
+			else                               \
+				h->c[b_] += (k);           \
+		}                                          \
+	} while (0)
+	if (s->streaming) {
+		h->approx = 1;
+		for (unsigned i = 0; i < LH_NBUCKETS; i++)
+			if (s->h->c[i]) {
+				uint64_t m = lh_mid(i);
+				if (m < s->h->min)
+					m = s->h->min;
+				if (m > s->h->max)
+					m = s->h->max;
+				PUT(m, s->h->c[i]);
+			}
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			PUT(s->v[i], 1);
+	}
+#undef PUT
+	return 0;
+}
+
+void linhist_free(struct linhist *h)
+{
+	free(h->c);
+	h->c = NULL;
+}
+
+size_t ss_ccdf(struct sampleset *s, double **xs, double **ps)
+{
+	size_t cap = 4096, k = 0;
+	double *x = malloc(cap * sizeof(*x)), *p = malloc(cap * sizeof(*p));
+	*xs = x;
+	*ps = p;
+	if (!x || !p)
+		return 0;
+	if (s->streaming) {
+		uint64_t n = s->h->n, cum = 0;
+		for (unsigned i = 0; i < LH_NBUCKETS && k < cap; i++) {
+			if (!s->h->c[i])
+				continue;
+			uint64_t lo, w;
+			lh_bucket(i, &lo, &w);
+			if (lo < s->h->min)
+				lo = s->h->min;
+			x[k] = (double)lo;
+			p[k] = (double)(n - cum) / (double)n;
+			k++;
+			cum += s->h->c[i];
+		}
+		return k;
+	}
+	ss_finish(s);
+	size_t n = s->n;
+	if (!n)
+		return 0;
+	/* ranks at survival counts n, n/1.02, n/1.02^2 ... down to 1000, then
+	 * every distinct value of the top 1000; each point is P(X >= v[first
+	 * index of that value]) */
+	double surv = (double)n;
+	size_t i = 0;
+	for (;;) {
+		if (k == cap)
+			break;
+		/* first index of v[i] */
+		size_t a = 0, b = i;
+		while (a < b) {
+			size_t m = a + (b - a) / 2;
+			if (s->v[m] < s->v[i])
+				a = m + 1;
+			else
+				b = m;
+		}
+		if (k == 0 || x[k - 1] != (double)s->v[a]) {
+			x[k] = (double)s->v[a];
+			p[k] = (double)(n - a) / (double)n;
+			k++;
+		}
+		if (n - i > 1000) {
+			surv /= 1.02;
+			size_t ni = n - (size_t)ceil(surv);
+			if (n - ni < 1000)
+				ni = n - 1000;
+			i = ni > i ? ni : i + 1;
+		} else {
+			uint64_t v = s->v[i];
+			while (i < n && s->v[i] == v)
+				i++;
+			if (i >= n)
+				break;
+		}
+	}
+	return k;
+}

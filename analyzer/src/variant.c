@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One variant: its data files are merged by tsc and fed to every measure.
+ * Two reading modes:
+ *  - in memory (default): each file's relevant records are loaded and, when
+ *    a file is not in time order (e.g. per-CPU trace windows), sorted stably
+ *    by tsc; then the files are merged.
+ *  - streaming (--streaming, or automatic for large inputs): the files are
+ *    read chunk by chunk and merged as they come, so memory stays bounded;
+ *    a file out of time order is counted (out_of_order), not sorted. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze.h"
+#include "nt/meta.h"
+
+void aopts_default(struct aopts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sample_limit = (size_t)1 << 26; /* 64 Mi samples = 512 MiB */
+	o->stream_bytes = (uint64_t)4 << 30;
+	o->window_us = -1;
+	o->horizon_s = 10;
+}
+
+int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen)
+{
+	char val[256], how[256];
+	if (nt_meta_get(meta, "tsc_hz", val, sizeof(val)) != 0)
+		return -1;
+	double x;
+	if (parse_double(val, &x) || !(x > 0)) {
+		warnx("%s: ignoring bad tsc_hz '%s'", meta, val);
+		return -1;
+	}
+	*hz = x;
+	if (nt_meta_get(meta, "tsc_hz_method", how, sizeof(how)) != 0)
+		snprintf(how, sizeof(how), "method not recorded");
+	snprintf(src, srclen, "%s (tsc_hz_method=%s)", meta, how);
+	return 0;
+}
+
+int variant_measures_from_meta(struct variant *v, const char *meta)
+{
+	FILE *f = fopen(meta, "r");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+	/* the last occurrence of a key wins: collect then dedupe by name */
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (line[0] == '#' || !(strncmp(line, "latency.", 8) == 0 || strncmp(line, "period.", 7) == 0))
+			continue;
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		struct measure_def m;
+		char why[160];
+		if (measure_parse(line, eq + 1, &m, why, sizeof(why))) {
+			fprintf(stderr, PROG ": %s: %s\n", meta, why);
+			rc = -1;
+			break;
+		}
+		size_t k;
+		for (k = 0; k < v->nms; k++)
+			if (strcmp(v->ms[k].name, m.name) == 0)
+				break;
+		if (k == v->nms) {
+			if (v->nms == sizeof(v->ms) / sizeof(v->ms[0])) {
+				fprintf(stderr, PROG ": %s: too many measures\n", meta);
+				rc = -1;
+				break;
+			}
+			v->nms++;
+		}
+		v->ms[k] = m;
+	}
+	free(line);
+	fclose(f);
+	/* order: latencies then periods, by number */
+	for (size_t a = 1; a < v->nms; a++)
+		for (size_t b = a; b > 0; b--) {
+			struct measure_def *x = &v->ms[b - 1], *y = &v->ms[b];
+			int kx = x->kind * 1000 + x->id, ky = y->kind * 1000 + y->id;
+			if (kx <= ky)
+				break;
+			struct measure_def t = *x;
+			*x = *y;
+			*y = t;
+		}
+	return rc;
+}
+
+/* ---- cursors and the merge ---- */
+struct cursor {
+	int streaming;
+	struct rstream rs;
+	struct nt_rec *a;
+	size_t n, i;
+	struct nt_rec cur;
+	int fileidx;
+};
+
+static int cur_next(struct cursor *c)
+{
+	if (c->streaming)
+		return rs_next(&c->rs, &c->cur);
+	if (c->i >= c->n)
+		return 0;
+	c->cur = c->a[c->i++];
+	return 1;
+}
+
+static void msort(struct nt_rec *a, struct nt_rec *t, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	msort(a, t, h);
+	msort(a + h, t, n - h);
+	if (a[h - 1].tsc <= a[h].tsc)
+		return;
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		t[k++] = a[j].tsc < a[i].tsc ? a[j++] : a[i++];
+	while (i < h)
+		t[k++] = a[i++];
+	while (j < n)
+		t[k++] = a[j++];
+	memcpy(a, t, n * sizeof(*a));
+}
+
+static int load_file(struct cursor *c, const char *path, const uint8_t *want, const struct aopts *o,
+		     struct variant *v)
+{
+	struct rstream rs;
+	if (rs_open(&rs, path, o->lenient))
+		return -1;
+	size_t cap = 0;
+	struct nt_rec r;
+	int k;
+	while ((k = rs_next(&rs, &r)) > 0) {
+		if (g_interrupted)
+			break;
+		if (!want[r.event])
+			continue;
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			struct nt_rec *na = realloc(c->a, cap * sizeof(*na));
+			if (!na) {
+				fprintf(stderr, PROG ": %s: out of memory (try --streaming)\n", path);
+				k = -1;
+				break;
+			}
+			c->a = na;
+		}
+		c->a[c->n++] = r;
+	}
+	v->nrecs += rs.nrecs;
+	v->bad_rows += rs.bad_rows;
+	if (rs.out_of_order && k == 0 && c->n > 1) {
+		struct nt_rec *t = malloc(c->n * sizeof(*t));
+		if (!t) {
+			fprintf(stderr, PROG ": %s: out of memory sorting (try --streaming)\n", path);
+			k = -1;
+		} else {
+			msort(c->a, t, c->n);
+			free(t);
+		}
+	}
+	rs_close(&rs);
+	return k < 0 ? -1 : 0;
+}
+
+static int heap_less(struct cursor *cs, int a, int b)
+{
+	if (cs[a].cur.tsc != cs[b].cur.tsc)
+		return cs[a].cur.tsc < cs[b].cur.tsc;
+	return a < b;
+}
+
+static void heap_down(struct cursor *cs, int *h, int n, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && heap_less(cs, h[l], h[m]))
+			m = l;
+		if (r < n && heap_less(cs, h[r], h[m]))
+			m = r;
+		if (m == i)
+			return;
+		int t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+int variant_process(struct variant *v, const struct aopts *o)
+{
+	int rc = 0;
+	/* reading mode */
+	uint64_t total = 0;
+	for (size_t i = 0; i < v->nfiles; i++) {
+		struct stat st;
+		if (stat(v->files[i], &st) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	v->streaming = o->streaming || total > o->stream_bytes;
+	if (v->streaming && !o->streaming && !o->quiet)
+		warnx("%s: %" PRIu64 " bytes of input: streaming mode (log-linear histograms, relative error %.2g)",
+		      v->name, total, LH_REL_ERR);
+
+	/* join window and seq horizon, in cycles */
+	double wus = o->window_us >= 0 ? o->window_us : (v->window_us > 0 ? v->window_us : 1000);
+	v->window_us = wus;
+	if (o->window_cycles)
+		v->window = o->window_cycles;
+	else if (v->tsc_hz > 0)
+		v->window = (uint64_t)llround(wus * 1e-6 * v->tsc_hz);
+	else
+		v->window = 10000000;
+	uint64_t horizon = 0;
+	if (v->streaming)
+		horizon = v->tsc_hz > 0 ? (uint64_t)llround(o->horizon_s * v->tsc_hz) : (uint64_t)1 << 34;
+
+	uint8_t want[256] = { 0 };
+	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;
+	v->j = calloc(v->nms ? v->nms : 1, sizeof(*v->j));
+	if (!v->j)
+		return -1;
+	for (size_t i = 0; i < v->nms; i++) {
+		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
+		want[v->ms[i].from] = want[v->ms[i].to] = 1;
+	}
+
+	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
+	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
+	if (!cs || !heap) {
+		free(cs);
+		free(heap);
+		return -1;
+	}
+	int nh = 0;
+	for (size_t i = 0; i < v->nfiles && rc == 0; i++) {
+		cs[i].fileidx = (int)i;
+		cs[i].streaming = v->streaming;
+		if (v->streaming)
+			rc = rs_open(&cs[i].rs, v->files[i], o->lenient);
+		else
+			rc = load_file(&cs[i], v->files[i], want, o, v);
+		if (rc)
+			break;
+		int k = cur_next(&cs[i]);
+		if (k < 0)
+			rc = -1;
+		else if (k > 0)
+			heap[nh++] = (int)i;
+	}
+	for (int i = nh / 2 - 1; i >= 0 && rc == 0; i--)
+		heap_down(cs, heap, nh, i);
+	while (nh > 0 && rc == 0) {
+		if (g_interrupted)
+			break;
+		struct cursor *c = &cs[heap[0]];
+		const struct nt_rec *r = &c->cur;
+		if (want[r->event]) {
+			if (r->event == NT_EV_STALL)
+				stalls_add(&v->st, r->tsc, r->aux);
+			else if (r->event == NT_EV_LOST) {
+				v->lost_events++;
+				if (r->aux != NT_NONE64)
+					v->lost_records += r->aux;
+			}
+			for (size_t m = 0; m < v->nms; m++)
+				if (joiner_feed(&v->j[m], r)) {
+					fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n",
+						v->name);
+					rc = -1;
+					break;
+				}
+		}
+		int k = cur_next(c);
+		if (k < 0) {
+			rc = -1;
+			break;
+		}
+		if (k == 0)
+			heap[0] = heap[--nh];
+		heap_down(cs, heap, nh, 0);
+	}
+	for (size_t i = 0; i < v->nfiles; i++) {
+		if (cs[i].streaming) {
+			v->nrecs += cs[i].rs.nrecs;
+			v->bad_rows += cs[i].rs.bad_rows;
+			v->out_of_order += cs[i].rs.out_of_order;
+			if (cs[i].rs.f || cs[i].rs.q)
+				rs_close(&cs[i].rs);
+		}
+		free(cs[i].a);
+	}
+	free(cs);
+	free(heap);
+	v->stall_windows = v->st.count;
+	for (size_t m = 0; m < v->nms; m++) {
+		joiner_finish(&v->j[m]);
+		ss_summary(&v->j[m].ss, &v->j[m].sum);
+	}
+	return rc;
+}
+
+void variant_free(struct variant *v)
+{
+	if (v->j)
+		for (size_t m = 0; m < v->nms; m++)
+			joiner_free(&v->j[m]);
+	free(v->j);
+	v->j = NULL;
+	free_list(v->files, v->nfiles);
+	v->files = NULL;
+	v->nfiles = 0;
+}
