@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 120
+# Command-line behaviour of nt-guest-read and nt-busyloop on the host (the
+# module itself is exercised by test-qemu-probe.sh): usage errors exit 2,
+# a missing device is a clear runtime error, the busy loop pins itself, runs
+# at SCHED_IDLE, is bounded, and a SIGINT stops it with a summary and 130.
+set -uo pipefail
+top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+bin=${NT_BIN:-$top/build/san/bin}
+R=$bin/nt-guest-read B=$bin/nt-busyloop
+[ -x "$R" ] && [ -x "$B" ] || { echo "FAIL: programs not built in $bin"; exit 1; }
+fail=0
+t() { # DESCRIPTION EXPECTED_RC CMD...
+	local what=$1 want=$2 rc out
+	shift 2
+	out=$("$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" = "$want" ]; then echo "ok    $what (exit $rc)"; else
+		echo "FAIL  $what: exit $rc, wanted $want"; echo "$out" | tail -n 5; fail=1; fi
+	LAST=$out
+}
+work=$(mktemp -d)
+trap 'rm -rf "$work"; [ -n "${bp:-}" ] && kill "$bp" 2>/dev/null' EXIT
+
+t "nt-guest-read --help" 0 "$R" --help
+t "nt-guest-read without -o" 2 "$R"
+t "nt-guest-read bad option" 2 "$R" --bogus -o x.csv
+t "nt-guest-read --interval 0" 2 "$R" -o x.csv --interval 0
+t "nt-guest-read --duration abc" 2 "$R" -o x.csv -d abc
+t "nt-guest-read --watch-irq -1" 2 "$R" -o x.csv -w -1
+t "nt-guest-read extra argument" 2 "$R" -o x.csv extra
+t "nt-guest-read with no device" 1 "$R" -o "$work/x.csv" --dev "$work/nodev"
+case "$LAST" in *"cannot open $work/nodev"*"nt_guest_probe.ko"*) echo "ok    clear message: $LAST" ;;
+*) echo "FAIL  message for a missing device: $LAST"; fail=1 ;; esac
+
+t "nt-busyloop --help" 0 "$B" --help
+t "nt-busyloop without arguments" 2 "$B"
+t "nt-busyloop --duration 0" 2 "$B" -c 0 -d 0
+t "nt-busyloop --duration too long" 2 "$B" -c 0 -d 1e9
+t "nt-busyloop --cpu x" 2 "$B" -c x -d 1
+t "nt-busyloop --policy rt" 2 "$B" -c 0 -d 1 --policy rt
+t "nt-busyloop on a CPU that does not exist" 2 "$B" -c 4000 -d 0.1
+t "nt-busyloop 0.3 s on CPU 0" 0 "$B" -c 0 -d 0.3
+case "$LAST" in *"cpu 0 (ended on 0), SCHED_IDLE,"*"s wall (CLOCK_MONOTONIC)"*) echo "ok    summary: $LAST" ;;
+*) echo "FAIL  summary: $LAST"; fail=1 ;; esac
+t "nt-busyloop --policy nice" 0 "$B" -c 0 -d 0.1 --policy nice
+case "$LAST" in *"nice 19"*) ;; *) echo "FAIL  nice summary: $LAST"; fail=1 ;; esac
+
+# while it runs: policy SCHED_IDLE (5) in /proc/PID/stat field 41, pinned; then SIGINT -> 130
+"$B" -c 0 -d 60 >"$work/bl.out" 2>&1 &
+bp=$!
+sleep 0.5
+pol=$(awk '{print $41}' /proc/$bp/stat 2>/dev/null)
+aff=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$bp/status 2>/dev/null)
+kill -INT $bp
+wait $bp
+rc=$?
+bp=
+if [ "$pol" = 5 ] && [ "$aff" = 0 ] && [ $rc = 130 ] && grep -q "SCHED_IDLE" "$work/bl.out"; then
+	echo "ok    running busy loop: policy $pol (SCHED_IDLE), CPUs $aff, SIGINT -> exit $rc with summary"
+else
+	echo "FAIL  running busy loop: policy '$pol' CPUs '$aff' exit $rc: $(cat "$work/bl.out")"; fail=1
+fi
+exit $fail
