@@ -69,9 +69,12 @@ enum nt_event {
 	 * number), vector when known, seq when the probe tied a packet to it. */
 	NT_EV_GUEST_IRQ = 6,
 	/* guest: tsc = the receive path saw the packet with sequence seq;
-	 * irq = the guest IRQ that was last stamped on this CPU. */
+	 * irq = the guest IRQ that was last stamped on this CPU; aux = the tsc
+	 * of that guest_irq stamp (joins the two). */
 	NT_EV_GUEST_PKT = 7,
-	/* guest: tsc = entry of the periodic timer interrupt; irq. */
+	/* guest: tsc = entry of the periodic timer interrupt; irq, or vector
+	 * (local APIC timer); aux = periods covered (hrtimer mode: >1 when
+	 * expiries were missed). */
 	NT_EV_TIMER = 8,
 	/* monitor: a stall; tsc = start, aux = length in TSC cycles. */
 	NT_EV_STALL = 9,
