@@ -67,6 +67,8 @@ for v in baseline pinned rps both; do
 	grep -q "$v" "$d/summary.csv" || bad "summary.csv lacks $v"
 	grep -q "$v" "$d/report.md" || bad "report.md lacks $v"
 done
+# the report says how many samples fell in stall windows (nt-stallmon ran)
+grep -qi 'stall' "$d/report.md" || bad "report.md does not mention stall windows"
 if command -v python3 >/dev/null; then
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$d/summary.json" || bad "summary.json is not JSON"
 fi
