@@ -46,6 +46,19 @@ udp_snmp() {
 }
 # rows FILE EVENT: number of CSV records of EVENT
 rows() { awk -F, -v e="$2" '$2 == e' "$1" | wc -l; }
+# drain_stop NS PORT PID: once the UDP receive queue of PORT in NS is empty,
+# SIGINT the receiver PID (if it is still running) and return its exit code
+drain_stop() {
+	for _ in $(seq 200); do
+		kill -0 "$3" 2>/dev/null || break
+		[ "$(ip netns exec "$1" ss -Hlun "sport = :$2" | awk '{print $2}')" = 0 ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	kill -INT "$3" 2>/dev/null; wait "$3"
+}
+# rc_ok RC: the receiver stopped by itself (0) or by drain_stop (130)
+rc_ok() { [ "$1" = 0 ] || [ "$1" = 130 ]; }
 finish() {
 	echo
 	if [ "$fails" -eq 0 ]; then echo "PASS: $1"; exit 0; fi
