@@ -143,4 +143,18 @@ n=$(meta "$tmp/j.csv.meta" count)
 expect_eq "send rows = meta count after SIGTERM" "$(rows "$tmp/j.csv" send)" "$n"
 [ "${n:-0}" -gt 0 ] && ok "sent $n before SIGTERM" || no "nothing sent before SIGTERM"
 grep -q "send jitter" "$tmp/j.log" && ok "jitter printed" || no "no jitter summary after SIGTERM"
+ip netns exec "$N" "$F" --dst 127.0.0.1:9006 --max --duration 60 --summary "$tmp/k.meta" >"$tmp/k.log" 2>&1 &
+fp=$!
+sleep 1.5
+kill -INT $fp; wait $fp; expect_eq "nt-flood exit after SIGINT" $? 130
+expect_eq "flood summary: interrupted" "$(meta "$tmp/k.meta" interrupted)" 1
+[ "$(meta "$tmp/k.meta" sent)" -gt 0 ] 2>/dev/null && ok "flood sent $(meta "$tmp/k.meta" sent) before SIGINT" ||
+	no "flood summary after SIGINT: $(cat "$tmp/k.log")"
+grep -q "interrupted: sent" "$tmp/k.log" && ok "flood summary printed" || no "no flood summary line"
+
+echo "== 7. nt-recv --duration: stops by itself, exit 0"
+inN "$R" --bind 127.0.0.1:9007 --duration 1 --out "$tmp/e.csv" >"$tmp/e.log" 2>&1
+expect_eq "nt-recv --duration exit" $? 0
+expect_eq "stop reason" "$(meta "$tmp/e.csv.meta" stop_reason)" "duration reached"
+expect_eq "nothing received" "$(meta "$tmp/e.csv.meta" received)" 0
 finish test-loopback
