@@ -263,6 +263,7 @@ int live_run(const char *prog, struct xt_dec *d, const struct live_opts *o, stru
 		}
 	}
 	unsigned long mfn = 0, tsize = 0;
+	errno = 0;
 	if (xc_tbuf_enable(L.xch, o->pages, &mfn, &tsize) != 0 || mfn == 0 || tsize == 0) {
 		fprintf(stderr, "%s: xc_tbuf_enable(%u pages): %s (is Xen built with CONFIG_TRACEBUFFER?)\n",
 			prog, o->pages, errno ? strerror(errno) : "no buffer returned");

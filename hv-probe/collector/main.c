@@ -176,6 +176,8 @@ struct out {
 static int emit(void *ctx, const struct nt_rec *r)
 {
 	struct out *o = ctx;
+	if (stop_flag)
+		return 1; /* Ctrl-C: stop decoding, keep what was written */
 	if (o->limit && (r->event == NT_EV_HV_ENTRY || r->event == NT_EV_HV_DELIVER)) {
 		if (o->probes >= o->limit)
 			return 1;

@@ -58,6 +58,8 @@ void xt_summary_print(FILE *o, struct xt_dec *d, const struct xt_run *run)
 	if (run->elapsed_s > 0)
 		fprintf(o, "  traced for %.3f s (CLOCK_MONOTONIC)%s\n", run->elapsed_s,
 			run->interrupted ? ", stopped by a signal" : "");
+	else if (run->interrupted)
+		fprintf(o, "  stopped by a signal: the input was not read to its end\n");
 	fprintf(o, "  input: %" PRIu64 " bytes, %" PRIu64 " windows\n", d->in_bytes, d->windows);
 	fprintf(o, "  %4s %9s %9s %9s %9s %7s %9s %6s %9s %8s %8s  %-14s %-14s\n", "cpu", "trace_rec", "hv_entry",
 		"hv_deliv", "stock_irq", "lostrec", "lost", "wrap", "skipped", "no_tsc", "malform",
