@@ -112,8 +112,8 @@ struct sampleset {
 	int sorted;
 	struct loghist *h;  /* when streaming */
 	/* streaming moments (Welford, long double) */
-	uint64_t cnt, min, max;
-	long double mean, m2;
+	uint64_t cnt, min, max, shift;
+	long double mean, m2; /* of x - shift */
 	int switched;       /* went streaming because of the limit */
 };
 struct summary {

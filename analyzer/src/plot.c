@@ -158,7 +158,10 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 		const struct summary *s = &v->j[k].sum;
 		if (s->min < lo)
 			lo = s->min;
-		uint64_t top = (uint64_t)ceil(s->p999);
+		/* the axis ends a little past the largest p99: the far tail is
+		 * in the overflow bin (counted on the figure) and in the CCDF */
+		double t = s->p99 * 1.1;
+		uint64_t top = t >= (double)s->max ? s->max : (uint64_t)ceil(t);
 		if (top > hi)
 			hi = top;
 		if (!width && v->hist_bin)

@@ -28,12 +28,18 @@ void ss_free(struct sampleset *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Welford on values shifted by the first sample: the shifted values are
+ * small when the samples are close together, even near 2^64, where a long
+ * double has no fractional bits left. */
 static inline void welford(struct sampleset *s, uint64_t x)
 {
-	long double d = (long double)x - s->mean;
+	if (s->cnt == 0)
+		s->shift = x;
+	long double y = (long double)x - (long double)s->shift;
+	long double d = y - s->mean;
 	s->cnt++;
 	s->mean += d / (long double)s->cnt;
-	s->m2 += d * ((long double)x - s->mean);
+	s->m2 += d * (y - s->mean);
 	if (s->cnt == 1 || x < s->min)
 		s->min = x;
 	if (s->cnt == 1 || x > s->max)
@@ -160,7 +166,7 @@ void ss_summary(struct sampleset *s, struct summary *o)
 			return;
 		o->min = s->min;
 		o->max = s->max;
-		o->mean = (double)s->mean;
+		o->mean = (double)((long double)s->shift + s->mean);
 		o->stddev = s->cnt > 1 ? (double)sqrtl(s->m2 / (long double)(s->cnt - 1)) : 0.0;
 	} else {
 		ss_finish(s);

@@ -229,8 +229,11 @@ int variant_process(struct variant *v, const struct aopts *o)
 	else
 		v->window = 10000000;
 	uint64_t horizon = 0;
-	if (v->streaming)
-		horizon = v->tsc_hz > 0 ? (uint64_t)llround(o->horizon_s * v->tsc_hz) : (uint64_t)1 << 34;
+	if (v->streaming) {
+		/* 0 = never forget (a horizon past 2^64 cycles) */
+		double h = v->tsc_hz > 0 ? o->horizon_s * v->tsc_hz : 17179869184.0;
+		horizon = h >= 1.8e19 ? 0 : (uint64_t)llround(h);
+	}
 
 	uint8_t want[256] = { 0 };
 	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# timeout: 300
+# Malformed input: errors name the file and line (CSV) or byte offset (binary),
+# exit 1; --lenient skips and counts bad rows; usage errors exit 2.
+set -uo pipefail
+A=${NT_BIN:-$(dirname "$0")/../../build/san/bin}/nt-analyze
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+fail=0 n=0
+H=source,event,cpu,tsc,irq,vector,seq,dom,aux,flags
+L=(--latency send:rx_kernel)
+
+# expect RC PATTERN CMD...: exit status RC and stderr matching PATTERN (grep -E; '' = any)
+expect() {
+	local rc=$1 pat=$2
+	shift 2
+	n=$((n + 1))
+	"$@" >"$w/out" 2>"$w/err"
+	local got=$?
+	if [ "$got" != "$rc" ] || { [ -n "$pat" ] && ! grep -Eq -- "$pat" "$w/err"; }; then
+		echo "FAIL: $* -> exit $got (want $rc), stderr:"; sed 's/^/  | /' "$w/err"
+		echo "  (wanted /$pat/)"
+		fail=$((fail + 1))
+	fi
+}
+# json KEY VALUE: a top-level or measure field in the last stdout
+jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$w/out')); print(eval(sys.argv[1]))" "$1"; }
+check() {
+	n=$((n + 1))
+	if [ "$1" != "$2" ]; then echo "FAIL: $3: got '$1', want '$2'"; fail=$((fail + 1)); fi
+}
+
+good="sender,send,0,100,,,1,,,
+receiver,rx_kernel,1,150,,,1,,,converted"
+printf '%s\n%s\nsender,send,0,1x0,,,2,,,\n' "$H" "$good" >"$w/badnum.csv"
+expect 1 'badnum\.csv:4: bad tsc field .1x0.' "$A" stats "${L[@]}" "$w/badnum.csv"
+printf '%s\n%s\nsender,send,0,100,,,2,,\n' "$H" "$good" >"$w/cols.csv"
+expect 1 'cols\.csv:4: 9 fields, expected 10' "$A" stats "${L[@]}" "$w/cols.csv"
+printf '%s\nsender,sned,0,100,,,2,,,\n' "$H" >"$w/ev.csv"
+expect 1 "ev\.csv:2: unknown event 'sned'" "$A" stats "${L[@]}" "$w/ev.csv"
+printf '%s\nsender,send,70000,100,,,2,,,\n' "$H" >"$w/cpu.csv"
+expect 1 "cpu\.csv:2: bad cpu field '70000'" "$A" stats "${L[@]}" "$w/cpu.csv"
+printf '%s\nsender,send,0,18446744073709551616,,,2,,,\n' "$H" >"$w/big.csv"
+expect 1 "big\.csv:2: bad tsc field" "$A" stats "${L[@]}" "$w/big.csv"
+printf '%s\nsender,send,0,,,,2,,,\n' "$H" >"$w/notsc.csv"
+expect 1 "notsc\.csv:2: bad tsc field ''" "$A" stats "${L[@]}" "$w/notsc.csv"
+printf '%s\nsender,send,0,5,,,2,,,bogus\n' "$H" >"$w/flags.csv"
+expect 1 "flags\.csv:2: bad flags field 'bogus'" "$A" stats "${L[@]}" "$w/flags.csv"
+: >"$w/empty.csv"
+expect 1 'empty\.csv: empty file' "$A" stats "${L[@]}" "$w/empty.csv"
+printf 'a,b,c\n%s\n' "$good" >"$w/hdr.csv"
+expect 1 "hdr\.csv:1: header is not" "$A" stats "${L[@]}" "$w/hdr.csv"
+# CRLF line ends and a blank line: still the right line number (4)
+printf '%s\r\n%s\r\n\r\nsender,send,0,x,,,3,,,\r\n' "$H" "sender,send,0,100,,,1,,," >"$w/crlf.csv"
+expect 1 'crlf\.csv:4: bad tsc' "$A" stats "${L[@]}" "$w/crlf.csv"
+# a stray quote: libcsv's strict mode refuses it
+printf '%s\n%s\nsen"der,send,0,100,,,2,,,\n' "$H" "$good" >"$w/quote.csv"
+expect 1 'quote\.csv:4: ' "$A" stats "${L[@]}" "$w/quote.csv"
+expect 1 'nope\.csv: No such file' "$A" stats "${L[@]}" "$w/nope.csv"
+
+# --lenient: bad rows skipped (with a warning naming the line) and counted
+cat "$w/badnum.csv" >"$w/len.csv"
+printf 'sender,send,0,100,,,7,,\nsen"der,send,0,100,,,2,,,\nsender,send,0,300,,,3,,,\nreceiver,rx_kernel,1,340,,,3,,,\n' >>"$w/len.csv"
+expect 0 'warning: .*len\.csv:4: bad tsc field.*skipped' "$A" stats --json --lenient "${L[@]}" "$w/len.csv"
+check "$(jget "d['bad_rows_skipped']")" 3 "lenient bad row count"
+check "$(jget "d['measures'][0]['count']")" 2 "lenient sample count"
+check "$(jget "d['measures'][0]['cycles']['max']")" 50 "lenient max"
+
+# binary: header and truncation
+bin() { # bin FILE NRECS EXTRA_BYTES [MAGIC]
+	/usr/bin/python3 - "$@" <<'PY'
+import struct, sys
+path, n, extra = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+magic = sys.argv[4].encode() if len(sys.argv) > 4 else b"NTREC\r\n\x1a"
+with open(path, "wb") as f:
+    f.write(magic + struct.pack("<II", 1, 40) + b"\0" * 16)
+    for i in range(n):
+        ev, src = (1, 3) if i % 2 == 0 else (2, 4)
+        f.write(struct.pack("<QQQIIHHHBB", 1000 + 10 * i, i // 2, 2**64 - 1, 2**32 - 1, 0, 0xffff, 0xffff, 0, src, ev))
+    f.write(b"\x01" * extra)
+PY
+}
+bin "$w/ok.bin" 6 0
+expect 0 '' "$A" stats --json "${L[@]}" "$w/ok.bin"
+check "$(jget "d['measures'][0]['count']")" 3 "binary sample count"
+bin "$w/trunc.bin" 6 7
+expect 1 'trunc\.bin: truncated: 7 trailing bytes at byte offset 272' "$A" stats "${L[@]}" "$w/trunc.bin"
+expect 0 'warning: .*trunc\.bin: truncated: 7 trailing bytes.*lenient' "$A" stats --json --lenient "${L[@]}" "$w/trunc.bin"
+check "$(jget "d['measures'][0]['count']")" 3 "truncated binary, lenient: records before the cut"
+bin "$w/magic.bin" 2 0 'NOTREC!!'
+expect 1 'magic\.bin: not a record file \(bad magic\)' "$A" stats "${L[@]}" "$w/magic.bin"
+head -c 20 "$w/ok.bin" >"$w/short.bin"
+expect 1 'short\.bin: truncated: 20 bytes' "$A" stats "${L[@]}" "$w/short.bin"
+: >"$w/empty.bin"
+expect 1 'empty\.bin: empty file' "$A" stats "${L[@]}" "$w/empty.bin"
+/usr/bin/python3 -c "
+import struct
+f=open('$w/badev.bin','wb'); f.write(b'NTREC\r\n\x1a'+struct.pack('<II',1,40)+b'\0'*16)
+f.write(struct.pack('<QQQIIHHHBB',1,1,0,0,0,0,0,0,3,99))"
+expect 1 'badev\.bin: record 0 at byte offset 32: bad source 3 / event 99' "$A" stats "${L[@]}" "$w/badev.bin"
+
+# usage errors: exit 2
+expect 2 'missing command' "$A"
+expect 2 "unknown command 'frob'" "$A" frob
+expect 2 'give a measure' "$A" stats "$w/ok.bin"
+expect 2 'no input FILE' "$A" stats "${L[@]}"
+expect 2 'unknown event' "$A" stats --latency send:nothing "$w/ok.bin"
+expect 2 'FROM and TO are the same' "$A" stats --latency send:send "$w/ok.bin"
+expect 2 'unrecognized option' "$A" stats --frobnicate "${L[@]}" "$w/ok.bin"
+expect 2 'tsc-hz: bad frequency' "$A" stats --tsc-hz -5 "${L[@]}" "$w/ok.bin"
+expect 2 'hist-bin: bad width' "$A" stats --hist-bin 0 "${L[@]}" "$w/ok.bin"
+expect 2 'want exactly one DIR' "$A" run
+expect 2 'confidence: bad value' "$A" compare --confidence 2 "$w"
+expect 1 'not a folder' "$A" run "$w/nope"
+expect 0 '' "$A" --help
+expect 0 '' "$A" stats --help
+expect 0 '' "$A" run --help
+expect 0 '' "$A" compare --help
+
+echo "test-input: $n checks, $fail failed"
+[ "$fail" = 0 ]

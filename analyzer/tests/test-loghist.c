@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: log-linear histogram buckets and error bound, radix sort
+ * against qsort, bootstrap determinism, seq-table behaviour through the
+ * joiner. */
+#include <stdlib.h>
+
+#include "analyze.h"
+#include "nt/stats.h"
+#include "../../tests/nt_test.h"
+
+volatile int g_interrupted;
+void warnx(const char *fmt, ...) { (void)fmt; }
+void die_usage(const char *fmt, ...) { (void)fmt; exit(2); }
+int parse_double(const char *s, double *out) { char *e; *out = strtod(s, &e); return *e != 0; }
+int parse_u64(const char *s, uint64_t *out) { char *e; *out = strtoull(s, &e, 10); return *e != 0; }
+double cyc_to_us(double c, double hz) { return c / hz * 1e6; }
+
+static uint64_t rs[4];
+
+int main(void)
+{
+	/* every bucket: lower bound maps back to itself, upper edge too, the next
+	 * value starts the next bucket; width / lower bound <= 2^-7 */
+	int bad = 0;
+	for (unsigned i = 0; i < LH_NBUCKETS; i++) {
+		uint64_t lo, w;
+		lh_bucket(i, &lo, &w);
+		uint64_t hi = lo + (w - 1);
+		if (lh_index(lo) != i || lh_index(hi) != i)
+			bad++;
+		if (i + 1 < LH_NBUCKETS && lh_index(hi + 1) != i + 1)
+			bad++;
+		if (lo >= 2 * LH_B && (double)w / (double)lo > 1.0 / LH_B + 1e-12)
+			bad++;
+	}
+	CHECK_EQ_U64(bad, 0);
+	CHECK_EQ_U64(lh_index(0), 0);
+	CHECK_EQ_U64(lh_index(UINT64_MAX), LH_NBUCKETS - 1);
+	CHECK_EQ_U64(lh_index(255), 255);
+	CHECK_EQ_U64(lh_index(256), 256);
+
+	/* relative error of the midpoint over random values of every magnitude */
+	rng_seed(rs, 99);
+	double worst = 0;
+	for (int k = 0; k < 200000; k++) {
+		uint64_t x = rng_next(rs) >> (rng_next(rs) % 64);
+		uint64_t m = lh_mid(lh_index(x));
+		double e = x ? ((double)(m > x ? m - x : x - m)) / (double)x : 0;
+		if (e > worst)
+			worst = e;
+	}
+	CHECK(worst <= LH_REL_ERR);
+
+	/* quantiles of a histogram against exact ones */
+	struct loghist *h = malloc(sizeof(*h));
+	lh_init(h);
+	size_t n = 100001;
+	uint64_t *v = malloc(n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i] = 1000 + (rng_next(rs) % 1000000) * (i % 7 == 0 ? 1000 : 1);
+		lh_add(h, v[i]);
+	}
+	uint64_t *c = malloc(n * sizeof(*c));
+	memcpy(c, v, n * sizeof(*v));
+	qsort(c, n, sizeof(*c), nt_cmp_u64);
+	radix_sort_u64(v, n);
+	CHECK(memcmp(c, v, n * sizeof(*v)) == 0);
+	static const double qs[] = { 0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0 };
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		double e = nt_quantile_sorted_u64(c, n, qs[i]), a = lh_quantile(h, qs[i]);
+		CHECK(fabs(a - e) <= e * LH_REL_ERR + 1e-9);
+	}
+	CHECK_EQ_U64(h->min, c[0]);
+	CHECK_EQ_U64(h->max, c[n - 1]);
+
+	/* radix sort with values that differ only in the top byte, and few */
+	uint64_t t[300];
+	for (int i = 0; i < 300; i++)
+		t[i] = ((uint64_t)(299 - i) << 56) | 5;
+	radix_sort_u64(t, 300);
+	int sorted = 1;
+	for (int i = 1; i < 300; i++)
+		if (t[i - 1] > t[i])
+			sorted = 0;
+	CHECK(sorted);
+
+	/* bootstrap: same seed, same interval; the interval holds the estimate
+	 * for a clear shift */
+	uint64_t *b = malloc(2000 * sizeof(*b)), *x = malloc(2000 * sizeof(*x));
+	for (int i = 0; i < 2000; i++) {
+		b[i] = 100000 + rng_next(rs) % 10000;
+		x[i] = 90000 + rng_next(rs) % 10000;
+	}
+	radix_sort_u64(b, 2000);
+	radix_sort_u64(x, 2000);
+	struct boot_ci c1, c2, c3;
+	bootstrap_diff(b, 2000, x, 2000, 0.5, 500, 0.95, 7, &c1);
+	bootstrap_diff(b, 2000, x, 2000, 0.5, 500, 0.95, 7, &c2);
+	bootstrap_diff(b, 2000, x, 2000, 0.5, 500, 0.95, 8, &c3);
+	CHECK(c1.ok && c1.resamples == 500);
+	CHECK(c1.lo == c2.lo && c1.hi == c2.hi);
+	CHECK(c1.lo != c3.lo || c1.hi != c3.hi);
+	CHECK(c1.lo <= c1.diff && c1.diff <= c1.hi && c1.hi < 0);
+	CHECK_NEAR(c1.diff, -10000, 1000);
+
+	/* a joiner with thousands of pending seqs (hash growth and deletion) */
+	struct measure_def m;
+	char why[64];
+	CHECK(measure_parse("latency.0", "send:rx_user", &m, why, sizeof(why)) == 0);
+	struct joiner j;
+	joiner_init(&j, &m, 1000, 5000, 0, 0, NULL);
+	struct nt_rec r = { 0 };
+	r.irq = NT_NONE32;
+	for (uint64_t i = 0; i < 20000; i++) {
+		r.event = NT_EV_SEND;
+		r.seq = i * 7919;
+		r.tsc = i * 10;
+		joiner_feed(&j, &r);
+		if (i >= 100 && i % 3) { /* receive seq i-100, 1000 cycles later */
+			r.event = NT_EV_RX_USER;
+			r.seq = (i - 100) * 7919;
+			r.tsc = i * 10;
+			joiner_feed(&j, &r);
+		}
+	}
+	joiner_finish(&j);
+	ss_summary(&j.ss, &j.sum);
+	/* receives for i = 100..19999 with i % 3 != 0: 13267; each 1000 cycles */
+	CHECK_EQ_U64(j.c.matched, 13267);
+	CHECK_EQ_U64(j.sum.min, 1000);
+	CHECK_EQ_U64(j.sum.max, 1000);
+	CHECK_EQ_U64(j.c.unmatched_from, 20000 - 13267);
+	CHECK_EQ_U64(j.c.unmatched_to, 0);
+	joiner_free(&j);
+	free(h);
+	free(v);
+	free(c);
+	free(b);
+	free(x);
+	return nt_test_done("test-loghist");
+}
