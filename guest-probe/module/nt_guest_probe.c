@@ -231,13 +231,29 @@ static __always_inline bool ntgp_name_match(const struct ntgp_cfg *c,
  * line (a shared line runs one irq_handler_entry per action).  Chosen by
  * name: stamp that device's handler.
  */
+/*
+ * First handler of each line as last seen, to spare the descriptor lookup on
+ * the stamping path.  Only compared, never dereferenced: a stale entry costs
+ * one lookup (or, if freed memory came back as a later handler of the same
+ * line, at most one extra stamp).
+ */
+static struct irqaction *ntgp_first[NTGP_MAX_IRQ];
+
 static __always_inline bool ntgp_irq_chosen(const struct ntgp_cfg *c, int irq,
 					    struct irqaction *action)
 {
 	if ((unsigned int)irq < NTGP_MAX_IRQ && test_bit(irq, c->irq_bits)) {
-		struct irq_data *d = irq_get_irq_data(irq);
+		struct irq_data *d;
+		struct irqaction *first;
 
-		return !d || irq_data_to_desc(d)->action == action;
+		if (likely(READ_ONCE(ntgp_first[irq]) == action))
+			return true;
+		d = irq_get_irq_data(irq);
+		if (!d)
+			return true;
+		first = READ_ONCE(irq_data_to_desc(d)->action);
+		WRITE_ONCE(ntgp_first[irq], first);
+		return first == action;
 	}
 	return c->nnames && ntgp_name_match(c, action->name);
 }

@@ -29,7 +29,10 @@ if ! "$gp/scripts/kver.sh" --installed >/dev/null 2>&1 && [ "$(id -u)" -ne 0 ]; 
 	skip "kernel headers missing and not root (run guest-probe/scripts/get-kernel.sh as root)"
 fi
 read -r kver img < <("$gp/scripts/get-kernel.sh") || die "cannot get the guest kernel (see above)"
-make -s -C "$gp" SAN=0 module guest-bins >/dev/null || die "cannot build the module or the guest programs"
+if ! out=$(make -s -C "$gp" SAN=0 module guest-bins 2>&1); then
+	echo "$out" >&2
+	die "cannot build the module or the guest programs"
+fi
 ko=$top/build/rel/modules/$kver/nt_guest_probe.ko
 [ -f "$ko" ] || die "no module at $ko"
 bbdir=$("$top/scripts/fetch-deb.sh" busybox-static | tail -n1)
