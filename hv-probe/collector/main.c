@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, 0, 'v' },	   { "strict", no_argument, 0, O_STRICT },
 		{ 0, 0, 0, 0 },
 	};
-	const char *out_path = "-", *fmt_s = NULL, *sum_path = NULL, *raw_path = NULL;
+	const char *out_path = "-", *fmt_s = NULL, *sum_path = NULL, *raw_path = NULL, *cpus_s = NULL;
 	struct xt_opts xo = { 0 };
 	double hz = 0, duration = 0;
 	int quiet = 0, verbose = 0, have_cpus = 0, live_only = 0;
@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 			if (parse_cpus(optarg, cpumap))
 				return bad("bad --cpus \"%s\": e.g. 0,2-3", optarg);
 			have_cpus = 1;
+			cpus_s = optarg;
 			live_only = 1;
 			break;
 		case O_PAGES:
@@ -437,6 +438,7 @@ int main(int argc, char **argv)
 				nt_meta_put(m, "xen_nr_cpus", "%u", li.nr_cpus);
 				nt_meta_put(m, "evt_mask", "0x%08x", mask);
 				nt_meta_put(m, "tbuf_pages", "%u", li.tbuf_pages);
+				nt_meta_put(m, "cpu_mask", "%s", cpus_s ? cpus_s : "all");
 				nt_meta_put(m, "traced_cpus", "%u", li.mapped_cpus);
 				nt_meta_put(m, "elapsed_s", "%.3f", li.elapsed_s);
 				nt_meta_put(m, "wakeups_virq", "%" PRIu64, li.wake_virq);
