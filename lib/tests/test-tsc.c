@@ -125,7 +125,7 @@ static void test_clkmap_real(double hz)
 	struct nt_clkmap m;
 	struct nt_clkpair mid[5];
 	CHECK(nt_clkmap_begin(&m, CLOCK_REALTIME, hz, 500) == 0);
-	CHECK(m.a.width > 0 && m.a.width < hz / 1e4); /* < 100 us even on a stalling host */
+	CHECK(m.a.width < hz / 1e4); /* < 100 us even on a stalling host */
 	for (int i = 0; i < 5; i++) {
 		sleep_ms(10);
 		CHECK(nt_clkpair_take(CLOCK_REALTIME, 500, &mid[i]) == 0);
@@ -138,7 +138,7 @@ static void test_clkmap_real(double hz)
 	double unc = nt_clkmap_uncert_ns(&m);
 	printf("clkmap REALTIME: rate %.3f MHz, uncertainty %.1f ns (TSC @ %.3f MHz)\n", rate / 1e6, unc,
 	       hz / 1e6);
-	CHECK(unc > 0 && unc < 100000);
+	CHECK(unc >= 0 && unc < 100000);
 	for (int i = 0; i < 5; i++) {
 		double err_ns = nt_cyc_to_ns((double)nt_clkmap_to_tsc(&m, mid[i].ns) - (double)mid[i].tsc, hz);
 		double tol = unc + nt_cyc_to_ns(mid[i].width / 2.0, hz) + 100; /* + clock granularity */
