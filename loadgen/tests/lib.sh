@@ -22,6 +22,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 need_netns() {
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 	command -v ip >/dev/null || skip "needs iproute2 (ip)"
+	local probe="nt-loadgen-$$-probe"
+	ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces here (ip netns add failed)"
+	ip netns del "$probe"
 	for p in nt-flood nt-send nt-recv; do
 		[ -x "$NT_BIN/$p" ] || { echo "missing $NT_BIN/$p (build first)"; exit 1; }
 	done
