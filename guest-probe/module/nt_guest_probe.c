@@ -926,8 +926,26 @@ static ssize_t ntgp_read(struct file *f, char __user *ubuf, size_t len,
 	return done * sizeof(struct nt_rec);
 }
 
+/* One reader at a time: two would split the stream between them. */
+static atomic_t ntgp_open_count = ATOMIC_INIT(0);
+
+static int ntgp_open(struct inode *inode, struct file *f)
+{
+	if (atomic_cmpxchg(&ntgp_open_count, 0, 1))
+		return -EBUSY;
+	return nonseekable_open(inode, f);
+}
+
+static int ntgp_release(struct inode *inode, struct file *f)
+{
+	atomic_set(&ntgp_open_count, 0);
+	return 0;
+}
+
 static const struct file_operations ntgp_fops = {
 	.owner = THIS_MODULE,
+	.open = ntgp_open,
+	.release = ntgp_release,
 	.read = ntgp_read,
 	.llseek = noop_llseek,
 };

@@ -326,8 +326,9 @@ int main(int argc, char **argv)
 	}
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, PROG ": cannot open %s: %s (is nt_guest_probe.ko loaded?)\n", dev,
-			strerror(errno));
+		fprintf(stderr, PROG ": cannot open %s: %s (%s)\n", dev, strerror(errno),
+			errno == EBUSY ? "another reader has it open; there can be only one"
+				       : "is nt_guest_probe.ko loaded?");
 		return 1;
 	}
 	o.w = nt_writer_open(out_path, nt_fmt_from_path(out_path));

@@ -135,6 +135,10 @@ def main():
     check("irqs=abc refused" in ctl and f"irqs now {sha}\n" in ctl and f"irqs={sha},{shb} accepted" in ctl,
           "control file /sys/module/nt_guest_probe/parameters/irqs refuses garbage, takes a new list")
 
+    sr = open(f"{d}/second-reader.txt").read()
+    check("exit=1" in sr and "another reader" in sr, "a second reader is refused while one runs: "
+          + sr.strip().splitlines()[0][:100])
+
     # -- phase 1
     m1 = kv(f"{d}/p1.csv.meta")
     r1 = records(f"{d}/p1.csv")
@@ -197,6 +201,9 @@ def main():
           f"local APIC timer stamps on CPU 0, vector 0xec: {len(tb)} in 1.5 s")
 
     # -- phase 4: unload under load
+    p4 = open(f"{d}/p4.reader.txt").read()
+    check(reader_exit(f"{d}/p4.reader.txt") == 130 and "guest_irq" in p4,
+          "phase 4: SIGINT stops the reader with its summary and exit 130")
     un = open(f"{d}/p4.unload.txt").read()
     print("      " + un.strip().replace("\n", "\n      "))
     check(re.search(r"rc=[1-9]", un) is None and un.count("rmmod") == 6, "phase 4: 6 unloads, 5 reloads under flood, all rc=0")

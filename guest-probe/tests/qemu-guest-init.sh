@@ -97,6 +97,9 @@ P=/sys/module/nt_guest_probe/parameters
 nt-guest-read -o $H/p1.csv -w "$RXIRQ" -w "$SHA" -s /tmp/stop-p1 -r $H/ready-p1 -i 10 \
 	>$H/p1.reader.txt 2>&1 &
 RP=$!
+wait_file $H/ready-p1 60
+nt-guest-read -o /tmp/second.csv -d 1 >$H/second-reader.txt 2>&1
+echo "exit=$?" >>$H/second-reader.txt
 wait_file $H/sent-p1 300 || bye "FAIL timeout waiting for sent-p1"
 sleep 1
 touch /tmp/stop-p1
