@@ -43,6 +43,12 @@ sed "s/^recv.cpu    = 1/recv.cpu    = 4095/" "$top/scenarios/native-net-quick.sc
 expect 1 "recv.cpu = 4095, but this machine has CPUs 0" "$run" --results "$res" "$res/cpu.scn"
 
 if [ "$(id -u)" -eq 0 ]; then
+	# --check on a good scenario says it is ready and runs nothing
+	if [ -x "$bin/nt-analyze" ] && [ -x "$bin/nt-flood" ] && ip netns add "nt-scenarios-$$-chk" 2>/dev/null; then
+		ip netns del "nt-scenarios-$$-chk"
+		expect 0 "scenario 'native-net' parses; testbed 'native' is ready; variants: baseline pinned rps both" \
+			env NT_RUN_BIN="$bin" "$run" --check --results "$res" "$top/scenarios/native-net.scn"
+	fi
 	# programs missing
 	expect 1 "missing programs in $res/nobin: .*nt-flood" \
 		"$run" --results "$res" --bin "$res/nobin" "$top/scenarios/native-net-quick.scn"
