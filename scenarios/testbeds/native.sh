@@ -206,6 +206,8 @@ tb_variant_summary() {
 	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
 	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
 	printf ' (%s send stamps, %s received' "$s" "$r"
+	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.txt" 2>/dev/null)
+	[ -n "$fm" ] && printf ', flood %s Mbit/s' "$fm"
 	if [ -f "$d/stall.csv" ]; then
 		st=$(grep -c ',stall,' "$d/stall.csv"); printf ', %s stalls > %s us' "${st:-0}" \
 			"$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")"
