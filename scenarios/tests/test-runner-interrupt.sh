@@ -6,6 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_native
+[ "$(nproc)" -ge 2 ] || { echo "SKIP: the native variants use CPUs 0 and 1; this machine has one"; exit 77; }
 need_progs nt-flood nt-send nt-recv nt-stallmon nt-hostinfo
 res=$(mktemp -d /tmp/nt-scenarios-intr.XXXXXX)
 rpid=""
