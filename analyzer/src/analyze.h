@@ -50,6 +50,9 @@ struct rstream {
 	int header_done;
 	int row_started;
 	unsigned char prev_term;
+	char last_flags[32];
+	size_t last_flags_len;
+	unsigned last_flags_val;
 	/* binary state */
 	uint64_t offset;
 	/* counters */
@@ -192,6 +195,7 @@ struct joiner {
 	struct measure_def m;
 	uint64_t window;      /* nearest-following window, cycles */
 	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
+	int keep_pending;     /* exact mode: unmatched seq stamps kept to the end */
 	struct seqtab tab;
 	struct agefifo age;
 	struct pend *ring;
@@ -237,7 +241,8 @@ struct variant {
 	uint64_t hist_bin;
 	uint64_t window;
 	double window_us;
-	int streaming;         /* reader mode used */
+	int streaming;         /* streaming statistics and reader */
+	int sorted_in_memory;  /* exact mode, input out of time order: loaded and sorted */
 	uint64_t nrecs, bad_rows, lost_records, lost_events, stall_windows, out_of_order;
 	struct stalls st;
 };
@@ -319,7 +324,8 @@ void json_num(FILE *f, double x);
 	"  --join-window-cycles C the same in cycles (needed when no TSC frequency is known;\n"     \
 	"                         default then 10000000 cycles)\n"                                   \
 	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
-	"  --seq-horizon-s S      streaming: forget unmatched seq stamps after S s (default 10)\n"   \
+	"  --seq-horizon-s S      forget matched seq stamps (and, streaming, unmatched ones) after\n"  \
+	"                         S s of stamps (default 10)\n"   \
 	"  -q, --quiet            no progress messages\n"
 /* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
 int common_opt(int c, const char *arg, struct aopts *o);

@@ -40,6 +40,30 @@ static int pu64(const char *s, size_t n, uint64_t *v)
 	return 0;
 }
 
+/* name tables of recio.h with their lengths, built once */
+struct name_ent {
+	const char *s;
+	size_t len;
+};
+static struct name_ent src_tab[NT_SRC_MAX], ev_tab[NT_EV_MAX];
+static void name_tabs_init(void)
+{
+	if (src_tab[1].s)
+		return;
+	for (unsigned i = 1; i < NT_SRC_MAX; i++)
+		src_tab[i] = (struct name_ent){ nt_source_name(i), strlen(nt_source_name(i)) };
+	for (unsigned i = 1; i < NT_EV_MAX; i++)
+		ev_tab[i] = (struct name_ent){ nt_event_name(i), strlen(nt_event_name(i)) };
+}
+/* 1.. on a match, 0 when unknown ("none" is not a valid source or event) */
+static int name_lookup(const struct name_ent *t, unsigned n, const char *f, size_t len)
+{
+	for (unsigned i = 1; i < n; i++)
+		if (t[i].len == len && t[i].s[0] == f[0] && memcmp(t[i].s, f, len) == 0)
+			return (int)i;
+	return 0;
+}
+
 static void row_bad(struct rstream *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void row_bad(struct rstream *s, const char *fmt, ...)
 {
@@ -110,7 +134,7 @@ static void cb_field(void *fv, size_t n, void *data)
 	char b[40];
 	switch (i) {
 	case 0: {
-		int x = nt_source_parse(f, n);
+		int x = name_lookup(src_tab, NT_SRC_MAX, f, n);
 		if (x <= 0) {
 			show_field(b, sizeof(b), f, n);
 			row_bad(s, "unknown source '%s'", b);
@@ -119,7 +143,7 @@ static void cb_field(void *fv, size_t n, void *data)
 		break;
 	}
 	case 1: {
-		int x = nt_event_parse(f, n);
+		int x = name_lookup(ev_tab, NT_EV_MAX, f, n);
 		if (x <= 0) {
 			show_field(b, sizeof(b), f, n);
 			row_bad(s, "unknown event '%s'", b);
@@ -159,12 +183,26 @@ static void cb_field(void *fv, size_t n, void *data)
 			r->aux = v;
 		break;
 	case 9: {
-		unsigned fl;
+		unsigned fl = 0;
+		if (n == 0) {
+			r->flags = 0;
+			break;
+		}
+		/* the same flags as the last non-empty ones (the usual case): no parsing */
+		if (n == s->last_flags_len && n < sizeof(s->last_flags) && memcmp(f, s->last_flags, n) == 0) {
+			r->flags = s->last_flags_val;
+			break;
+		}
 		if (nt_flags_parse(f, n, &fl)) {
 			show_field(b, sizeof(b), f, n);
 			row_bad(s, "bad flags field '%s'", b);
 		}
 		r->flags = fl;
+		if (!s->row_bad && n < sizeof(s->last_flags)) {
+			memcpy(s->last_flags, f, n);
+			s->last_flags_len = n;
+			s->last_flags_val = fl;
+		}
 		break;
 	}
 	}
@@ -236,6 +274,8 @@ static void cb_row(int c, void *data)
 int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient)
 {
 	memset(s, 0, sizeof(*s));
+	name_tabs_init();
+	s->last_flags_len = SIZE_MAX;
 	s->name = name;
 	s->f = f;
 	s->is_bin = is_bin;

@@ -245,6 +245,7 @@ void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window,
 	j->m = *m;
 	j->window = window;
 	j->horizon = horizon;
+	j->keep_pending = !streaming;
 	j->st = st;
 	ss_init(&j->ss, streaming, limit);
 }
@@ -275,6 +276,10 @@ static void expire(struct joiner *j, uint64_t now)
 	}
 	if (!j->horizon)
 		return;
+	/* seq entries older than the horizon: matched ones are forgotten (a
+	 * duplicate after that counts as unmatched, not duplicate); pending ones
+	 * are counted unmatched and forgotten in streaming mode, kept to the end
+	 * otherwise */
 	struct agefifo *f = &j->age;
 	while (f->len) {
 		uint64_t t = f->tsc[f->head], s = f->seq[f->head];
@@ -284,11 +289,15 @@ static void expire(struct joiner *j, uint64_t now)
 		f->len--;
 		struct seqent *e = tab_find(&j->tab, s);
 		if (e && e->tsc == t) {
-			if (e->state == S_FROM)
-				j->c.unmatched_from++;
-			else if (e->state == S_TO)
-				j->c.unmatched_to++;
-			tab_delete(&j->tab, e);
+			if (e->state == S_DONE) {
+				tab_delete(&j->tab, e);
+			} else if (!j->keep_pending) {
+				if (e->state == S_FROM)
+					j->c.unmatched_from++;
+				else
+					j->c.unmatched_to++;
+				tab_delete(&j->tab, e);
+			}
 		}
 	}
 }

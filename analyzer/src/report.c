@@ -199,7 +199,7 @@ void json_variant(FILE *f, const struct variant *v, struct linhist *hists)
 	fprintf(f, ", \"reader\": \"%s\", \"join_window_cycles\": %" PRIu64 ", \"records\": %" PRIu64
 		   ", \"bad_rows_skipped\": %" PRIu64 ", \"out_of_order\": %" PRIu64 ", \"lost_events\": %" PRIu64
 		   ", \"records_lost_at_source\": %" PRIu64 ", \"stall_windows\": %" PRIu64 ", \"measures\": [",
-		v->streaming ? "streaming" : "in-memory", v->window, v->nrecs, v->bad_rows, v->out_of_order,
+		v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential", v->window, v->nrecs, v->bad_rows, v->out_of_order,
 		v->lost_events, v->lost_records, v->stall_windows);
 	for (size_t m = 0; m < v->nms; m++) {
 		fprintf(f, "%s", m ? ", " : "");
@@ -465,7 +465,9 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		struct variant *v = &rc->v[vi];
 		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, join window %" PRIu64
 			   " cycles (%.0f us)",
-			v->name, v->nfiles, v->nrecs, v->streaming ? "streaming" : "in memory", v->window, v->window_us);
+			v->name, v->nfiles, v->nrecs,
+			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential",
+			v->window, v->window_us);
 		if (v->j && v->nms && v->j[0].ss.streaming)
 			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
 				v->j[0].ss.switched ? " after passing the sample limit" : "");

@@ -204,47 +204,19 @@ static void heap_down(struct cursor *cs, int *h, int n, int i)
 	}
 }
 
-int variant_process(struct variant *v, const struct aopts *o)
+/* One pass over the files.  inmem: load and sort each file (exact mode
+ * with input out of time order). */
+static int process_pass(struct variant *v, const struct aopts *o, int inmem, uint64_t horizon,
+			const uint8_t *want)
 {
 	int rc = 0;
-	/* reading mode */
-	uint64_t total = 0;
-	for (size_t i = 0; i < v->nfiles; i++) {
-		struct stat st;
-		if (stat(v->files[i], &st) == 0)
-			total += (uint64_t)st.st_size;
-	}
-	v->streaming = o->streaming || total > o->stream_bytes;
-	if (v->streaming && !o->streaming && !o->quiet)
-		warnx("%s: %" PRIu64 " bytes of input: streaming mode (log-linear histograms, relative error %.2g)",
-		      v->name, total, LH_REL_ERR);
-
-	/* join window and seq horizon, in cycles */
-	double wus = o->window_us >= 0 ? o->window_us : (v->window_us > 0 ? v->window_us : 1000);
-	v->window_us = wus;
-	if (o->window_cycles)
-		v->window = o->window_cycles;
-	else if (v->tsc_hz > 0)
-		v->window = (uint64_t)llround(wus * 1e-6 * v->tsc_hz);
-	else
-		v->window = 10000000;
-	uint64_t horizon = 0;
-	if (v->streaming) {
-		/* 0 = never forget (a horizon past 2^64 cycles) */
-		double h = v->tsc_hz > 0 ? o->horizon_s * v->tsc_hz : 17179869184.0;
-		horizon = h >= 1.8e19 ? 0 : (uint64_t)llround(h);
-	}
-
-	uint8_t want[256] = { 0 };
-	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;
+	memset(&v->st, 0, sizeof(v->st));
+	v->nrecs = v->bad_rows = v->lost_records = v->lost_events = v->out_of_order = 0;
 	v->j = calloc(v->nms ? v->nms : 1, sizeof(*v->j));
 	if (!v->j)
 		return -1;
-	for (size_t i = 0; i < v->nms; i++) {
+	for (size_t i = 0; i < v->nms; i++)
 		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
-		want[v->ms[i].from] = want[v->ms[i].to] = 1;
-	}
-
 	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
 	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
 	if (!cs || !heap) {
@@ -255,8 +227,8 @@ int variant_process(struct variant *v, const struct aopts *o)
 	int nh = 0;
 	for (size_t i = 0; i < v->nfiles && rc == 0; i++) {
 		cs[i].fileidx = (int)i;
-		cs[i].streaming = v->streaming;
-		if (v->streaming)
+		cs[i].streaming = !inmem;
+		if (!inmem)
 			rc = rs_open(&cs[i].rs, v->files[i], o->lenient);
 		else
 			rc = load_file(&cs[i], v->files[i], want, o, v);
@@ -313,6 +285,58 @@ int variant_process(struct variant *v, const struct aopts *o)
 	free(cs);
 	free(heap);
 	v->stall_windows = v->st.count;
+	return rc;
+}
+
+int variant_process(struct variant *v, const struct aopts *o)
+{
+	/* reading mode */
+	uint64_t total = 0;
+	for (size_t i = 0; i < v->nfiles; i++) {
+		struct stat st;
+		if (stat(v->files[i], &st) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	v->streaming = o->streaming || total > o->stream_bytes;
+	if (v->streaming && !o->streaming && !o->quiet)
+		warnx("%s: %" PRIu64 " bytes of input: streaming mode (log-linear histograms, relative error %.2g)",
+		      v->name, total, LH_REL_ERR);
+
+	/* join window and seq horizon, in cycles */
+	double wus = o->window_us >= 0 ? o->window_us : (v->window_us > 0 ? v->window_us : 1000);
+	v->window_us = wus;
+	if (o->window_cycles)
+		v->window = o->window_cycles;
+	else if (v->tsc_hz > 0)
+		v->window = (uint64_t)llround(wus * 1e-6 * v->tsc_hz);
+	else
+		v->window = 10000000;
+	/* 0 = never forget (a horizon past 2^64 cycles) */
+	double hz = v->tsc_hz > 0 ? o->horizon_s * v->tsc_hz : 17179869184.0;
+	uint64_t horizon = hz >= 1.8e19 ? 0 : (uint64_t)llround(hz);
+
+	uint8_t want[256] = { 0 };
+	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;
+	for (size_t i = 0; i < v->nms; i++)
+		want[v->ms[i].from] = want[v->ms[i].to] = 1;
+
+	/* read the files as they come; exact mode falls back to loading and
+	 * sorting them when one turns out not to be in time order */
+	v->sorted_in_memory = 0;
+	int rc = process_pass(v, o, 0, horizon, want);
+	if (rc == 0 && !v->streaming && v->out_of_order && !g_interrupted) {
+		if (!o->quiet)
+			warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc", v->name,
+			      v->out_of_order);
+		for (size_t m = 0; m < v->nms; m++)
+			joiner_free(&v->j[m]);
+		free(v->j);
+		v->j = NULL;
+		v->sorted_in_memory = 1;
+		rc = process_pass(v, o, 1, horizon, want);
+	}
+	if (!v->j)
+		return -1;
 	for (size_t m = 0; m < v->nms; m++) {
 		joiner_finish(&v->j[m]);
 		ss_summary(&v->j[m].ss, &v->j[m].sum);

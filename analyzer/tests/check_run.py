@@ -132,10 +132,10 @@ def main():
     c3 = run([prog, "compare", "--json", "--seed", "43", "--resamples", "500", d])
     ok(c1.returncode == 0 and c1.stdout == c2.stdout, "compare is not reproducible with a seed")
     ok(c1.stdout != c3.stdout, "compare ignores the seed")
-    t = run([prog, "compare", "--baseline", "natsume-all", d])
+    t = run([prog, "compare", "--resamples", "200", "--baseline", "natsume-all", d])
     ok(t.returncode == 0 and "over the baseline `natsume-all`" in t.stdout, "compare --baseline")
     # compare two variant folders given directly
-    t = run([prog, "compare", "--json", os.path.join(d, "xen"), os.path.join(d, "natsume-all")])
+    t = run([prog, "compare", "--json", "--resamples", "200", os.path.join(d, "xen"), os.path.join(d, "natsume-all")])
     ok(t.returncode == 0 and json.loads(t.stdout)["baseline"] == "xen", f"compare dirs: {t.stderr}")
 
     # streaming: the same run within the stated error
