@@ -484,8 +484,8 @@ static const struct ntgp_cfg *ntgp_cfg_now(void)
 
 static int ntgp_set_irqs_fn(struct ntgp_cfg *c, char *s)
 {
-	char *tok;
-	unsigned int irq, n = 0;
+	char *tok, *dash;
+	unsigned int irq, last, n = 0;
 
 	bitmap_zero(c->irq_bits, NTGP_MAX_IRQ);
 	if (!strcmp(s, "none"))
@@ -497,18 +497,26 @@ static int ntgp_set_irqs_fn(struct ntgp_cfg *c, char *s)
 				goto bad_empty;
 			break;
 		}
-		if (kstrtouint(tok, 0, &irq)) {
-			pr_err("irqs: '%s' is not an IRQ number (want e.g. irqs=11,24)\n",
-			       tok);
+		/* a number or a range a-b (the form reading the file gives) */
+		dash = strchr(tok, '-');
+		if (dash)
+			*dash++ = '\0';
+		if (kstrtouint(tok, 0, &irq) ||
+		    (dash && kstrtouint(dash, 0, &last))) {
+			pr_err("irqs: '%s%s%s' is not an IRQ number or range (want e.g. irqs=11,24-25)\n",
+			       tok, dash ? "-" : "", dash ? dash : "");
 			return -EINVAL;
 		}
-		if (irq >= NTGP_MAX_IRQ) {
-			pr_err("irqs: %u is out of range (0..%u)\n", irq,
+		if (!dash)
+			last = irq;
+		if (last < irq || last >= NTGP_MAX_IRQ) {
+			pr_err("irqs: %u-%u is out of range (0..%u)\n", irq, last,
 			       NTGP_MAX_IRQ - 1);
 			return -EINVAL;
 		}
-		if (!test_and_set_bit(irq, c->irq_bits))
-			n++;
+		for (; irq <= last; irq++)
+			if (!test_and_set_bit(irq, c->irq_bits))
+				n++;
 	}
 	c->nirqs = n;
 	return 0;

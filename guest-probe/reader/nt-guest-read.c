@@ -387,7 +387,12 @@ int main(int argc, char **argv)
 		} while (n == (ssize_t)sizeof(buf));
 		if (last)
 			break;
-		if (!rc && nt_writer_flush(o.w) == 0) {
+		if (nt_writer_flush(o.w)) {
+			fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(errno));
+			rc = 1;
+			break;
+		}
+		{
 			struct timespec ts = { (time_t)(interval_ms / 1000),
 					       (long)((interval_ms - 1000.0 * (long)(interval_ms / 1000)) * 1e6) };
 			nanosleep(&ts, NULL);

@@ -132,7 +132,8 @@ def main():
         check(rc != "0" and loaded == "0" and want[key] in msg and "nt_guest_probe" in msg,
               f"insmod {p} refused (rc {rc}) with a message: {msg.strip()[:110]}")
     ctl = open(f"{d}/control.txt").read()
-    check("irqs=abc refused" in ctl and f"irqs now {sha}\n" in ctl and f"irqs={sha},{shb} accepted" in ctl,
+    check("irqs=abc refused" in ctl and f"irqs now {sha}\n" in ctl and f"irqs={sha},{shb} accepted" in ctl
+          and f"range accepted: {sha}-{sha + 2}\n" in ctl,
           "control file /sys/module/nt_guest_probe/parameters/irqs refuses garbage, takes a new list")
 
     sr = open(f"{d}/second-reader.txt").read()

@@ -89,6 +89,7 @@ P=/sys/module/nt_guest_probe/parameters
 	echo "irqs now $(cat $P/irqs)"
 	echo "$SHA,$SHB" >$P/irqs && echo "irqs=$SHA,$SHB accepted"
 	echo "irqs now $(cat $P/irqs)"
+	echo "$SHA-$((SHA + 2))" >$P/irqs && echo "range accepted: $(cat $P/irqs)"
 	echo "$SHA" >$P/irqs
 	echo "irqs now $(cat $P/irqs)"
 	echo "names now $(cat $P/names)"
