@@ -30,6 +30,7 @@ expect 1 "testbed 'qemu-xen' is not available" "$run" --results "$res" "$top/sce
 expect 1 "qemu-xen driver" "$run" --results "$res" "$top/scenarios/xen-net.scn"
 expect 1 "hv and guest records\): not implemented in this version" "$run" --results "$res" "$top/scenarios/xen-net.scn"
 expect 1 "nothing was started" "$run" --results "$res" "$top/scenarios/xen-net-100ms.scn"
+expect 1 "so 'xen-timer' cannot run" "$run" --results "$res" "$top/scenarios/xen-timer.scn"
 # hosts: with no host named, no ssh is attempted
 sed '/^host\./d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
 expect 1 "'host.xen' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
