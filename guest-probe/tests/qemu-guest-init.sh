@@ -154,6 +154,15 @@ touch $H/ready-p4
 wait_file $H/flooding-p4 120 || bye "FAIL timeout waiting for flooding-p4"
 sleep 1
 c0=$(grep " $IFB\$\| $IFA, $IFB\$" /proc/interrupts | head -n1)
+# change the selection 160 times while stamping (RCU swap under load)
+bad=0
+for i in $(seq 1 40); do
+	echo "$SHA,$RXIRQ" >$P/irqs || bad=$((bad + 1))
+	echo "$IFE-rx-0,$IFB" >$P/names || bad=$((bad + 1))
+	echo none >$P/irqs || bad=$((bad + 1))
+	echo "$IFE*" >$P/names || bad=$((bad + 1))
+done
+echo "control churn 160 writes, failed $bad" >$H/p4.churn.txt
 kill -INT $RP
 wait $RP
 echo "exit=$?" >>$H/p4.reader.txt
