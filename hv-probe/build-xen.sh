@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build-xen.sh: build a Xen 4.17 hypervisor with the Natsume patch series.
-#   build-xen.sh [--upto N] [--out DIR] [--jobs N] [--check-only] [--force]
+#   build-xen.sh [--upto N] [--out DIR] [--patches DIR] [--jobs N] [--check-only] [--force]
 # 1. gets Debian's Xen source package (XEN_DEB_VERSION, default below) with
 #    apt-get source, using a private deb-src list under build/xen/apt (the
 #    host's apt configuration is not touched),
@@ -12,7 +12,9 @@
 # Outputs in DIR (default build/xen/out, or build/xen/out-upto-N): xen.gz,
 # xen (the 32-bit multiboot ELF that QEMU -kernel loads), xen-syms, config,
 # series (the patches applied).  Cached: a second run with the same inputs
-# returns at once; a changed series rebuilds from a fresh tree.  --check-only stops after step 3.
+# returns at once; a changed series rebuilds from a fresh tree.
+# --check-only stops after step 3.  --patches DIR takes the series from DIR
+# (default hv-probe/patches).
 # Needs: dpkg-dev, build-essential, bison, flex, python3 (hv-probe/deps.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,14 +23,15 @@ ver=${XEN_DEB_VERSION:-4.17.5+72-g01140da4e8-1}
 mirror=${XEN_DEB_MIRROR:-http://deb.debian.org/debian}
 suite=${XEN_DEB_SUITE:-bookworm}
 work=$top/build/xen
-upto= out= jobs=$(nproc) check_only=0 force=0
+upto= out= jobs=$(nproc) check_only=0 force=0 pdir=$here/patches
 prog=build-xen
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--upto) upto=${2:-}; shift 2 || usage 2 ;;
 	--out) out=${2:-}; shift 2 || usage 2 ;;
+	--patches) pdir=${2:-}; shift 2 || usage 2 ;;
 	--jobs|-j) jobs=${2:-}; shift 2 || usage 2 ;;
 	--check-only) check_only=1; shift ;;
 	--force) force=1; shift ;;
@@ -46,7 +49,8 @@ for t in apt-get dpkg-source patch make gcc bison flex python3 sha256sum; do
 done
 
 # The series.
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/patches/series")
+[ -f "$pdir/series" ] || { echo "$prog: no series file in $pdir" >&2; exit 2; }
+mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series")
 [ ${#series[@]} -gt 0 ] || die "empty series file"
 if [ -n "$upto" ]; then
 	[ "$upto" -ge 1 ] && [ "$upto" -le ${#series[@]} ] ||
@@ -56,10 +60,10 @@ if [ -n "$upto" ]; then
 fi
 out=${out:-$work/out}
 for p in "${series[@]}"; do
-	[ -f "$here/patches/$p" ] || die "series names $p, which is missing"
+	[ -f "$pdir/$p" ] || die "series names $p, which is missing"
 done
 key=$( { echo "$ver"; sed -n '/^# build-key/,$p' "$0"; for p in "${series[@]}"; do
-	echo "== $p"; cat "$here/patches/$p"; done; } | sha256sum | cut -c1-16)
+	echo "== $p"; cat "$pdir/$p"; done; } | sha256sum | cut -c1-16)
 if [ $force = 0 ] && [ $check_only = 0 ] && [ -f "$out/xen.gz" ] &&
    [ "$(cat "$out/key" 2>/dev/null)" = "$key" ]; then
 	echo "$prog: up to date: $out/xen.gz (${#series[@]} patches)"
@@ -96,16 +100,16 @@ fi
 #    whenever the series changed.
 tree=$out/tree
 mkdir -p "$out"
-applied=$(for p in "${series[@]}"; do sha256sum "$here/patches/$p" | cut -c1-64; done)
+applied=$(for p in "${series[@]}"; do sha256sum "$pdir/$p" | cut -c1-64; done)
 if [ ! -f "$tree/.nt-applied" ] || [ "$(cat "$tree/.nt-applied")" != "$applied" ]; then
 	rm -rf "$tree.new"
 	cp -a "$pristine" "$tree.new"
 	for p in "${series[@]}"; do
-		if ! patch -d "$tree.new" -p1 -F0 -N --dry-run -s <"$here/patches/$p" >"$out/patch.log" 2>&1; then
+		if ! patch -d "$tree.new" -p1 -F0 -N --dry-run -s <"$pdir/$p" >"$out/patch.log" 2>&1; then
 			cat "$out/patch.log" >&2
 			die "patch $p does not apply cleanly to xen $ver"
 		fi
-		patch -d "$tree.new" -p1 -F0 -N -s <"$here/patches/$p" >/dev/null ||
+		patch -d "$tree.new" -p1 -F0 -N -s <"$pdir/$p" >/dev/null ||
 			die "patch $p failed"
 		echo "$prog: applied $p" >&2
 	done

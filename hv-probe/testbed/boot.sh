@@ -17,9 +17,13 @@
 # Exit status: QEMU's (0 when dom0 powered off), 124 on timeout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-2}"; }
 xen= xen_args= share= nic_port= iommu=0 log= tmo=600 e1000=0
 while [ $# -gt 0 ]; do
+	case "$1" in
+	--xen|--xen-args|--share|--nic-port|--log|--timeout)
+		[ $# -ge 2 ] || { echo "boot.sh: $1 needs a value" >&2; exit 2; } ;;
+	esac
 	case "$1" in
 	--xen) xen=${2:?}; shift 2 ;;
 	--xen-args) xen_args=${2?}; shift 2 ;;

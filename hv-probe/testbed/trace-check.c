@@ -5,14 +5,15 @@
  * A test helper of the emulated testbed (tests/test-xen-qemu.sh); the
  * project's decoder is the collector (nt-hvcollect).
  *
- *   trace-check [--natsume on|off|any] [--min N] FILE
+ *   trace-check [--natsume on|off|any] [--fast] [--min N] FILE
  *
  * Checks: the file parses (CPU windows, records of the size their header
  * says); per CPU the header TSCs never go back; every ENTRY/DELIVER stamp is
  * not later than the header TSC of its record (written after the stamp);
  * every DELIVER that carries the entry stamp has entry <= notify; at least N
  * ENTRY and N DELIVER records; with --natsume on at least one record with
- * the NATSUME flag, with off none.  Prints counts and the median of
+ * the NATSUME flag, with off none; with --fast at least one from the Natsume
+ * fast handler (NATSUME and DIRECT flags).  Prints counts and the median of
  * notify - entry and of the probe cost, in TSC cycles.
  * Exit 0 when every check holds, 1 when one fails, 2 on bad usage or I/O.
  */
@@ -70,13 +71,14 @@ static uint32_t rd32(const unsigned char *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--natsume on|off|any] [--min N] FILE\n", prog);
+	fprintf(f, "usage: %s [--natsume on|off|any] [--fast] [--min N] FILE\n", prog);
 }
 
 int main(int argc, char **argv)
 {
 	const char *natsume = "any", *path = NULL;
 	unsigned long min = 1;
+	int fast = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: bad --natsume value '%s'\n", prog, natsume);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--fast")) {
+			fast = 1;
 		} else if (!strcmp(argv[i], "--min") && i + 1 < argc) {
 			char *end;
 			errno = 0;
@@ -126,7 +130,7 @@ int main(int argc, char **argv)
 	}
 
 	static uint64_t last_tsc[MAX_CPUS];
-	unsigned long n_entry = 0, n_deliver = 0, n_config = 0, n_nat = 0, n_lost = 0;
+	unsigned long n_entry = 0, n_deliver = 0, n_config = 0, n_nat = 0, n_lost = 0, n_fast = 0;
 	unsigned long bad_order = 0, bad_stamp = 0, bad_pair = 0, n_other = 0;
 	struct vec lat = {0}, cost = {0};
 	size_t off = 0;
@@ -178,6 +182,8 @@ int main(int argc, char **argv)
 					bad_stamp++;
 				if (d[4] & NATSUME_TRC_F_NATSUME)
 					n_nat++;
+				if ((d[4] & NATSUME_TRC_F_NATSUME) && (d[4] & NATSUME_TRC_F_DIRECT))
+					n_fast++;
 				if (d[5])
 					vpush(&cost, d[5]);
 			} else if (ev == TRC_HW_NATSUME_DELIVER && nx >= 7 && cyc) {
@@ -192,6 +198,8 @@ int main(int argc, char **argv)
 					vpush(&lat, tn - te);
 				if (d[6] & NATSUME_TRC_F_NATSUME)
 					n_nat++;
+				if ((d[6] & NATSUME_TRC_F_NATSUME) && (d[6] & NATSUME_TRC_F_DIRECT))
+					n_fast++;
 			} else if (ev == TRC_HW_NATSUME_CONFIG) {
 				n_config++;
 				printf("config: sbdf %04x:%02x:%02x.%u cpu %u vector 0x%x state %u\n",
@@ -211,8 +219,8 @@ int main(int argc, char **argv)
 		fail = 1;
 	}
 	free(buf);
-	printf("records: entry %lu, deliver %lu, config %lu, natsume-flagged %lu, other %lu, "
-	       "lost %lu\n", n_entry, n_deliver, n_config, n_nat, n_other, n_lost);
+	printf("records: entry %lu, deliver %lu, config %lu, natsume-flagged %lu (fast handler %lu), "
+	       "other %lu, lost %lu\n", n_entry, n_deliver, n_config, n_nat, n_fast, n_other, n_lost);
 	printf("entry->notify: median %" PRIu64 " cycles (TSC) over %zu interrupts\n",
 	       median(&lat), lat.n);
 	printf("probe cost: median %" PRIu64 " cycles (TSC) over %zu interrupts\n",
@@ -229,6 +237,8 @@ int main(int argc, char **argv)
 		printf("FAIL: fewer than %lu ENTRY or DELIVER records\n", min), fail = 1;
 	if (!strcmp(natsume, "on") && !n_nat)
 		printf("FAIL: no record with the NATSUME flag\n"), fail = 1;
+	if (fast && !n_fast)
+		printf("FAIL: no record from the Natsume fast handler\n"), fail = 1;
 	if (!strcmp(natsume, "off") && n_nat)
 		printf("FAIL: %lu records with the NATSUME flag\n", n_nat), fail = 1;
 	printf("%s\n", fail ? "trace-check: FAIL" : "trace-check: ok");
