@@ -128,6 +128,8 @@ static bool rx_hook = true;
 struct ntgp_ring {
 	/* producer side (this CPU, interrupts off) */
 	u64 head;
+	u64 tail_seen;       /* last tail read: the consumer's line is only
+				touched when the ring looks full */
 	u64 lost_pending;
 	u64 lost_total;
 	u64 stamps;          /* events accepted by the filters (incl. lost) */
@@ -168,8 +170,12 @@ static __always_inline void ntgp_put(struct ntgp_ring *r, u64 tsc, u8 ev,
 				     u32 irq, u16 vec, u64 seq, u64 aux)
 {
 	u64 head = r->head;
-	u64 used = head - smp_load_acquire(&r->tail);
+	u64 used = head - r->tail_seen;
 
+	if (unlikely(used + 2 > (u64)r->mask + 1)) {
+		r->tail_seen = smp_load_acquire(&r->tail);
+		used = head - r->tail_seen;
+	}
 	r->stamps++;
 	if (unlikely(r->lost_pending)) {
 		if (used + 2 > (u64)r->mask + 1) {
