@@ -40,12 +40,13 @@ cat "$csv" >/dev/null
 measure() {
 	local label=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$w/time" "$@" >"$w/out" 2>"$w/err" || {
+	/usr/bin/time -f '%e %U %S %M' -o "$w/time" "$@" >"$w/out" 2>"$w/err" || {
 		echo "$label: FAILED"; cat "$w/err"; return 1; }
-	read -r sec kb <"$w/time"
-	awk -v l="$label" -v s="$sec" -v kb="$kb" -v n="$n" -v b="$bytes" 'BEGIN {
+	read -r sec us ss kb <"$w/time"
+	awk -v l="$label" -v s="$sec" -v c="$us" -v y="$ss" -v kb="$kb" -v n="$n" -v b="$bytes" 'BEGIN {
 		r = s > 0 ? n / s : 0; m = s > 0 ? b / s / 1e6 : 0
-		printf "%-34s %7.2f s wall  %11.0f samples/s  %7.1f MB/s  peak RSS %8.1f MB\n", l, s, r, m, kb / 1024 }'
+		printf "%-36s %7.2f s wall (%6.2f s CPU)  %10.0f samples/s  %6.1f MB/s  peak RSS %7.1f MB\n",
+			l, s, c + y, r, m, kb / 1024 }'
 	sed 's/^/      /' "$w/out" | head -n 14
 }
 measure "nt-analyze stats (exact)" "$A" stats --latency send:rx_kernel --tsc-hz 2596130000 "$csv"
@@ -53,6 +54,7 @@ measure "nt-analyze stats --streaming" "$A" stats --streaming --latency send:rx_
 measure "datamash (groupby seq, then stats)" sh -c "datamash -t, --header-in groupby 7 range 4 <'$csv' |
 	datamash -t, count 2 min 2 max 2 mean 2 sstdev 2 median 2 perc:90 2 perc:99 2"
 measure "numpy (loadtxt, join, stats)" /usr/bin/python3 "$top/analyzer/bench/bench-numpy.py" "$csv"
-echo "notes: datamash has no p99.9/p99.99 (integer percentiles only); all figures in TSC cycles;"
-echo "       peak RSS from GNU time (%M); the analyzer's exact mode keeps the relevant records in memory,"
-echo "       --streaming reads in 256 KiB chunks and keeps a fixed 58 KiB histogram per measure."
+echo "notes: samples/s and MB/s over wall time; CPU = user + system (GNU time), steadier than wall"
+echo "       time on a loaded machine; peak RSS = GNU time %M.  datamash has no p99.9/p99.99 (integer"
+echo "       percentiles only).  All statistics in TSC cycles.  nt-analyze exact mode keeps every sample"
+echo "       (8 bytes) and recent seq stamps; --streaming keeps a fixed 58 KiB histogram per measure."

@@ -190,8 +190,15 @@ int process_all(struct run_ctx *rc, const struct aopts *o)
 				rc->v[i].nms);
 		if (variant_process(&rc->v[i], o))
 			return -1;
-		if (g_interrupted)
+		if (g_interrupted) {
+			/* Ctrl-C: report what was read; later variants are dropped */
+			for (size_t k = i + 1; k < rc->nv; k++)
+				variant_free(&rc->v[k]);
+			rc->nv = i + 1;
+			if (rc->co.baseline >= (int)rc->nv)
+				rc->co.baseline = 0;
 			break;
+		}
 	}
 	return 0;
 }
