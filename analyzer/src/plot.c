@@ -103,12 +103,17 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 	fprintf(d, "# %s %s: MAX MIN AVERAGE per variant, in %s\n# variant max min average\n", md->name, md->def,
 		us ? "us" : "TSC cycles");
 	int rows = 0;
+	double lo_all = INFINITY, hi_all = 0;
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		int k = find_measure(v, md);
 		if (k < 0 || !v->j[k].sum.n)
 			continue;
 		const struct summary *s = &v->j[k].sum;
+		if ((double)s->min < lo_all)
+			lo_all = (double)s->min;
+		if ((double)s->max > hi_all)
+			hi_all = (double)s->max;
 		double hz = v->tsc_hz > 0 ? v->tsc_hz : rc->tsc_hz;
 		char t[160];
 		title_safe(v->name, t, sizeof(t));
@@ -133,9 +138,17 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 		fprintf(g, "set ylabel 'latency %s (us, TSC @ %.3f MHz)'\n", md->def, rc->tsc_hz / 1e6);
 	else
 		fprintf(g, "set ylabel 'latency %s (TSC cycles)'\n", md->def);
+	/* a log axis when MAX is more than 100x MIN, so that MIN and AVERAGE stay
+	 * visible (the papers' Fig. 7 is linear: delete the two log lines) */
+	int logy = lo_all > 0 && hi_all / lo_all > 100;
+	if (logy)
+		fprintf(g, "set logscale y\nset yrange [%.9g:*]\nset label 2 'log scale' at graph 0.01, graph 1.03\n",
+			(us ? cyc_to_us(lo_all, rc->tsc_hz) : lo_all) / 2);
+	else
+		fprintf(g, "set yrange [0:*]\n");
 	fprintf(g, "set title '%s %s: MAX / MIN / AVERAGE'\n"
 		   "set style data histogram\nset style histogram clustered gap 1\n"
-		   "set style fill pattern 0 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
+		   "set style fill pattern 0 border -1\nset boxwidth 0.9\n"
 		   "set grid ytics\nset key top right\nset xtics nomirror\n"
 		   "plot '%s.dat' using 2:xtic(1) title 'MAX' fs pattern 1, \\\n"
 		   "     '' using 3 title 'MIN' fs pattern 3, \\\n"
@@ -158,9 +171,13 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 		const struct summary *s = &v->j[k].sum;
 		if (s->min < lo)
 			lo = s->min;
-		/* the axis ends a little past the largest p99: the far tail is
-		 * in the overflow bin (counted on the figure) and in the CCDF */
+		/* the axis ends a little past the largest p99, or at ten times the
+		 * median when the tail is longer than that (host stalls): the
+		 * far tail is in the overflow bin (counted on the figure) and in
+		 * the CCDF */
 		double t = s->p99 * 1.1;
+		if (t > 10 * s->median && s->median > 0)
+			t = 10 * s->median;
 		uint64_t top = t >= (double)s->max ? s->max : (uint64_t)ceil(t);
 		if (top > hi)
 			hi = top;
