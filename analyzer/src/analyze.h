@@ -191,8 +191,19 @@ struct stalls {
 void stalls_add(struct stalls *st, uint64_t start, uint64_t len);
 int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b);
 
+/* how the nearest-following join compares irq numbers (FROM vs TO) */
+enum irqmode { IRQ_SAME = 0, IRQ_ANY = 1, IRQ_MAP = 2 };
+struct irqmap {
+	enum irqmode mode;
+	size_t n;
+	uint32_t from[32], to[32];
+};
+int irqmap_parse(const char *mode, const char *map, struct irqmap *m, char *why, size_t wl);
+void irqmap_describe(const struct irqmap *m, char *out, size_t ol);
+
 struct joiner {
 	struct measure_def m;
+	const struct irqmap *im;
 	uint64_t window;      /* nearest-following window, cycles */
 	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
 	int keep_pending;     /* exact mode: unmatched seq stamps kept to the end */
@@ -227,6 +238,7 @@ struct aopts {
 	uint64_t hist_bin;     /* 0 = auto / meta */
 	double tsc_hz;         /* 0 = from meta */
 	int quiet;
+	const char *join_irq, *join_irq_map; /* override the meta keys */
 };
 struct variant {
 	char name[128];
@@ -241,6 +253,7 @@ struct variant {
 	uint64_t hist_bin;
 	uint64_t window;
 	double window_us;
+	struct irqmap im;
 	int streaming;         /* streaming statistics and reader */
 	int sorted_in_memory;  /* exact mode, input out of time order: loaded and sorted */
 	uint64_t nrecs, bad_rows, lost_records, lost_events, stall_windows, out_of_order;
@@ -313,6 +326,8 @@ void json_num(FILE *f, double x);
 	{ "join-window-cycles", required_argument, 0, 1005 },             \
 	{ "sample-limit", required_argument, 0, 1006 },                   \
 	{ "seq-horizon-s", required_argument, 0, 1007 },                  \
+	{ "join-irq", required_argument, 0, 1008 },                       \
+	{ "join-irq-map", required_argument, 0, 1009 },                   \
 	{ "quiet", no_argument, 0, 'q' }
 #define COMMON_HELP                                                                              \
 	"  --streaming            log-linear histograms and a streaming reader: bounded memory,\n"  \
@@ -326,6 +341,10 @@ void json_num(FILE *f, double x);
 	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
 	"  --seq-horizon-s S      forget matched seq stamps (and, streaming, unmatched ones) after\n"  \
 	"                         S s of stamps (default 10)\n"   \
+	"  --join-irq same|any|map  nearest join: TO takes a FROM of the same irq (default), of\n" \
+	"                         any irq, or of the irq paired in --join-irq-map (meta join_irq)\n" \
+	"  --join-irq-map F:T,... FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest IRQ 24;\n" \
+	"                         meta join_irq_map); implies --join-irq map\n"               \
 	"  -q, --quiet            no progress messages\n"
 /* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
 int common_opt(int c, const char *arg, struct aopts *o);

@@ -115,6 +115,9 @@ int cmd_compare(int argc, char **argv)
 				v->files[0] = strdup(a);
 				memcpy(v->ms, ms, nms * sizeof(*ms));
 				v->nms = nms;
+				char why[200];
+				if (irqmap_parse(o.join_irq, o.join_irq_map, &v->im, why, sizeof(why)))
+					die_usage("%s", why);
 				if (o.tsc_hz > 0) {
 					v->tsc_hz = o.tsc_hz;
 					snprintf(v->tsc_src, sizeof(v->tsc_src), "--tsc-hz");

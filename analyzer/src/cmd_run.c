@@ -51,6 +51,26 @@ int load_variant_dir(struct variant *v, const char *dir, const char *name, const
 		else
 			v->hist_bin = u;
 	}
+	/* irq matching of the nearest join: option, else variant meta, else run meta */
+	char jm[64] = "", jmap[1024] = "", runmeta[4200], why[200];
+	snprintf(runmeta, sizeof(runmeta), "%s/../meta.txt", dir);
+	if (o->join_irq || o->join_irq_map) {
+		snprintf(jm, sizeof(jm), "%s", o->join_irq ? o->join_irq : "");
+		snprintf(jmap, sizeof(jmap), "%s", o->join_irq_map ? o->join_irq_map : "");
+	} else {
+		if (nt_meta_get(meta, "join_irq", jm, sizeof(jm)) != 0)
+			if (nt_meta_get(runmeta, "join_irq", jm, sizeof(jm)) != 0)
+				jm[0] = '\0';
+		if (nt_meta_get(meta, "join_irq_map", jmap, sizeof(jmap)) != 0)
+			if (nt_meta_get(runmeta, "join_irq_map", jmap, sizeof(jmap)) != 0)
+				jmap[0] = '\0';
+	}
+	if (irqmap_parse(jm, jmap, &v->im, why, sizeof(why))) {
+		if (o->join_irq || o->join_irq_map)
+			die_usage("%s", why);
+		fprintf(stderr, PROG ": %s: %s\n", meta, why);
+		return -1;
+	}
 	if (o->tsc_hz > 0) {
 		v->tsc_hz = o->tsc_hz;
 		snprintf(v->tsc_src, sizeof(v->tsc_src), "--tsc-hz");

@@ -45,6 +45,12 @@ int common_opt(int c, const char *arg, struct aopts *o)
 			die_usage("--seq-horizon-s: bad value '%s'", arg);
 		o->horizon_s = d;
 		return 1;
+	case 1008:
+		o->join_irq = arg;
+		return 1;
+	case 1009:
+		o->join_irq_map = arg;
+		return 1;
 	case 'q':
 		o->quiet = 1;
 		return 1;
@@ -125,13 +131,15 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 		}
 	}
 	const struct join_counts *c = &j->c;
+	char imd[256];
+	irqmap_describe(&v->im, imd, sizeof(imd));
 	if (v->ms[m].kind == M_LATENCY)
 		fprintf(f,
 			"  join: FROM %" PRIu64 ", TO %" PRIu64 "; matched %" PRIu64 " (seq %" PRIu64 ", nearest %" PRIu64
 			"); unmatched FROM %" PRIu64 ", TO %" PRIu64 "; ambiguous %" PRIu64 "; duplicates FROM %" PRIu64
-			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles\n",
+			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
 			c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
-			c->ambiguous, c->dup_from, c->dup_to, c->negative, c->stalled, v->window);
+			c->ambiguous, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
 	else
 		fprintf(f, "  stamps %" PRIu64 ", periods %" PRIu64 ", out of order %" PRIu64 ", stalled %" PRIu64 "\n",
 			c->from_seen, c->matched, c->negative, c->stalled);
@@ -225,6 +233,9 @@ int cmd_stats(int argc, char **argv)
 	} else {
 		tsc_from_files(&v);
 	}
+	char why[160];
+	if (irqmap_parse(o.join_irq, o.join_irq_map, &v.im, why, sizeof(why)))
+		die_usage("%s", why);
 	int rc = variant_process(&v, &o);
 	if (rc) {
 		variant_free(&v);

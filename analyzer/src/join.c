@@ -311,6 +311,79 @@ static void seq_done(struct joiner *j, uint64_t seq)
 		e->state = S_DONE;
 }
 
+static int irq_ok(const struct irqmap *im, uint32_t from, uint32_t to)
+{
+	if (!im || im->mode == IRQ_SAME)
+		return from == to;
+	if (im->mode == IRQ_ANY)
+		return 1;
+	for (size_t i = 0; i < im->n; i++)
+		if (im->from[i] == from && im->to[i] == to)
+			return 1;
+	return 0;
+}
+
+int irqmap_parse(const char *mode, const char *map, struct irqmap *m, char *why, size_t wl)
+{
+	memset(m, 0, sizeof(*m));
+	if (map && *map) {
+		m->mode = IRQ_MAP;
+		const char *p = map;
+		while (*p) {
+			char *end;
+			unsigned long a = strtoul(p, &end, 10);
+			if (end == p || *end != ':' || a > UINT32_MAX)
+				goto bad;
+			p = end + 1;
+			unsigned long b = strtoul(p, &end, 10);
+			if (end == p || (*end && *end != ',') || b > UINT32_MAX)
+				goto bad;
+			if (m->n == sizeof(m->from) / sizeof(m->from[0])) {
+				snprintf(why, wl, "join_irq_map: more than 32 pairs");
+				return -1;
+			}
+			m->from[m->n] = (uint32_t)a;
+			m->to[m->n++] = (uint32_t)b;
+			p = *end ? end + 1 : end;
+		}
+		if (mode && *mode && strcmp(mode, "map") != 0) {
+			snprintf(why, wl, "join_irq=%s contradicts join_irq_map", mode);
+			return -1;
+		}
+		return 0;
+	}
+	if (!mode || !*mode || strcmp(mode, "same") == 0)
+		m->mode = IRQ_SAME;
+	else if (strcmp(mode, "any") == 0)
+		m->mode = IRQ_ANY;
+	else if (strcmp(mode, "map") == 0) {
+		snprintf(why, wl, "join_irq=map needs join_irq_map=FROM:TO,...");
+		return -1;
+	} else {
+		snprintf(why, wl, "join_irq: '%s' is not same, any or map", mode);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(why, wl, "join_irq_map: bad pair list '%s' (want FROM:TO,FROM:TO)", map);
+	return -1;
+}
+
+void irqmap_describe(const struct irqmap *m, char *out, size_t ol)
+{
+	if (m->mode == IRQ_SAME) {
+		snprintf(out, ol, "same irq");
+		return;
+	}
+	if (m->mode == IRQ_ANY) {
+		snprintf(out, ol, "any irq");
+		return;
+	}
+	size_t k = (size_t)snprintf(out, ol, "irq pairs");
+	for (size_t i = 0; i < m->n && k < ol; i++)
+		k += (size_t)snprintf(out + k, ol - k, "%s%u:%u", i ? "," : " ", m->from[i], m->to[i]);
+}
+
 /* nearest preceding FROM for TO r; 1 = matched */
 static int near_match(struct joiner *j, const struct nt_rec *r, int only_noseq, int *err)
 {
@@ -321,7 +394,7 @@ static int near_match(struct joiner *j, const struct nt_rec *r, int only_noseq, 
 			continue;
 		if (only_noseq && p->seq != NT_NONE64)
 			continue;
-		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && p->irq != r->irq)
+		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && !irq_ok(j->im, p->irq, r->irq))
 			continue;
 		if (!best) {
 			best = p;

@@ -192,7 +192,11 @@ void json_variant(FILE *f, const struct variant *v, struct linhist *hists)
 		fprintf(f, "%s", i ? ", " : "");
 		json_str(f, v->files[i]);
 	}
-	fprintf(f, "], \"tsc_hz\": ");
+	char imd[256];
+	irqmap_describe(&v->im, imd, sizeof(imd));
+	fprintf(f, "], \"join_irq\": ");
+	json_str(f, imd);
+	fprintf(f, ", \"tsc_hz\": ");
 	json_num(f, v->tsc_hz > 0 ? v->tsc_hz : NAN);
 	fprintf(f, ", \"tsc_hz_source\": ");
 	json_str(f, v->tsc_src);
@@ -463,11 +467,13 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		   "stddev is the sample standard deviation (n-1)\n");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
+		char imd[256];
+		irqmap_describe(&v->im, imd, sizeof(imd));
 		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, join window %" PRIu64
-			   " cycles (%.0f us)",
+			   " cycles (%.0f us), nearest join on %s",
 			v->name, v->nfiles, v->nrecs,
 			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential",
-			v->window, v->window_us);
+			v->window, v->window_us, imd);
 		if (v->j && v->nms && v->j[0].ss.streaming)
 			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
 				v->j[0].ss.switched ? " after passing the sample limit" : "");

@@ -215,8 +215,10 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	v->j = calloc(v->nms ? v->nms : 1, sizeof(*v->j));
 	if (!v->j)
 		return -1;
-	for (size_t i = 0; i < v->nms; i++)
+	for (size_t i = 0; i < v->nms; i++) {
 		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
+		v->j[i].im = &v->im;
+	}
 	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
 	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
 	if (!cs || !heap) {

@@ -134,6 +134,20 @@ def main():
     ok(v is not None and v["stall_windows"] == 1 and v["records_lost_at_source"] == 5,
        "stall windows / lost records not counted")
 
+    # H. irq numbers differ between FROM (Xen IRQ) and TO (guest IRQ):
+    #  1000 e40 -> 1300 g24 (300); 2000 e41 -> 2200 g25 (200)
+    write(f"{w}/h.csv", ["hv,hv_entry,0,1000,40,,,,,", "guest,guest_irq,1,1300,24,,,,,",
+                         "hv,hv_entry,0,2000,41,,,,,", "guest,guest_irq,1,2200,25,,,,,"])
+    L = ["--latency", "hv_entry:guest_irq", *W]
+    expect("H same", stats(prog, [f"{w}/h.csv"], *L), dict(matched=0, unmatched_from=2, unmatched_to=2), {})
+    expect("H any", stats(prog, [f"{w}/h.csv"], *L, "--join-irq", "any"),
+           dict(matched=2, unmatched_from=0, unmatched_to=0), dict(min=200, max=300))
+    v = stats(prog, [f"{w}/h.csv"], *L, "--join-irq-map", "40:24")
+    expect("H map", v, dict(matched=1, unmatched_from=1, unmatched_to=1), dict(min=300, max=300))
+    ok(v is not None and v["join_irq"] == "irq pairs 40:24", "irq map not described")
+    r = subprocess.run([prog, "stats", *L, "--join-irq-map", "40-24", f"{w}/h.csv"], capture_output=True, text=True)
+    ok(r.returncode == 2 and "join_irq_map" in r.stderr, "bad irq map accepted")
+
     print(f"check_join: {checks} checks, {fails} failed")
     sys.exit(1 if fails else 0)
 
