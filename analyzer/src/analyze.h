@@ -219,6 +219,8 @@ struct joiner {
 	struct join_counts c;
 	const struct stalls *st;
 	struct summary sum; /* set by variant_process */
+	struct sampleset clean;    /* the samples outside stalled windows */
+	struct summary sum_clean;
 };
 void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
 		 int streaming, size_t limit, const struct stalls *st);

@@ -248,6 +248,7 @@ void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window,
 	j->keep_pending = !streaming;
 	j->st = st;
 	ss_init(&j->ss, streaming, limit);
+	ss_init(&j->clean, streaming, limit);
 }
 
 static int sample(struct joiner *j, uint64_t a, uint64_t b, uint32_t fa, uint32_t fb)
@@ -259,6 +260,8 @@ static int sample(struct joiner *j, uint64_t a, uint64_t b, uint32_t fa, uint32_
 	j->c.matched++;
 	if (((fa | fb) & NT_F_STALLED) || (j->st && stalls_overlap(j->st, a, b)))
 		j->c.stalled++;
+	else if (ss_add(&j->clean, b - a))
+		return -1;
 	return ss_add(&j->ss, b - a);
 }
 
@@ -517,6 +520,7 @@ void joiner_finish(struct joiner *j)
 	j->ring = NULL;
 	j->rcap = 0;
 	ss_finish(&j->ss);
+	ss_finish(&j->clean);
 }
 
 void joiner_free(struct joiner *j)
@@ -526,5 +530,6 @@ void joiner_free(struct joiner *j)
 	free(j->age.tsc);
 	free(j->ring);
 	ss_free(&j->ss);
+	ss_free(&j->clean);
 	memset(j, 0, sizeof(*j));
 }

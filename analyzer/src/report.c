@@ -165,6 +165,9 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 		json_stats(f, s, v->tsc_hz, 1);
 	else
 		fputs("null", f);
+	fprintf(f, ", \"outside_stalls\": {\"count\": %" PRIu64 ", \"cycles\": ", j->sum_clean.n);
+	json_stats(f, &j->sum_clean, v->tsc_hz, 0);
+	fprintf(f, "}");
 	fprintf(f,
 		", \"join\": {\"from_seen\": %" PRIu64 ", \"to_seen\": %" PRIu64 ", \"matched\": %" PRIu64
 		", \"by_seq\": %" PRIu64 ", \"by_nearest\": %" PRIu64 ", \"unmatched_from\": %" PRIu64
@@ -415,6 +418,23 @@ void md_comparison(FILE *f, struct run_ctx *rc, size_t m)
 	fputc('\n', f);
 }
 
+static void md_clean(FILE *f, const struct variant *v, size_t m)
+{
+	const struct join_counts *c = &v->j[m].c;
+	const struct summary *k = &v->j[m].sum_clean;
+	if (c->stalled && k->n) {
+		if (v->tsc_hz > 0)
+			fprintf(f, "- `%s` without the %" PRIu64 " samples in stalled windows: %" PRIu64
+				   " samples, median %.3f us, p99 %.3f us, max %.3f us, mean %.3f us\n",
+				v->name, c->stalled, k->n, cyc_to_us(k->median, v->tsc_hz), cyc_to_us(k->p99, v->tsc_hz),
+				cyc_to_us((double)k->max, v->tsc_hz), cyc_to_us(k->mean, v->tsc_hz));
+		else
+			fprintf(f, "- `%s` without the %" PRIu64 " samples in stalled windows: %" PRIu64
+				   " samples, median %.1f, p99 %.1f, max %" PRIu64 ", mean %.1f cycles\n",
+				v->name, c->stalled, k->n, k->median, k->p99, k->max, k->mean);
+	}
+}
+
 static void md_join(FILE *f, const struct variant *v, size_t m)
 {
 	const struct join_counts *c = &v->j[m].c;
@@ -501,8 +521,10 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		fprintf(f, "\nJoin and data quality:\n\n");
 		for (size_t vi = 0; vi < rc->nv; vi++) {
 			int k = find_measure(&rc->v[vi], md);
-			if (k >= 0)
+			if (k >= 0) {
 				md_join(f, &rc->v[vi], (size_t)k);
+				md_clean(f, &rc->v[vi], (size_t)k);
+			}
 		}
 		fputc('\n', f);
 		int bm = find_measure(&rc->v[rc->co.baseline], md);

@@ -342,6 +342,7 @@ int variant_process(struct variant *v, const struct aopts *o)
 	for (size_t m = 0; m < v->nms; m++) {
 		joiner_finish(&v->j[m]);
 		ss_summary(&v->j[m].ss, &v->j[m].sum);
+		ss_summary(&v->j[m].clean, &v->j[m].sum_clean);
 	}
 	return rc;
 }

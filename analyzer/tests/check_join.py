@@ -133,6 +133,9 @@ def main():
     expect("G", v, dict(matched=3, stalled=2), dict(count=3, min=30, max=100))
     ok(v is not None and v["stall_windows"] == 1 and v["records_lost_at_source"] == 5,
        "stall windows / lost records not counted")
+    # the statistics outside stalled windows: only the clear sample 100
+    ok(v is not None and v["measures"][0]["outside_stalls"]["count"] == 1 and
+       v["measures"][0]["outside_stalls"]["cycles"]["max"] == 100, "outside_stalls wrong")
 
     # H. irq numbers differ between FROM (Xen IRQ) and TO (guest IRQ):
     #  1000 e40 -> 1300 g24 (300); 2000 e41 -> 2200 g25 (200)
