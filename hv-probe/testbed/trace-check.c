@@ -5,7 +5,7 @@
  * A test helper of the emulated testbed (tests/test-xen-qemu.sh); the
  * project's decoder is the collector (nt-hvcollect).
  *
- *   trace-check [--natsume on|off|any] [--fast] [--min N] FILE
+ *   trace-check [--natsume on|off|any] [--fast] [--fast-dom D] [--min N] FILE
  *
  * Checks: the file parses (CPU windows, records of the size their header
  * says); per CPU the header TSCs never go back; every ENTRY/DELIVER stamp is
@@ -13,7 +13,8 @@
  * every DELIVER that carries the entry stamp has entry <= notify; at least N
  * ENTRY and N DELIVER records; with --natsume on at least one record with
  * the NATSUME flag, with off none; with --fast at least one from the Natsume
- * fast handler (NATSUME and DIRECT flags).  Prints counts and the median of
+ * fast handler (NATSUME and DIRECT flags); with --fast-dom D every fast-handler
+ * DELIVER record goes to domain D.  Prints counts and the median of
  * notify - entry and of the probe cost, in TSC cycles.
  * Exit 0 when every check holds, 1 when one fails, 2 on bad usage or I/O.
  */
@@ -71,7 +72,7 @@ static uint32_t rd32(const unsigned char *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--natsume on|off|any] [--fast] [--min N] FILE\n", prog);
+	fprintf(f, "usage: %s [--natsume on|off|any] [--fast] [--fast-dom D] [--min N] FILE\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
 	const char *natsume = "any", *path = NULL;
 	unsigned long min = 1;
 	int fast = 0;
+	long fast_dom = -1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -91,6 +93,14 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--fast")) {
 			fast = 1;
+		} else if (!strcmp(argv[i], "--fast-dom") && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			fast_dom = strtol(argv[++i], &end, 10);
+			if (errno || *end || end == argv[i] || fast_dom < 0 || fast_dom > 0x7fef) {
+				fprintf(stderr, "%s: bad --fast-dom value '%s'\n", prog, argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--min") && i + 1 < argc) {
 			char *end;
 			errno = 0;
@@ -131,6 +141,7 @@ int main(int argc, char **argv)
 
 	static uint64_t last_tsc[MAX_CPUS];
 	unsigned long n_entry = 0, n_deliver = 0, n_config = 0, n_nat = 0, n_lost = 0, n_fast = 0;
+	unsigned long n_fast_other_dom = 0;
 	unsigned long bad_order = 0, bad_stamp = 0, bad_pair = 0, n_other = 0;
 	struct vec lat = {0}, cost = {0};
 	size_t off = 0;
@@ -198,8 +209,11 @@ int main(int argc, char **argv)
 					vpush(&lat, tn - te);
 				if (d[6] & NATSUME_TRC_F_NATSUME)
 					n_nat++;
-				if ((d[6] & NATSUME_TRC_F_NATSUME) && (d[6] & NATSUME_TRC_F_DIRECT))
+				if ((d[6] & NATSUME_TRC_F_NATSUME) && (d[6] & NATSUME_TRC_F_DIRECT)) {
 					n_fast++;
+					if (fast_dom >= 0 && (long)(d[5] & 0xffff) != fast_dom)
+						n_fast_other_dom++;
+				}
 			} else if (ev == TRC_HW_NATSUME_CONFIG) {
 				n_config++;
 				printf("config: sbdf %04x:%02x:%02x.%u cpu %u vector 0x%x state %u\n",
@@ -237,6 +251,9 @@ int main(int argc, char **argv)
 		printf("FAIL: fewer than %lu ENTRY or DELIVER records\n", min), fail = 1;
 	if (!strcmp(natsume, "on") && !n_nat)
 		printf("FAIL: no record with the NATSUME flag\n"), fail = 1;
+	if (n_fast_other_dom)
+		printf("FAIL: %lu fast-handler deliveries not to domain %ld\n", n_fast_other_dom,
+		       fast_dom), fail = 1;
 	if (fast && !n_fast)
 		printf("FAIL: no record from the Natsume fast handler\n"), fail = 1;
 	if (!strcmp(natsume, "off") && n_nat)

@@ -10,6 +10,9 @@
 # Skips (77) when QEMU is missing or the Xen source cannot be fetched.
 # NT_XEN_IMAGE=FILE uses that hypervisor instead of build-xen.sh's output;
 # NT_XEN_FAST="" then for an image without the fast handler (patch 5).
+# NT_XEN_KEEP=DIR keeps the shares (traces, logs) there.
+# A boot whose dom0 never runs its job (a TCG stall under heavy load) is
+# retried once, and says so.
 set -uo pipefail
 top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 tb=$top/hv-probe/testbed
@@ -19,6 +22,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/nt-hvprobe-$$-XXXXXX")
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	if [ -n "${NT_XEN_KEEP:-}" ]; then
+		mkdir -p "$NT_XEN_KEEP" && cp -r "$work"/* "$NT_XEN_KEEP"/ 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,6 +61,17 @@ fi
 
 # run NAME XEN_ARGS: boot, run the job, send frames when dom0 is ready.
 run() {
+	local try
+	for try in 1 2; do
+		boot_once "$@" && return 0
+		echo "== $1: dom0 never ran its job (try $try); serial log tail:"
+		tail -n 15 "$work/$1/serial.log" | sed 's/^/   /'
+		mv "$work/$1" "$work/$1.try$try"
+	done
+	fail "$1: dom0 did not run its job (twice)"
+}
+
+boot_once() {
 	local name=$1 args=$2 share=$work/$1 port
 	mkdir -p "$share"
 	port=$((20000 + ($$ * 7 + ${#name} * 131) % 40000))
@@ -80,11 +97,27 @@ run() {
 	wait "$qpid"
 	local rc=$?
 	echo "== $name: QEMU exit $rc after $((SECONDS - t0)) s (dom0 ready after $i s)"
-	if [ ! -f "$share/job.rc" ]; then
-		tail -n 30 "$share/serial.log"
-		fail "$name: dom0 did not run its job"
-	fi
+	[ -f "$share/job.rc" ] || return 1
 	sed 's/^/   /' "$share/job.log" | tail -n 15
+	[ -f "$share/hv-summary.txt" ] && sed 's/^/   collector: /' "$share/hv-summary.txt" | head -n 40
+	return 0
+}
+
+# check_collector NAME on|off: the collector's records (when it traced).
+check_collector() {
+	local csv=$work/$1/hv.csv n_e n_d n_nat
+	[ -f "$csv" ] || return 0
+	n_e=$(grep -c '^hv,hv_entry,' "$csv")
+	n_d=$(grep -c '^hv,hv_deliver,' "$csv")
+	n_nat=$(grep '^hv,hv_\(entry\|deliver\),' "$csv" | grep -c 'natsume')
+	echo "$1: collector wrote $n_e hv_entry, $n_d hv_deliver ($n_nat natsume) records"
+	[ "$n_e" -ge $((frames / 2)) ] && [ "$n_d" -ge $((frames / 2)) ] ||
+		fail "$1: too few records from the collector"
+	if [ "$2" = on ]; then
+		[ "$n_nat" -gt 0 ] || fail "$1: collector records lack the natsume flag"
+	else
+		[ "$n_nat" -eq 0 ] || fail "$1: collector records have the natsume flag"
+	fi
 }
 
 check_dmesg() { # NAME PATTERN
@@ -99,12 +132,14 @@ check_dmesg on "natsume: IRQ[0-9]* of 0000:00:03.0: vector 0x[0-9a-f]* on pCPU1"
 [ -n "$fast" ] && check_dmesg on "natsume: IRQ[0-9]*: fast path to the guest"
 "$work/trace-check" --natsume on $fast --min $((frames / 2)) "$work/on/trace.bin" ||
 	fail "on: trace check"
+check_collector on on
 
 # 2. natsume= off.
 run off ""
 grep -qi natsume "$work/off/xl-dmesg.txt" && fail "off: natsume in xl dmesg"
 "$work/trace-check" --natsume off --min $((frames / 2)) "$work/off/trace.bin" ||
 	fail "off: trace check"
+check_collector off off
 
 # 3. A malformed option and an absent device: warnings, Xen boots normally.
 if [ "${NT_XEN_QUICK:-0}" != 1 ]; then
