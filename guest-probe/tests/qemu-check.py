@@ -3,6 +3,7 @@
 """Check what the guest of test-qemu-probe.sh wrote into the share folder.
 Usage: qemu-check.py SHARE_DIR.  Prints one line per check and the figures
 behind it; exit 0 when every check passed, 1 otherwise."""
+import os
 import re
 import statistics
 import sys
@@ -116,6 +117,7 @@ def count_check(recs, meta, irq, label, min_delta):
 
 def main():
     d = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) > 2 else "native"
     info = kv(f"{d}/info")
     rx, sha, shb = int(info["RXIRQ"]), int(info["SHA"]), int(info["SHB"])
     check(sha == shb, f"the two e1000 functions share one INTx line (IRQ {sha} and {shb})")
@@ -185,21 +187,35 @@ def main():
     r3 = records(f"{d}/p3.csv")
     hz = float(m3["tsc_hz"])
     t = [r for r in r3 if r["event"] == "timer"]
-    check(len(t) >= 200 and all(r["cpu"] == 1 for r in t), f"hrtimer 1 ms on CPU 1: {len(t)} stamps in 2.5 s")
+    check(len(t) >= 100 and all(r["cpu"] == 1 for r in t), f"hrtimer 1 ms on CPU 1: {len(t)} stamps in 2.5 s")
     if len(t) > 2:
         per = sorted((b["tsc"] - a["tsc"]) / hz * 1e6 for a, b in zip(t, t[1:]))
         med = statistics.median(per)
         print(f"      timer period (TSC @ {hz / 1e6:.3f} MHz): median {med:.1f} us, min {per[0]:.1f} us, "
               f"p99 {per[int(len(per) * 0.99)]:.1f} us, max {per[-1]:.1f} us; "
               f"periods covered {sum(r['aux'] for r in t)} (overruns {m3.get('guest.cpu1.hrtimer_overruns')})")
-        check(500 <= med <= 3000, "hrtimer period median within 0.5..3 ms of the 1 ms setting")
+        # aux = periods each expiry stands for: they must add up to the time
+        # between the first and the last stamp, however late the expiries were
+        span = (t[-1]["tsc"] - t[0]["tsc"]) / hz * 1e3
+        covered = sum(r["aux"] for r in t[1:])
+        check(abs(covered - span) <= 0.05 * span + 20,
+              f"hrtimer periods accounted: {covered} periods of 1 ms in {span:.1f} ms between first and last stamp")
+        if mode == "native":
+            check(500 <= med <= 3000, "hrtimer period median within 0.5..3 ms of the 1 ms setting")
+        else:
+            print("      (Xen under TCG: expiries are late and merged; the period median is not checked)")
     bl = open(f"{d}/busyloop.txt").read()
     print("      " + bl.strip().replace("\n", "\n      "))
     check("cpu 1 " in bl and "SCHED_IDLE" in bl and "exit=0" in bl, "nt-busyloop ran on CPU 1 at SCHED_IDLE")
-    r3b = records(f"{d}/p3b.csv")
-    tb = [r for r in r3b if r["event"] == "timer"]
-    check(len(tb) >= 5 and all(r["cpu"] == 0 and r["vector"] == 0xEC for r in tb),
-          f"local APIC timer stamps on CPU 0, vector 0xec: {len(tb)} in 1.5 s")
+    if mode == "xen-dom0":
+        check(m1.get("hypervisor") == "xen", f"the guest ran as Xen dom0 (hypervisor={m1.get('hypervisor')})")
+        check(os.path.exists(f"{d}/p3b.skipped"), "APIC timer mode skipped in the PV dom0")
+    else:
+        check(m1.get("hypervisor") == "none", f"the guest ran on bare QEMU (hypervisor={m1.get('hypervisor')})")
+        r3b = records(f"{d}/p3b.csv")
+        tb = [r for r in r3b if r["event"] == "timer"]
+        check(len(tb) >= 5 and all(r["cpu"] == 0 and r["vector"] == 0xEC for r in tb),
+              f"local APIC timer stamps on CPU 0, vector 0xec: {len(tb)} in 1.5 s")
 
     # -- phase 4: unload under load
     p4 = open(f"{d}/p4.reader.txt").read()

@@ -138,15 +138,22 @@ echo "exit=$?" >>$H/p3.reader.txt
 wait $BP
 echo "exit=$?" >>$H/busyloop.txt
 rmmod nt_guest_probe || log "FAIL rmmod phase 3a"
-insmod $KO timer=apic timer_cpu=0 rx=0 || bye "FAIL insmod phase 3b"
-nt-guest-read -o $H/p3b.csv -d 1.5 >$H/p3b.reader.txt 2>&1
-echo "exit=$?" >>$H/p3b.reader.txt
-rmmod nt_guest_probe || log "FAIL rmmod phase 3b"
+if [ "$MODE" = xen-dom0 ]; then
+	# a PV kernel has no local APIC timer interrupt (Xen's timer is an event channel)
+	echo "PV guest: no local APIC timer" >$H/p3b.skipped
+	ARGS4="timer=hrtimer timer_cpu=1"
+else
+	insmod $KO timer=apic timer_cpu=0 rx=0 || bye "FAIL insmod phase 3b"
+	nt-guest-read -o $H/p3b.csv -d 1.5 >$H/p3b.reader.txt 2>&1
+	echo "exit=$?" >>$H/p3b.reader.txt
+	rmmod nt_guest_probe || log "FAIL rmmod phase 3b"
+	ARGS4="timer=apic"
+fi
 touch $H/done-p3
 
 # ---- phase 4: unload and reload under an interrupt flood on all three NICs
 dmesg -c >$H/dmesg-before-p4.txt
-ARGS="names=$IFE-rx-0,$IFE-tx-0,$IFB irqs=$SHA timer=apic buf_records=64"
+ARGS="names=$IFE-rx-0,$IFE-tx-0,$IFB irqs=$SHA $ARGS4 buf_records=64"
 insmod $KO $ARGS || bye "FAIL insmod phase 4"
 nt-guest-read -o /tmp/p4.csv -i 50 >$H/p4.reader.txt 2>&1 &
 RP=$!

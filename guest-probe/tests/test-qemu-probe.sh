@@ -13,8 +13,12 @@
 # a flood on the shared line stamped once per interrupt (against
 # /proc/interrupts), overflow of a small ring counted exactly, timer stamps,
 # bad parameters refused, and unload/reload under a flood leaving dmesg clean.
-# Set NT_KEEP=1 to keep the work folder.
+# Set NT_KEEP=1 to keep the work folder.  NT_GP_MODE=xen-dom0 runs the same
+# guest as Xen's PV dom0 (Debian's stock Xen 4.17 hypervisor), see
+# test-qemu-xen-dom0.sh.
 set -euo pipefail
+mode=${NT_GP_MODE:-native}
+case "$mode" in native|xen-dom0) ;; *) echo "FAIL: NT_GP_MODE=$mode is not native or xen-dom0"; exit 2 ;; esac
 top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 gp=$top/guest-probe
 here=$gp/tests
@@ -39,6 +43,11 @@ bbdir=$("$top/scripts/fetch-deb.sh" busybox-static | tail -n1)
 [ -x "$bbdir/bin/busybox" ] || die "no busybox in $bbdir"
 vmlinuz=$img/boot/vmlinuz-$kver
 mroot=$img/lib/modules/$kver
+if [ "$mode" = xen-dom0 ]; then
+	xendir=$("$top/scripts/fetch-deb.sh" xen-hypervisor-4.17-amd64 | tail -n1)
+	xengz=$(ls "$xendir"/boot/xen-4.17*-amd64.gz 2>/dev/null | head -n1)
+	[ -n "$xengz" ] || die "no xen-4.17 hypervisor in $xendir"
+fi
 
 work=$(mktemp -d /tmp/nt-guest-probe-qemu.XXXXXX)
 share=$work/share
@@ -101,13 +110,26 @@ cat >"$share/config" <<EOF
 MAC_E=$MAC_E
 MAC_A=$MAC_A
 MAC_B=$MAC_B
+MODE=$mode
 EOF
 
+kargs="panic=-1 loglevel=5 rdinit=/init"
+if [ "$mode" = xen-dom0 ]; then
+	# Xen is a multiboot kernel; dom0's kernel and initramfs are its modules
+	# (their arguments must not contain commas).  smap=0 is needed with -cpu max.
+	gunzip -c "$xengz" >"$work/xen"
+	boot=(-kernel "$work/xen"
+	      -append "console=com1 com1=115200,8n1 dom0_mem=400M,max:400M dom0_max_vcpus=2 smap=0 bootscrub=0 loglvl=all guest_loglvl=all"
+	      -initrd "$vmlinuz console=hvc0 $kargs,$work/initrd.gz")
+	mem=640
+else
+	boot=(-kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "console=ttyS0 $kargs")
+	mem=512
+fi
 start=$(date +%s)
-qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m 512 \
+qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m $mem \
 	-display none -monitor none -no-reboot -serial "file:$work/console.log" \
-	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=5 rdinit=/init" \
+	"${boot[@]}" \
 	-virtfs "local,path=$share,mount_tag=host,security_model=none,id=fs0" \
 	-netdev "socket,id=ne,udp=127.0.0.1:$RE,localaddr=127.0.0.1:$LE" \
 	-device "e1000e,netdev=ne,mac=$MAC_E,addr=0x8" \
@@ -176,4 +198,4 @@ wait_guest all-done 60
 for _ in $(seq 1 100); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.2; done
 echo "guest finished after $(($(date +%s) - start)) s"
 [ -f "$share/guest.log" ] && cat "$share/guest.log"
-python3 "$here/qemu-check.py" "$share" || fail_guest "checks failed"
+python3 "$here/qemu-check.py" "$share" "$mode" || fail_guest "checks failed"
