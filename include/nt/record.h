@@ -25,6 +25,16 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/limits.h>
+#ifndef UINT64_MAX
+#define UINT64_MAX U64_MAX
+#endif
+#ifndef UINT32_MAX
+#define UINT32_MAX U32_MAX
+#endif
+#ifndef UINT16_MAX
+#define UINT16_MAX U16_MAX
+#endif
 #else
 #include <stdint.h>
 #endif
