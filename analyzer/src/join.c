@@ -397,6 +397,14 @@ static int near_match(struct joiner *j, const struct nt_rec *r, int only_noseq, 
 			continue;
 		if (only_noseq && p->seq != NT_NONE64)
 			continue;
+		if (p->seq != NT_NONE64) {
+			/* its seq entry decides: gone (forgotten) or already matched */
+			struct seqent *e = tab_find(&j->tab, p->seq);
+			if (!e || e->state != S_FROM || e->tsc != p->tsc) {
+				p->consumed = 1;
+				continue;
+			}
+		}
 		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && !irq_ok(j->im, p->irq, r->irq))
 			continue;
 		if (!best) {
