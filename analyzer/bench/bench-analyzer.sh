@@ -22,7 +22,7 @@ echo "== nt-analyze benchmark: $n samples of latency send:rx_kernel ($(date -u +
 # sender/receiver rows for each seq, in time order; latency 50000 cycles plus
 # a squared-exponential tail (heavy enough for distinct p99.99), capped below
 # the 1 ms period so that rows stay in time order
-mawk -v n="$n" 'BEGIN {
+awk -v n="$n" 'BEGIN {
 	srand(12345); print "source,event,cpu,tsc,irq,vector,seq,dom,aux,flags"
 	t = 1000000000
 	for (i = 0; i < n; i++) {

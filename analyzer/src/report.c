@@ -500,6 +500,10 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		fprintf(f, "; stall windows %" PRIu64 "; records lost at source %" PRIu64 " (in %" PRIu64
 			   " `lost` events); malformed rows skipped %" PRIu64 "; out-of-order records %" PRIu64 "\n",
 			v->stall_windows, v->lost_records, v->lost_events, v->bad_rows, v->out_of_order);
+		char vm[4200], desc[512];
+		snprintf(vm, sizeof(vm), "%s/meta.txt", v->dir);
+		if (v->dir[0] && nt_meta_get(vm, "description", desc, sizeof(desc)) == 0)
+			fprintf(f, "  - %s\n", desc);
 		if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
 			fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
 	}

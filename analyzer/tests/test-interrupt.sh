@@ -6,7 +6,7 @@ set -uo pipefail
 A=${NT_BIN:-$(dirname "$0")/../../build/san/bin}/nt-analyze
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
-mawk -v n=3000000 'BEGIN { print "source,event,cpu,tsc,irq,vector,seq,dom,aux,flags"
+awk -v n=3000000 'BEGIN { print "source,event,cpu,tsc,irq,vector,seq,dom,aux,flags"
 	for (i = 0; i < n; i++) printf "sender,send,0,%d,,,%d,,,\nreceiver,rx_kernel,1,%d,,,%d,,,\n", 1000 * i, i, 1000 * i + 300 + i % 7, i }' >"$w/big.csv"
 for mode in "" --streaming; do
 	"$A" stats $mode --json --latency send:rx_kernel "$w/big.csv" >"$w/out" 2>"$w/err" &
