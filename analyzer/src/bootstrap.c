@@ -104,8 +104,8 @@ void bootstrap_diff(const uint64_t *base, size_t nb, const uint64_t *var, size_t
 	unsigned r = resamples;
 	if ((double)r * (double)(nb + nv) > budget) {
 		r = (unsigned)(budget / (double)(nb + nv));
-		if (r < 50)
-			r = 50;
+		if (r < 20)
+			r = 20;
 		if (r > resamples)
 			r = resamples;
 	}
