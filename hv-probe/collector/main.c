@@ -171,12 +171,13 @@ struct out {
 	uint64_t limit; /* 0 = none */
 	uint64_t probes;
 	int werr;
+	int stop_on_signal; /* offline decode: Ctrl-C ends decoding; live mode drains instead */
 };
 
 static int emit(void *ctx, const struct nt_rec *r)
 {
 	struct out *o = ctx;
-	if (stop_flag)
+	if (stop_flag && o->stop_on_signal)
 		return 1; /* Ctrl-C: stop decoding, keep what was written */
 	if (o->limit && (r->event == NT_EV_HV_ENTRY || r->event == NT_EV_HV_DELIVER)) {
 		if (o->probes >= o->limit)
@@ -349,7 +350,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot create %s: %s\n", raw_path, strerror(errno));
 		return 1;
 	}
-	struct out o = { .limit = count };
+	/* Live mode keeps emitting after Ctrl-C: it disables tracing and drains
+	 * what Xen wrote before that, so that the output and the --raw copy hold
+	 * the same records. */
+	struct out o = { .limit = count, .stop_on_signal = !live };
 	o.w = nt_writer_open(out_path, fmt);
 	if (!o.w) {
 		fprintf(stderr, PROG ": cannot create %s: %s\n", out_path, strerror(errno));
