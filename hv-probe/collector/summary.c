@@ -98,7 +98,7 @@ void xt_summary_print(FILE *o, struct xt_dec *d, const struct xt_run *run)
 	if (d->deliver_no_entry || d->ival_negative)
 		fprintf(o, "  (hv_deliver without entry TSC: %" PRIu64 "; negative intervals: %" PRIu64 ")\n",
 			d->deliver_no_entry, d->ival_negative);
-	fprintf(o, "  probe cost (cycles the previous trace record took to write, NATSUME_ENTRY d5):\n");
+	fprintf(o, "  probe cost (cycles writing the previous interrupt's trace records took on that CPU, NATSUME_ENTRY d5):\n");
 	stat_line(o, "probe cost", &d->cost, run->tsc_hz);
 	if (d->opt.stock) {
 		fprintf(o, "  stock TRC_HW_IRQ_HANDLED tsc_out - tsc_in (32-bit stamps, after lock/ack):\n");
