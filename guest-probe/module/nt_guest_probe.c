@@ -70,6 +70,7 @@
 #include "nt/record.h"
 #include "nt/payload.h"
 #include "ntgp_parse.h"
+#include "ntgp_ring.h"
 
 #define NTGP_NAME      "nt_guest_probe"
 #define NTGP_MAX_IRQ   4096
@@ -77,7 +78,6 @@
 #define NTGP_NAME_LEN  32
 #define NTGP_MIN_REC   16u
 #define NTGP_MAX_REC   (1u << 20)
-#define NTGP_COST_EVERY 64 /* in-situ cost sample: one stamp in 64 */
 #define NTGP_CAL_BATCH 256
 #define NTGP_CAL_BATCHES 16
 
@@ -125,92 +125,11 @@ static bool rx_hook = true;
 
 /* ------------------------------------------------------------------ rings */
 
-struct ntgp_ring {
-	/* producer side (this CPU, interrupts off) */
-	u64 head;
-	u64 tail_seen;       /* last tail read: the consumer's line is only
-				touched when the ring looks full */
-	u64 lost_pending;
-	u64 lost_total;
-	u64 stamps;          /* events accepted by the filters (incl. lost) */
-	u64 last_irq_tsc;
-	u32 last_irq;
-	u32 cost_tick;
-	u64 cost_n, cost_sum, cost_min, cost_max;
-	u64 hr_ticks, hr_overruns;
-	u32 mask;            /* records - 1 */
-	struct nt_rec *rec;
-	/* consumer side */
-	u64 tail ____cacheline_aligned;
-	/* calibration result (cycles per stamp) */
-	u64 cal_median, cal_min;
-} ____cacheline_aligned;
+/* struct ntgp_ring, ntgp_fill, ntgp_put, ntgp_cost: common/ntgp_ring.h */
 
 static struct ntgp_ring __percpu *ntgp_rings;
 static DEFINE_MUTEX(ntgp_read_lock);
 static unsigned int ntgp_read_cpu;
-
-static __always_inline void ntgp_fill(struct nt_rec *e, u64 tsc, u8 ev,
-				      u32 irq, u16 vec, u64 seq, u64 aux)
-{
-	e->tsc = tsc;
-	e->seq = seq;
-	e->aux = aux;
-	e->irq = irq;
-	e->flags = 0;
-	e->vector = vec;
-	e->dom = NT_NONE16;
-	e->cpu = (u16)raw_smp_processor_id();
-	e->source = NT_SRC_GUEST;
-	e->event = ev;
-}
-
-/* Caller runs on the ring's CPU with interrupts disabled. */
-static __always_inline void ntgp_put(struct ntgp_ring *r, u64 tsc, u8 ev,
-				     u32 irq, u16 vec, u64 seq, u64 aux)
-{
-	u64 head = r->head;
-	u64 used = head - r->tail_seen;
-
-	if (unlikely(used + 2 > (u64)r->mask + 1)) {
-		r->tail_seen = smp_load_acquire(&r->tail);
-		used = head - r->tail_seen;
-	}
-	r->stamps++;
-	if (unlikely(r->lost_pending)) {
-		if (used + 2 > (u64)r->mask + 1) {
-			r->lost_pending++;
-			r->lost_total++;
-			return;
-		}
-		ntgp_fill(&r->rec[head & r->mask], tsc, NT_EV_LOST,
-			  NT_NONE32, NT_NONE16, NT_NONE64, r->lost_pending);
-		r->lost_pending = 0;
-		head++;
-	} else if (unlikely(used >= (u64)r->mask + 1)) {
-		r->lost_pending = 1;
-		r->lost_total++;
-		return;
-	}
-	ntgp_fill(&r->rec[head & r->mask], tsc, ev, irq, vec, seq, aux);
-	smp_store_release(&r->head, head + 1);
-}
-
-/* In-situ cost: cycles from the entry stamp to after the store. */
-static __always_inline void ntgp_cost(struct ntgp_ring *r, u64 tsc)
-{
-	u64 c;
-
-	if (likely(++r->cost_tick % NTGP_COST_EVERY))
-		return;
-	c = rdtsc_ordered() - tsc;
-	r->cost_n++;
-	r->cost_sum += c;
-	if (c < r->cost_min || r->cost_n == 1)
-		r->cost_min = c;
-	if (c > r->cost_max)
-		r->cost_max = c;
-}
 
 /* ----------------------------------------------------------- IRQ stamping */
 
