@@ -371,9 +371,13 @@ int main(int argc, char **argv)
 	r->rec = rec;
 	r->mask = (uint32_t)(records - 1);
 	r->last_irq = NT_NONE32;
-	for (unsigned long b = 0; b < batches && !stop_flag; b++)
-		samp[b] = batch_empty(r, (unsigned int)batch);
-	empty = quant(samp, batches);
+	{
+		unsigned long ne = 0;
+
+		for (; ne < batches && !stop_flag; ne++)
+			samp[ne] = batch_empty(r, (unsigned int)batch);
+		empty = quant(samp, ne);
+	}
 
 	for (int m = 0; m < 4 && !stop_flag; m++) {
 		struct result *o = &res[m];
