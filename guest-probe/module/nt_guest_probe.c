@@ -56,17 +56,7 @@
 #include <asm/tsc.h>
 #include <asm/irq_vectors.h>
 
-/* record.h uses the C99 limit names, which the kernel does not define. */
-#include <linux/limits.h>
-#ifndef UINT64_MAX
-#define UINT64_MAX U64_MAX
-#endif
-#ifndef UINT32_MAX
-#define UINT32_MAX U32_MAX
-#endif
-#ifndef UINT16_MAX
-#define UINT16_MAX U16_MAX
-#endif
+/* record.h defines the C99 limit names (UINT64_MAX...) for the kernel too. */
 #include "nt/record.h"
 #include "nt/payload.h"
 #include "ntgp_parse.h"
