@@ -63,6 +63,8 @@ def main():
     ap.add_argument("--count", type=int, required=True, help="frames per target (periodic) or in total (flood)")
     ap.add_argument("--interval-ms", type=float, default=10.0)
     ap.add_argument("--max-seconds", type=float, default=10.0)
+    ap.add_argument("--pps", type=float, default=0.0,
+                    help="flood: pace to this many frames/s in total (0 = as fast as possible)")
     ap.add_argument("--run-id", type=lambda x: int(x, 0), default=1)
     a = ap.parse_args()
     if not (0 < a.count <= 10_000_000) or not (0.01 <= a.interval_ms <= 60000) or not (0 < a.max_seconds <= 600):
@@ -90,6 +92,11 @@ def main():
             n = [0] * len(a.to)
             end = t0 + a.max_seconds
             while sent < a.count and (sent & 255 or time.monotonic() < end):
+                if a.pps > 0 and not sent & 63:
+                    # paced flood: never ahead of the schedule, no catch-up burst after a stall
+                    d = t0 + sent / a.pps - time.monotonic()
+                    if d > 0:
+                        time.sleep(d)
                 k = sent % len(a.to)
                 port, mac, seq0 = a.to[k]
                 try:
