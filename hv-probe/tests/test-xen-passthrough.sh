@@ -20,17 +20,8 @@ fail() { echo "FAIL: $*"; [ -n "${NT_XEN_KEEP:-}" ] && cp -r "$work/share" "$NT_
 skip() { echo "SKIP: $*"; exit 77; }
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-if [ -n "${NT_XEN_IMAGE:-}" ]; then
-	xen=$NT_XEN_IMAGE
-else
-	if ! "$top/hv-probe/build-xen.sh" >"$work/build.log" 2>&1; then
-		tail -n 20 "$work/build.log"
-		grep -q "apt-get source\|apt-get update" "$work/build.log" &&
-			skip "cannot fetch Debian's Xen source package"
-		fail "build-xen.sh failed"
-	fi
-	xen=$top/build/xen/out/xen
-fi
+. "$top/hv-probe/tests/xen-image.sh"
+xen_image
 mapfile -t img < <("$tb/mkinitramfs.sh") || fail "mkinitramfs.sh failed"
 [ ${#img[@]} -eq 2 ] || fail "mkinitramfs.sh failed"
 cc -std=c11 -O1 -Wall -o "$work/trace-check" "$tb/trace-check.c" || fail "cannot build trace-check"
