@@ -114,8 +114,9 @@ struct sampleset {
 	size_t n, cap;
 	int sorted;
 	struct loghist *h;  /* when streaming */
-	/* streaming moments (Welford, long double) */
+	/* streaming: exact count, min, max, sum; variance by Welford in long double */
 	uint64_t cnt, min, max, shift;
+	unsigned __int128 sum;
 	long double mean, m2; /* of x - shift */
 	int switched;       /* went streaming because of the limit */
 };

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "nt/stats.h"
 #include "nt/meta.h"
 #include "nt/recio.h"
 
@@ -157,7 +158,7 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 	json_str(f, v->ms[mi].def);
 	fprintf(f, ", \"mode\": \"%s\", \"relative_error\": ", mode_name(j));
 	json_num(f, j->ss.streaming ? LH_REL_ERR : 0.0);
-	fprintf(f, ", \"quantile_definition\": \"linear interpolation at rank (n-1)q (Hyndman-Fan 7)\"");
+	fprintf(f, ", \"quantile_definition\": \"%s\"", NT_STATS_DEFINITION);
 	fprintf(f, ", \"count\": %" PRIu64 ", \"cycles\": ", s->n);
 	json_stats(f, s, v->tsc_hz, 0);
 	fprintf(f, ", \"us\": ");
@@ -483,8 +484,7 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	char ts[64];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "- analysed: %s by nt-analyze%s\n", ts, g_interrupted ? " (INTERRUPTED: partial input)" : "");
-	fprintf(f, "- quantiles: linear interpolation at rank (n-1)q (Hyndman-Fan type 7, numpy's default); "
-		   "stddev is the sample standard deviation (n-1)\n");
+	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		char imd[256];
