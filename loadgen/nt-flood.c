@@ -28,6 +28,7 @@
 
 #include "flood.h"
 #include "lg.h"
+#include "qemusock.h"
 #include "nt/meta.h"
 #include "nt/tsc.h"
 
@@ -50,10 +51,14 @@ static void usage(FILE *o)
 		"  --count N         stop after N packets (default: --duration 10 when neither is given)\n"
 		"  --backend B       auto (default: txring where possible, else sendmmsg; the summary says\n"
 		"                    which and why) | txring (AF_PACKET PACKET_TX_RING, qdisc bypass) |\n"
-		"                    sendmmsg | packet (AF_PACKET sendmmsg) | pcap (pcap_inject)\n"
+		"                    sendmmsg | packet (AF_PACKET sendmmsg) | pcap (pcap_inject) |\n"
+		"                    qemu (frames into a QEMU socket netdev, see --qemu)\n"
 		"  --iface IF        interface (default for txring/packet/pcap: the route's; for\n"
 		"                    sendmmsg: SO_BINDTODEVICE)\n"
 		"  --dst-mac MAC     destination MAC for txring/packet/pcap (default: neighbour table)\n"
+		"  --qemu [127.0.0.1:]PORT  back end qemu: every frame is one UDP datagram to the local\n"
+		"                    address of a QEMU socket netdev (the emulated testbed); --dst is the\n"
+		"                    guest NIC's address, --dst-mac its MAC, --src the frames' source\n"
 		"  --batch N         packets per send call / ring kick, 1..%d (default 64)\n"
 		"  --qdisc-bypass    packet back end: PACKET_QDISC_BYPASS (txring always bypasses)\n"
 		"  --run-id N        run id in the payloads (default: random)\n"
@@ -197,6 +202,8 @@ struct opts {
 	uint64_t count, size, batch, run_id;
 	const char *iface, *sumpath;
 	uint8_t dmac[6];
+	struct sockaddr_in qemu;
+	int have_qemu;
 	int cpus[FL_MAXCPUS];
 };
 
@@ -254,6 +261,9 @@ static int parse_one(struct opts *o, int c, const char *arg)
 	case 'Q':
 		o->qbypass = 1;
 		return 0;
+	case 'U':
+		o->have_qemu = 1;
+		return lg_qemu_parse(arg, &o->qemu) ? bad("--qemu", arg) : 0;
 	}
 	return 2;
 }
@@ -270,7 +280,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "dst-mac", required_argument, 0, 'M' }, { "batch", required_argument, 0, 'B' },
 		{ "run-id", required_argument, 0, 'R' },  { "cpu", required_argument, 0, 'c' },
 		{ "summary", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
-		{ "qdisc-bypass", no_argument, 0, 'Q' },
+		{ "qdisc-bypass", no_argument, 0, 'Q' }, { "qemu", required_argument, 0, 'U' },
 		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -315,6 +325,15 @@ static int check_opts(struct opts *o)
 		return usage_err("--src and --dst are of different address families");
 	if (o->qbypass && o->be != FL_PACKET && o->be != FL_TXRING)
 		return usage_err("--qdisc-bypass needs --backend packet (txring always bypasses)");
+	if (o->have_qemu != (o->be == FL_QEMU) && !(o->have_qemu && o->be == BE_AUTO))
+		return usage_err(o->have_qemu ? "--qemu goes with --backend qemu" : "--backend qemu needs --qemu PORT");
+	if (o->have_qemu) {
+		o->be = FL_QEMU;
+		if (!o->have_mac || !o->have_src || o->dst.ss_family != AF_INET)
+			return usage_err("--qemu needs --dst-mac and --src, and an IPv4 --dst (the guest NIC's)");
+		if (o->iface || o->ncpus > 1)
+			return usage_err("--qemu sends on loopback from one thread: no --iface, one --cpu at most");
+	}
 	if (o->be != BE_AUTO && o->be != FL_SENDMMSG) {
 		if (o->dst.ss_family != AF_INET) {
 			fprintf(stderr, PROG ": --backend %s builds IPv4 frames only\n", fl_backend_names[o->be]);
@@ -441,15 +460,22 @@ static const char *ring_impossible(const struct opts *o)
 static int setup(const struct opts *o, struct fl_cfg *c, char *ifname, char *choice, size_t cl)
 {
 	struct sockaddr_storage route_src;
-	int rc = route_check(o, &route_src);
+	/* the qemu back end's --dst lives on the guest's emulated link: no route here */
+	int rc = o->be == FL_QEMU ? 0 : route_check(o, &route_src);
 	if (rc)
 		return rc;
 	memset(c, 0, sizeof(*c));
+	if (o->be == FL_QEMU) {
+		c->qemu = o->qemu;
+		lg_qemu_tmpl(&c->tmpl, o->dmac, (const struct sockaddr_in *)&o->src, (const struct sockaddr_in *)&o->dst,
+			     o->size);
+		c->tmpl.ip_id = (uint16_t)o->run_id;
+	}
 	c->be = o->be == BE_AUTO ? FL_TXRING : (enum fl_backend)o->be;
 	snprintf(choice, cl, o->be == BE_AUTO ? "auto" : "given");
 	const char *no = o->be == BE_AUTO ? ring_impossible(o) : NULL;
 	char why[200] = "";
-	if (!no && c->be != FL_SENDMMSG && (rc = setup_raw(o, &route_src, c, ifname, why, sizeof(why))) != 0) {
+	if (!no && c->be != FL_SENDMMSG && c->be != FL_QEMU && (rc = setup_raw(o, &route_src, c, ifname, why, sizeof(why))) != 0) {
 		if (o->be != BE_AUTO) {
 			fprintf(stderr, PROG ": %s\n", why);
 			return rc;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lg.h"
+#include "qemusock.h"
 #include "nt/meta.h"
 #include "nt/recio.h"
 #include "nt/stats.h"
@@ -45,6 +46,10 @@ static void usage(FILE *o)
 		"                    (default: half the interval, at most 1ms)\n"
 		"  --src ADDR        source address to bind\n"
 		"  --iface IF        send through interface IF (SO_BINDTODEVICE)\n"
+		"  --qemu [127.0.0.1:]PORT  send each packet as a whole Ethernet frame in one UDP datagram\n"
+		"                    to the local address of a QEMU socket netdev (the emulated testbed);\n"
+		"                    --dst is then the guest NIC's address, --src the frames' source\n"
+		"  --dst-mac MAC     with --qemu: the guest NIC's MAC\n"
 		"  --cal-ms MS       TSC calibration window, 2 runs (default 100)\n"
 		"  --out FILE        write `send` records to FILE (.bin binary, else CSV; - stdout)\n"
 		"                    and metadata to FILE.meta\n"
@@ -60,6 +65,40 @@ static int bad(const char *opt, const char *val)
 	return 2;
 }
 
+/* The UDP socket to dst (bound to src / iface when given); an unreachable
+ * target is a usage error.  0, or the exit code (message printed). */
+static int open_sock(const struct sockaddr_storage *dst, socklen_t dstlen, const struct sockaddr_storage *src,
+		     socklen_t srclen, const char *iface, const char *dsttxt, int *fdp)
+{
+	int fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	*fdp = fd;
+	if (fd < 0) {
+		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
+		return 1;
+	}
+	if (iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) != 0) {
+		fprintf(stderr, PROG ": --iface %s: %s\n", iface, strerror(errno));
+		return 1;
+	}
+	if (src && bind(fd, (const struct sockaddr *)src, srclen) != 0) {
+		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
+		return errno == EADDRNOTAVAIL ? 2 : 1;
+	}
+	{
+		int probe = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && iface)
+			setsockopt(probe, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1);
+		if (probe >= 0 && connect(probe, (const struct sockaddr *)dst, dstlen) != 0) {
+			fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
+			close(probe);
+			return 2;
+		}
+		if (probe >= 0)
+			close(probe);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage dst, src;
@@ -69,6 +108,9 @@ int main(int argc, char **argv)
 	int have_run_id = 0;
 	int64_t interval = 0, spin = 0, late = -1;
 	const char *out = NULL, *iface = NULL;
+	struct sockaddr_in qemu;
+	uint8_t dmac[6];
+	int have_qemu = 0, have_mac = 0;
 	static const struct option opts[] = {
 		{ "dst", required_argument, 0, 'd' },	  { "count", required_argument, 0, 'n' },
 		{ "interval", required_argument, 0, 'i' }, { "run-id", required_argument, 0, 'r' },
@@ -77,6 +119,7 @@ int main(int argc, char **argv)
 		{ "late", required_argument, 0, 'L' },	  { "src", required_argument, 0, 'a' },
 		{ "iface", required_argument, 0, 'I' },	  { "cal-ms", required_argument, 0, 'C' },
 		{ "out", required_argument, 0, 'o' },	  { "quiet", no_argument, 0, 'q' },
+		{ "qemu", required_argument, 0, 'U' },	  { "dst-mac", required_argument, 0, 'M' },
 		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
 	};
 	int c;
@@ -144,6 +187,16 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'U':
+			if (lg_qemu_parse(optarg, &qemu) != 0)
+				return bad("--qemu", optarg);
+			have_qemu = 1;
+			break;
+		case 'M':
+			if (lg_parse_mac(optarg, dmac) != 0)
+				return bad("--dst-mac", optarg);
+			have_mac = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -165,6 +218,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --src and --dst are of different address families\n");
 		return 2;
 	}
+	if (have_qemu && (!have_mac || !have_src || dst.ss_family != AF_INET || iface || size > 1472)) {
+		fprintf(stderr, PROG ": --qemu needs --dst-mac, --src and an IPv4 --dst, no --iface, --size <= 1472\n");
+		return 2;
+	}
+	if (have_mac && !have_qemu) {
+		fprintf(stderr, PROG ": --dst-mac goes with --qemu\n");
+		return 2;
+	}
 	if (spin >= interval) {
 		fprintf(stderr, PROG ": --spin must be shorter than --interval\n");
 		return 2;
@@ -181,32 +242,19 @@ int main(int argc, char **argv)
 	char dsttxt[80];
 	lg_fmt_addr(&dst, dsttxt, sizeof(dsttxt));
 
-	/* socket; an unreachable target (no route) is a usage error */
-	int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
-		return 1;
-	}
-	if (iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) != 0) {
-		fprintf(stderr, PROG ": --iface %s: %s\n", iface, strerror(errno));
-		return 1;
-	}
-	if (have_src && bind(fd, (struct sockaddr *)&src, srclen) != 0) {
-		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
-		return errno == EADDRNOTAVAIL ? 2 : 1;
-	}
-	{
-		int probe = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && iface)
-			setsockopt(probe, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&dst, dstlen) != 0) {
-			fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
-			close(probe);
-			close(fd);
-			return 2;
+	/* socket (an unreachable target is a usage error), or the QEMU netdev */
+	int fd = -1;
+	struct lg_qemu_tx qt = { .fd = -1 };
+	if (have_qemu) {
+		if (lg_qemu_tx_open(&qt, &qemu, dmac, (const struct sockaddr_in *)&src,
+				    (const struct sockaddr_in *)&dst, size) != 0) {
+			fprintf(stderr, PROG ": --qemu: %s\n", strerror(errno));
+			return 1;
 		}
-		if (probe >= 0)
-			close(probe);
+	} else {
+		int rc = open_sock(&dst, dstlen, have_src ? &src : NULL, srclen, iface, dsttxt, &fd);
+		if (rc)
+			return rc;
 	}
 
 	/* clock */
@@ -302,7 +350,8 @@ int main(int argc, char **argv)
 			.tsc_send = tsend,
 		};
 		lg_payload_put(buf, &p);
-		ssize_t r = sendto(fd, buf, size, 0, (struct sockaddr *)&dst, dstlen);
+		ssize_t r = have_qemu ? lg_qemu_tx_send(&qt, &p)
+				      : sendto(fd, buf, size, 0, (struct sockaddr *)&dst, dstlen);
 		if (r < 0) {
 			errors++;
 			last_errno = errno;
@@ -393,7 +442,9 @@ int main(int argc, char **argv)
 	}
 	free(jit);
 	free(buf);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	lg_qemu_tx_close(&qt);
 	if (werr)
 		return 1;
 	if (interrupted)

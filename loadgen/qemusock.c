@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The QEMU socket back end: frames into a QEMU socket netdev.  See qemusock.h. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lg.h"
+#include "qemusock.h"
+
+const uint8_t lg_qemu_smac[6] = { 0x02, 0x4e, 0x54, 0x00, 0x00, 0x01 };
+
+int lg_qemu_parse(const char *s, struct sockaddr_in *out)
+{
+	const char *p = strrchr(s, ':');
+	char host[32] = "127.0.0.1";
+	uint64_t port;
+	if (p) {
+		size_t n = (size_t)(p - s);
+		if (n == 0 || n >= sizeof(host))
+			return -1;
+		memcpy(host, s, n);
+		host[n] = '\0';
+		s = p + 1;
+	}
+	if (lg_parse_u64(s, 1, 65535, 0, &port) != 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &out->sin_addr) != 1 || (ntohl(out->sin_addr.s_addr) >> 24) != 127)
+		return -1;
+	return 0;
+}
+
+int lg_qemu_open(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int sz = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	return fd;
+}
+
+size_t lg_qemu_frame_len(size_t size)
+{
+	return FL_L2HDR + size < 60 ? 60 : FL_L2HDR + size;
+}
+
+void lg_qemu_tmpl(struct fl_tmpl *t, const uint8_t dmac[6], const struct sockaddr_in *src,
+		  const struct sockaddr_in *dst, size_t size)
+{
+	fl_tmpl_init(t, dmac, lg_qemu_smac, src, dst, size);
+}
+
+int lg_qemu_tx_open(struct lg_qemu_tx *q, const struct sockaddr_in *to, const uint8_t dmac[6],
+		    const struct sockaddr_in *src, const struct sockaddr_in *dst, size_t size)
+{
+	memset(q, 0, sizeof(*q));
+	q->to = *to;
+	q->len = lg_qemu_frame_len(size);
+	q->frame = calloc(1, q->len);
+	if (!q->frame)
+		return -1;
+	lg_qemu_tmpl(&q->tmpl, dmac, src, dst, size);
+	q->fd = lg_qemu_open();
+	if (q->fd < 0) {
+		free(q->frame);
+		q->frame = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+long lg_qemu_tx_send(struct lg_qemu_tx *q, const struct nt_payload *p)
+{
+	fl_frame_fill(&q->tmpl, q->frame, p);
+	return (long)sendto(q->fd, q->frame, q->len, 0, (const struct sockaddr *)&q->to, sizeof(q->to));
+}
+
+void lg_qemu_tx_close(struct lg_qemu_tx *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->frame);
+	q->frame = NULL;
+	q->fd = -1;
+}
