@@ -66,6 +66,14 @@ static void sample(struct xt_samples *s, int64_t v)
 	s->v[s->n++] = v;
 }
 
+/* The record flags of a Natsume probe record: the path (NATSUME) and
+ * whether the lightweight handler took it (DIRECT). */
+static uint32_t hv_flags(uint32_t trc_flags)
+{
+	return ((trc_flags & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0) |
+	       ((trc_flags & NATSUME_TRC_F_DIRECT) ? NT_F_DIRECT : 0);
+}
+
 static struct xt_cpu *cpu_get(struct xt_dec *d, unsigned cpu)
 {
 	if (cpu >= XT_MAX_CPUS)
@@ -176,7 +184,7 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		r.tsc = ent;
 		r.vector = vec16(x[2]);
 		r.irq = x[3];
-		r.flags = (x[4] & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0;
+		r.flags = hv_flags(x[4]);
 		if (put(d, &r))
 			return -1;
 		if (n >= 6 && x[5] != 0) {
@@ -206,7 +214,7 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		r.irq = x[4];
 		r.vector = vec16(x[5] >> 16);
 		r.dom = (uint16_t)(x[5] & 0xffff);
-		r.flags = (fl & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0;
+		r.flags = hv_flags(fl);
 		if (ent) {
 			r.aux = ent;
 			int64_t iv = (int64_t)(nt - ent);
