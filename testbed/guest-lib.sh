@@ -38,6 +38,47 @@ nt_wait_file() {
 	return 0
 }
 
+# nt_bg NAME LOG CMD...: run CMD in the background, its output in LOG, stdin
+# /dev/null; its pid in /run/NAME.pid, its exit status in /run/NAME.rc once
+# it ended.  Works across steps (another shell stops it and reads its
+# status).  The redirections are the subshell's own: a redirection around the
+# call would leave ash's saved copies of the caller's stdout (e.g. the domU
+# agent's socket) open in the background subshell, holding the connection.
+nt_bg() {
+	local name=$1 log=$2
+	shift 2
+	rm -f "/run/$name.rc" "/run/$name.pid"
+	(
+		"$@" &
+		echo $! >"/run/$name.pid"
+		wait $!
+		echo $? >"/run/$name.rc.tmp"
+		mv "/run/$name.rc.tmp" "/run/$name.rc"
+	) </dev/null >"$log" 2>&1 &
+	local i=0
+	while [ ! -s "/run/$name.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+# nt_bg_alive NAME: it still runs
+nt_bg_alive() { [ ! -e "/run/$1.rc" ] && [ -s "/run/$1.pid" ] && kill -0 "$(cat "/run/$1.pid")" 2>/dev/null; }
+
+# nt_bg_stop NAME SIGNAL SECONDS: send SIGNAL (- for none), wait at most
+# SECONDS for it to end (then SIGKILL); prints its exit status, "killed", or
+# "none" (never started).
+nt_bg_stop() {
+	local name=$1 sig=$2 pid i=0
+	pid=$(cat "/run/$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { echo none; return; }
+	[ "$sig" != - ] && [ ! -e "/run/$name.rc" ] && kill "-$sig" "$pid" 2>/dev/null
+	while [ ! -e "/run/$name.rc" ] && [ $i -lt $(($3 * 5)) ]; do sleep 0.2; i=$((i + 1)); done
+	if [ ! -e "/run/$name.rc" ]; then
+		kill -KILL "$pid" 2>/dev/null
+		echo killed
+		return
+	fi
+	cat "/run/$name.rc"
+}
+
 # nt_iface_of_mac MAC: the interface with that address (empty if none).
 nt_iface_of_mac() {
 	local d

@@ -204,10 +204,48 @@ static void heap_down(struct cursor *cs, int *h, int n, int i)
 	}
 }
 
+/* Feed one record to every measure; -1 when out of memory. */
+static int feed_all(struct variant *v, const struct nt_rec *r)
+{
+	for (size_t m = 0; m < v->nms; m++)
+		if (joiner_feed(&v->j[m], r)) {
+			fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n", v->name);
+			return -1;
+		}
+	return 0;
+}
+
+/* One record of a pass: the votes of attribution (vote), or the stall and
+ * loss bookkeeping and the measures (through the attribution with
+ * join=packet). */
+static int pass_record(struct variant *v, const struct nt_rec *r, int vote)
+{
+	if (vote) {
+		attrib_vote(v->at, r);
+		return 0;
+	}
+	if (r->event == NT_EV_STALL)
+		stalls_add(&v->st, r->tsc, r->aux);
+	else if (r->event == NT_EV_LOST) {
+		v->lost_events++;
+		if (r->aux != NT_NONE64)
+			v->lost_records += r->aux;
+	}
+	if (!v->at)
+		return feed_all(v, r);
+	struct nt_rec out[3];
+	size_t n = attrib_feed(v->at, r, out);
+	for (size_t i = 0; i < n; i++)
+		if (feed_all(v, &out[i]))
+			return -1;
+	return 0;
+}
+
 /* One pass over the files.  inmem: load and sort each file (exact mode
- * with input out of time order). */
+ * with input out of time order).  vote: the first pass of join=packet (the
+ * attribution's votes; no measures). */
 static int process_pass(struct variant *v, const struct aopts *o, int inmem, uint64_t horizon,
-			const uint8_t *want)
+			const uint8_t *want, int vote)
 {
 	int rc = 0;
 	memset(&v->st, 0, sizeof(v->st));
@@ -218,6 +256,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	for (size_t i = 0; i < v->nms; i++) {
 		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
 		v->j[i].im = &v->im;
+		v->j[i].seq_only = v->join_packet;
 	}
 	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
 	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
@@ -249,21 +288,9 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 			break;
 		struct cursor *c = &cs[heap[0]];
 		const struct nt_rec *r = &c->cur;
-		if (want[r->event]) {
-			if (r->event == NT_EV_STALL)
-				stalls_add(&v->st, r->tsc, r->aux);
-			else if (r->event == NT_EV_LOST) {
-				v->lost_events++;
-				if (r->aux != NT_NONE64)
-					v->lost_records += r->aux;
-			}
-			for (size_t m = 0; m < v->nms; m++)
-				if (joiner_feed(&v->j[m], r)) {
-					fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n",
-						v->name);
-					rc = -1;
-					break;
-				}
+		if (want[r->event] && pass_record(v, r, vote)) {
+			rc = -1;
+			break;
 		}
 		int k = cur_next(c);
 		if (k < 0) {
@@ -321,22 +348,47 @@ int variant_process(struct variant *v, const struct aopts *o)
 	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;
 	for (size_t i = 0; i < v->nms; i++)
 		want[v->ms[i].from] = want[v->ms[i].to] = 1;
+	if (v->join_packet) {
+		want[NT_EV_HV_ENTRY] = want[NT_EV_HV_DELIVER] = want[NT_EV_GUEST_IRQ] = want[NT_EV_GUEST_PKT] = 1;
+		free(v->at);
+		v->at = malloc(sizeof(*v->at));
+		if (!v->at)
+			return -1;
+		attrib_init(v->at, 1, v->eval_dom);
+	}
 
 	/* read the files as they come; exact mode falls back to loading and
-	 * sorting them when one turns out not to be in time order */
+	 * sorting them when one turns out not to be in time order.  join=packet
+	 * first votes (attribution needs the records in time order too). */
 	v->sorted_in_memory = 0;
-	int rc = process_pass(v, o, 0, horizon, want);
-	if (rc == 0 && !v->streaming && v->out_of_order && !g_interrupted) {
-		if (!o->quiet)
-			warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc", v->name,
-			      v->out_of_order);
-		for (size_t m = 0; m < v->nms; m++)
-			joiner_free(&v->j[m]);
-		free(v->j);
-		v->j = NULL;
-		v->sorted_in_memory = 1;
-		rc = process_pass(v, o, 1, horizon, want);
+	struct attrib *at = v->at;
+	v->at = NULL;
+	int rc = 0;
+	for (int vote = at ? 1 : 0; vote >= 0 && rc == 0; vote--) {
+		v->at = vote ? at : v->at;
+		rc = process_pass(v, o, v->sorted_in_memory, horizon, want, vote);
+		if (rc == 0 && !v->streaming && v->out_of_order && !v->sorted_in_memory && !g_interrupted) {
+			if (!o->quiet)
+				warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc",
+				      v->name, v->out_of_order);
+			for (size_t m = 0; m < v->nms; m++)
+				joiner_free(&v->j[m]);
+			free(v->j);
+			v->j = NULL;
+			v->sorted_in_memory = 1;
+			rc = process_pass(v, o, 1, horizon, want, vote);
+		}
+		if (vote && rc == 0) {
+			attrib_decide(at);
+			for (size_t m = 0; m < v->nms; m++)
+				joiner_free(&v->j[m]);
+			free(v->j);
+			v->j = NULL;
+		}
+		v->at = at;
 	}
+	if (v->at)
+		attrib_finish(v->at);
 	if (!v->j)
 		return -1;
 	for (size_t m = 0; m < v->nms; m++) {
@@ -357,4 +409,6 @@ void variant_free(struct variant *v)
 	free_list(v->files, v->nfiles);
 	v->files = NULL;
 	v->nfiles = 0;
+	free(v->at);
+	v->at = NULL;
 }
