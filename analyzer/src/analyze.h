@@ -270,6 +270,8 @@ struct attrib {
 	struct attrib_vote votes[ATTRIB_MAXVOTES];
 	size_t nvotes;
 	uint64_t vote_guest, vote_none, vote_overflow;
+	uint64_t hv_first, hv_last; /* the hypervisor trace's time span */
+	int have_hv;
 	struct nt_rec last;
 	int have_last;
 	/* the decision */
@@ -284,6 +286,7 @@ struct attrib {
 	/* counts */
 	uint64_t hv_entries, deliveries, other_deliveries;
 	uint64_t guest_irqs, guest_irqs_seq, guest_irqs_unmapped;
+	uint64_t outside_trace, packets_outside_trace; /* guest interrupts before/after the hv trace */
 	uint64_t caused, coalesced, no_notification, left_at_end;
 	uint64_t packets_seen, packets_rode, packets_attributed, packets_coalesced;
 	uint64_t packets_no_notification, packets_no_entry;

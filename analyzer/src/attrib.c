@@ -23,7 +23,8 @@
  *    is the notification's aux.
  * Notifications of other domains or IRQs (dom0's, the flood's) and guest
  * interrupts without a packet (the shared line's other device) are counted,
- * not joined.  See analyzer/README.md "Per-packet attribution". */
+ * not joined; so are guest interrupts outside the span of the hypervisor's
+ * trace (the guest probe starts before the collector and stops after it).  See analyzer/README.md "Per-packet attribution". */
 #include <string.h>
 
 #include "analyze.h"
@@ -54,6 +55,13 @@ static struct attrib_vote *vote_slot(struct attrib *a, uint32_t girq, uint32_t x
 /* Pass 1: which notification is the last one before each guest interrupt. */
 void attrib_vote(struct attrib *a, const struct nt_rec *r)
 {
+	if (r->source == NT_SRC_HV && (r->event == NT_EV_HV_ENTRY || r->event == NT_EV_HV_DELIVER)) {
+		if (!a->have_hv || r->tsc < a->hv_first)
+			a->hv_first = r->tsc;
+		if (!a->have_hv || r->tsc > a->hv_last)
+			a->hv_last = r->tsc;
+		a->have_hv = 1;
+	}
 	if (r->event == NT_EV_HV_DELIVER) {
 		if (a->dom_given && r->dom != a->dom)
 			return;
@@ -229,7 +237,12 @@ size_t attrib_feed(struct attrib *a, const struct nt_rec *r, struct nt_rec *out)
 		return 0;
 	case NT_EV_GUEST_IRQ:
 		seen_irq(a, r);
-		if ((k = map_by_girq(a, r->irq)) >= 0)
+		if (!a->have_hv || r->tsc < a->hv_first || r->tsc > a->hv_last) {
+			/* the hypervisor was not traced then: nothing to attribute */
+			a->outside_trace++;
+			if (r->seq != NT_NONE64)
+				a->packets_outside_trace++;
+		} else if ((k = map_by_girq(a, r->irq)) >= 0)
 			n = guest_interrupt(a, k, r, out);
 		else
 			a->guest_irqs_unmapped++;

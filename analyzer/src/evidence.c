@@ -55,8 +55,9 @@ static void md_attrib_variant(FILE *f, const struct variant *v)
 		a->dom, a->deliveries, a->other_deliveries, a->guest_irqs, a->caused, a->no_notification, a->coalesced,
 		pct(a->coalesced, a->deliveries), a->left_at_end);
 	fprintf(f, "  - guest interrupts that delivered a probe %" PRIu64 ", without one %" PRIu64
-		   " (on a shared line: the other device's interrupts, expected)\n",
-		a->guest_irqs_seq, a->guest_irqs - a->guest_irqs_seq);
+		   " (on a shared line mostly the other device's interrupts: expected); outside the hypervisor "
+		   "trace's time span (not attributed) %" PRIu64 ", with a probe %" PRIu64 "\n",
+		a->guest_irqs_seq, a->guest_irqs - a->guest_irqs_seq, a->outside_trace, a->packets_outside_trace);
 	fprintf(f, "  - probes: ");
 	if (v->probes_sent >= 0)
 		fprintf(f, "sent %" PRId64 ", ", v->probes_sent);
@@ -76,12 +77,12 @@ void md_packet_join(FILE *f, struct run_ctx *rc)
 		return;
 	fprintf(f, "## Per-packet attribution (join=packet)\n\n"
 		   "Xen sees interrupts, not packets. The guest module names the guest interrupt that delivered "
-		   "each probe (its seq); each notification of the evaluation domain takes the first guest "
-		   "interrupt of its line after it (" JOIN_RULE "), and of the notifications one guest interrupt "
-		   "closes the first raised it (the event channel stayed pending from then on; the others "
-		   "coalesced). That notification and its hv_entry (the entry TSC it carries) get the probe's "
-		   "seq, and every measure joins by seq: one sample per probe. The Xen IRQ -> guest IRQ mapping "
-		   "comes from the data; no time window is used.\n\n");
+		   "each probe (its seq). Each notification of the evaluation domain takes the first guest "
+		   "interrupt of its line after it, however long after (no time window), and of the "
+		   "notifications one guest interrupt closes the first raised it: the event channel stayed "
+		   "pending from then on, the others coalesced into it. That notification and its hv_entry (the "
+		   "entry TSC it carries) get the probe's seq, and every measure joins by seq: one sample per "
+		   "probe. The Xen IRQ -> guest IRQ mapping comes from the data (the votes below).\n\n");
 	for (size_t vi = 0; vi < rc->nv; vi++)
 		if (rc->v[vi].at)
 			md_attrib_variant(f, &rc->v[vi]);
@@ -133,8 +134,8 @@ static const struct {
 	{ "load_irqs_per_s", "load NIC interrupts per second (dom0)" },
 	{ "load_rx_dropped", "load frames the NIC dropped" },
 	{ "host_stalls", "host stalls (nt-stallmon on the host)" },
-	{ "boot_to_ready_s", "QEMU start to guest ready (s, wall clock)" },
-	{ "measure_s", "measurement (s)" },
+	{ "boot_to_ready_s", "QEMU start to every probe armed (s, wall clock)" },
+	{ "measure_s", "traffic: the probe schedule + 3 s (s)" },
 	{ "teardown_s", "collection and teardown (s)" },
 	{ "failed", "FAILED" },
 	{ "step_failed", "step failed" },
@@ -181,8 +182,10 @@ void json_attrib(FILE *f, const struct variant *v)
 		   ", \"raised\": %" PRIu64 ", \"no_notification\": %" PRIu64 ", \"coalesced\": %" PRIu64
 		   ", \"after_last_interrupt\": %" PRIu64 ", \"probes_sent\": %" PRId64 ", \"probes_seen\": %" PRIu64
 		   ", \"probes_rode\": %" PRIu64 ", \"probes_attributed\": %" PRIu64 ", \"probes_coalesced\": %" PRIu64
-		   ", \"probes_no_notification\": %" PRIu64 ", \"probes_no_entry\": %" PRIu64 "}",
+		   ", \"probes_no_notification\": %" PRIu64 ", \"probes_no_entry\": %" PRIu64
+		   ", \"guest_interrupts_outside_trace\": %" PRIu64 ", \"probes_outside_trace\": %" PRIu64 "}",
 		a->deliveries, a->other_deliveries, a->guest_irqs, a->guest_irqs_seq, a->caused, a->no_notification,
 		a->coalesced, a->left_at_end, v->probes_sent, a->packets_seen, a->packets_rode, a->packets_attributed,
-		a->packets_coalesced, a->packets_no_notification, a->packets_no_entry);
+		a->packets_coalesced, a->packets_no_notification, a->packets_no_entry, a->outside_trace,
+		a->packets_outside_trace);
 }

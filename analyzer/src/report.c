@@ -502,11 +502,13 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		struct variant *v = &rc->v[vi];
 		char imd[256];
 		irqmap_describe(&v->im, imd, sizeof(imd));
-		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, join window %" PRIu64
-			   " cycles (%.0f us), irq matching: %s",
-			v->name, v->nfiles, v->nrecs,
-			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential",
-			v->window, v->window_us, imd);
+		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
+			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
+		if (v->join_packet)
+			fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
+		else
+			fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us,
+				imd);
 		if (v->j && v->nms && v->j[0].ss.streaming)
 			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
 				v->j[0].ss.switched ? " after passing the sample limit" : "");

@@ -376,6 +376,8 @@ int variant_process(struct variant *v, const struct aopts *o)
 			free(v->j);
 			v->j = NULL;
 			v->sorted_in_memory = 1;
+			if (vote) /* the votes of the pass out of order do not count */
+				attrib_init(at, 1, v->eval_dom);
 			rc = process_pass(v, o, 1, horizon, want, vote);
 		}
 		if (vote && rc == 0) {

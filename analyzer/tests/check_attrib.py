@@ -92,6 +92,18 @@ def gen(d, seed, no_dom, msix):
             truth["no_notification"] += 1
             truth["guest_irqs"] += 1
     truth["after_last"] = len(pending)
+    # the hypervisor trace covers [first hv record, last hv record]: one more
+    # of dom0's interrupts closes it; guest stamps before and after it (the
+    # guest probe runs longer than the collector) are outside, not attributed
+    t += 50_000
+    hv.append(("hv", "hv_entry", 0, t, 30, 0x41, "", "", "", ""))
+    hv.append(("hv", "hv_deliver", 0, t + 3000, 30, 0x41, "", 0, t, ""))
+    truth["other"] += 1
+    guest.append(("guest", "guest_irq", 0, 5_000_000, 8, "", "", "", "", ""))
+    guest.append(("guest", "guest_irq", 0, t + 90_000, 8, "", seq, "", "", ""))
+    guest.append(("guest", "guest_pkt", 0, t + 90_500, 8, "", seq, "", t + 90_000, ""))
+    truth["outside"] = 2
+    truth["probes_outside"] = 1
 
     def write(path, rows, shuffle_windows=False):
         rows = sorted(rows, key=lambda r: r[3])
@@ -136,6 +148,8 @@ def check(d):
     eq("notifications after the last guest interrupt", a["after_last_interrupt"], truth["after_last"])
     eq("probes that rode an earlier probe's interrupt", a["probes_rode"], truth["rode"])
     eq("probes attributed", a["probes_attributed"], truth["attributed"])
+    eq("guest interrupts outside the hypervisor trace", a["guest_interrupts_outside_trace"], truth["outside"])
+    eq("probes outside the hypervisor trace", a["probes_outside_trace"], truth["probes_outside"])
     eq("probes whose interrupt had coalesced notifications", a["probes_coalesced"], truth["packets_coalesced"])
     for m, key in (("latency.0", "lat0"), ("latency.1", "lat1"), ("latency.2", "lat2")):
         me = next(x for x in v["measures"] if x["name"] == m)

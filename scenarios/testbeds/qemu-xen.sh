@@ -124,7 +124,10 @@ tb_setup() {
 	QX_XEN=$EMU_XEN
 	logcmd setup "$top/testbed/mkimage.sh" dom0
 	emu_image dom0 >>"$log" 2>&1 || { say "$PROG: testbed/mkimage.sh dom0 failed (see $log)"; return 1; }
-	QX_DOM0_IMG=$EMU_IMAGE QX_KERNEL=$EMU_KERNEL
+	QX_DOM0_IMG=$EMU_IMAGE
+	# the kernel as an ELF: no xz decompression under emulation (Xen for dom0, libxc for the domU)
+	emu_vmlinux 2>>"$log" || { say "$PROG: testbed/mkimage.sh vmlinux failed (see $log)"; return 1; }
+	QX_KERNEL=$EMU_VMLINUX
 	logcmd setup "$top/testbed/mkimage.sh" domu
 	emu_image domu >>"$log" 2>&1 || { say "$PROG: testbed/mkimage.sh domu failed (see $log)"; return 1; }
 	local domu_base=$EMU_IMAGE kver
@@ -143,7 +146,7 @@ tb_setup() {
 	cp "$top"/testbed/steps/*.sh "$ov/etc/nt/steps/"
 	cp "$top"/testbed/steps/*.sh "$QX_TOOLS/steps/"
 	cp "$top/build/dom0/nt-hvcollect" "$QX_TOOLS/bin/"
-	cp "$QX_KERNEL" "$QX_TOOLS/vmlinuz"
+	ln "$QX_KERNEL" "$QX_TOOLS/vmlinux" 2>/dev/null || cp "$QX_KERNEL" "$QX_TOOLS/vmlinux"
 	emu_overlay "$domu_base" "$ov" "$QX_TOOLS/domu.cpio.gz" || return 1
 	rm -rf "$ov"
 	{
@@ -379,14 +382,13 @@ tb_variant() {
 	qx_step dom0 dom0-setup 60 NT_DOM0_CPUS="$QX_DOM0" NT_LOAD_MAC="$QX_LOAD_MAC" NT_LOAD_IP="$QX_LOAD_IP/24" \
 		NT_EVAL_BDF="$(qx_fault_eval_bdf)" || { qx_fail "dom0-setup failed"; return 1; }
 	progress "$VLABEL: starting the evaluation guest" $(( $(tb_variant_seconds "$v") + REST_AFTER - 20 ))
-	qx_step dom0 domu-start 240 NT_DOMU_KERNEL=/mnt/tools/vmlinuz NT_DOMU_IMAGE="$(qx_fault_domu_image)" \
+	qx_step dom0 domu-start 240 NT_DOMU_KERNEL=/mnt/tools/vmlinux NT_DOMU_IMAGE="$(qx_fault_domu_image)" \
 		NT_DOMU_CPUS="$([ "$QX_PIN" = 1 ] && echo "$QX_CPU")" NT_DOMU_PCI="$QX_EVAL_BDF" \
 		NT_DOMU_CTL_MAC="$QX_DOMU_CTL_MAC" NT_DOMU_CTL_IP="$QX_DOMU_CTL" NT_DOM0_CTL_IP="$QX_DOM0_CTL" \
 		NT_AGENT_PORT="$QX_AGENT_PORT" NT_DOMU_TIMEOUT=180 ||
 		{ qx_fail "the evaluation guest did not start (domu-console.txt)"; return 1; }
 	qx_step domu guest-nic 120 NT_NIC_MAC="$QX_EVAL_MAC" NT_NIC_IP="$QX_GUEST_IP/24" NT_IRQ_MODE="$QX_IRQ" ||
 		{ qx_fail "the evaluation NIC did not come up in the guest"; return 1; }
-	t_ready=$(qx_now)
 
 	# ---- probes on
 	if qx_has guest; then
@@ -404,6 +406,7 @@ tb_variant() {
 	fi
 	qx_step dom0 counters 30 NT_TAG=before NT_LOAD_IF="$(qx_kv dom0-setup.txt load_if)" \
 		NT_LOAD_IRQ="$(qx_kv dom0-setup.txt load_irq)" || { qx_fail "counters failed"; return 1; }
+	t_ready=$(qx_now)
 
 	# ---- traffic from the host
 	qx_traffic "$v" "$d" "$pe" "$pl" "$expect" "$bound" || return 1
@@ -522,8 +525,7 @@ qx_evidence() {
 			echo "guest_irq_tied=$(sed -n 's/^guest.irq_tied=//p' "$d/guest.csv.meta" 2>/dev/null | tail -n1)"
 		fi
 		qx_load_rate "$d"
-		[ -f "$d/host/stall.csv.meta" ] &&
-			echo "host_stalls=$(grep -E '^(stalls|count|total_stall|longest)' "$d/host/stall.csv.meta" | tr '\n' ' ') (host TSC: not aligned with the emulated TSC, so samples are not marked)"
+		[ -f "$d/host/stall.csv" ] && qx_host_stalls "$d"
 	} >>"$d/meta.txt"
 	if [ $QX_HZ_SET = 0 ] && [ -n "${hz:-}" ]; then
 		# the run's clock is Xen's TSC: the analyzer takes tsc_hz from the run's meta.txt
@@ -536,6 +538,19 @@ qx_evidence() {
 	fi
 }
 
+# qx_host_stalls DIR: what the host's stall monitor saw (host clock)
+qx_host_stalls() {
+	local d=$1 hz
+	hz=$(sed -n 's/^tsc_hz=//p' "$d/host/stall.csv.meta" | tail -n1)
+	awk -F, -v hz="${hz:-0}" -v dur="$(sed -n 's/^duration_s=//p' "$d/host/stall.csv.meta")" '
+		$2 == "stall" { n++; t += $9; if ($9 > m) m = $9 }
+		END {
+			if (hz <= 0) exit
+			printf "host_stalls=%.0f stalls over the threshold in %.1f s, %.1f ms in all (%.1f %%), longest %.1f ms ", n, dur, t / hz * 1e3, (dur > 0 ? t / hz / dur * 100 : 0), m / hz * 1e3
+			printf "(nt-stallmon on the host, host TSC: not aligned with the emulated TSC, so samples are not marked; under TCG a host stall stalls the guests too)\n"
+		}' "$d/host/stall.csv"
+}
+
 # qx_load_rate DIR: the load the load NIC received (dom0's counters), and
 # what the host sent
 qx_load_rate() {
@@ -545,10 +560,11 @@ qx_load_rate() {
 		END {
 			dt = y["uptime_s"] - x["uptime_s"]
 			if (dt <= 0) exit
+			# rx_bytes counts whole frames without the FCS: the size nt-flood counts
 			p = y["rx_packets"] - x["rx_packets"]; by = y["rx_bytes"] - x["rx_bytes"]
 			i = y["irq_count"] - x["irq_count"]
 			printf "load_received_packets=%.0f\nload_received_seconds=%.1f\n", p, dt
-			printf "load_received_pps=%.0f\nload_received_mbps=%.2f\n", p / dt, (by + 14 * p) * 8 / dt / 1e6
+			printf "load_received_pps=%.0f\nload_received_mbps=%.2f\n", p / dt, by * 8 / dt / 1e6
 			printf "load_irqs=%.0f\nload_irqs_per_s=%.0f\n", i, i / dt
 			printf "load_rx_dropped=%.0f\nload_rx_missed=%.0f\n", y["rx_dropped"] - x["rx_dropped"], y["rx_missed_errors"] - x["rx_missed_errors"]
 		}' "$b" "$a"

@@ -8,8 +8,8 @@
 #     NT_DOMU_TIMEOUT (s, default 120); NT_DOMU_EXTRA (more kernel arguments).
 # The domU runs with tsc_mode="native": its TSC is Xen's, so its stamps and
 # Xen's are one clock.
-# Out: domu.cfg, domu.txt (name, domid, create_s, ready_s), xl-list.txt,
-#      xl-vcpu-list.txt.
+# Out: domu.cfg, xl-create.log (xl -vv), domu.txt (name, domid, create_s,
+#      ready_s), xl-list.txt, xl-vcpu-list.txt.
 . "${NT_LIB:-/etc/nt/lib.sh}"
 mkdir -p "$NT_OUT" || exit 1
 fail() { echo "domu-start: $*" >&2; exit 1; }
@@ -37,12 +37,15 @@ cfg=$NT_OUT/domu.cfg
 	echo "on_crash = \"preserve\""
 } >"$cfg"
 t0=$(nt_uptime)
-xl create "$cfg" || fail "xl create failed (see the job log and xl dmesg)"
+xl -vv create "$cfg" >"$NT_OUT/xl-create.log" 2>&1 ||
+	fail "xl create failed: $(grep -v '^libxl: debug' "$NT_OUT/xl-create.log" | tail -n 3 | tr '\n' ' ')"
 t1=$(nt_uptime)
 ok=0
 end=$(( ${t0%.*} + tmo ))
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
-	if printf 'RUN true\n' | nc -w 2 "$ctl_ip" "$port" 2>/dev/null | grep -q '^nt-rc=0'; then
+	# bounded by timeout(1), not nc -w: busybox nc's -w alarm fires again
+	# after the connection is up and crashes it (SIGSEGV) mid-answer
+	if printf 'RUN true\n' | timeout 5 nc "$ctl_ip" "$port" 2>/dev/null | grep -q '^nt-rc=0'; then
 		ok=1
 		break
 	fi

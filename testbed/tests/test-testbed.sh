@@ -144,6 +144,17 @@ req() { printf '%s\n' "$1" | "$bb" nc 127.0.0.1 "$port"; }
 out=$(req 'RUN echo hello; exit 4')
 check "domU agent: RUN gives output and exit status ($(tr '\n' ' ' <<<"$out"))" \
 	test "$out" = "hello"$'\n'"nt-rc=4"
+# a step that leaves a program running answers at once (the program does not
+# hold the connection), and a later step reads its exit status
+t0=$(date +%s%N)
+mkdir -p "$work/run"
+out=$(req "RUN export NT_RUN=$work/run; . $tb/guest-lib.sh; nt_bg slow $work/slow.log sh -c 'sleep 3; exit 7'; echo started")
+dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "domU agent: a step that starts a background program answers at once (${dt} ms)" \
+	test "$out" = "started"$'\n'"nt-rc=0" -a "$dt" -lt 2000
+out=$(req "RUN export NT_RUN=$work/run; . $tb/guest-lib.sh; nt_bg_stop slow - 10")
+check "domU agent: another step reads the background program's exit status ($(tr '\n' ' ' <<<"$out"))" \
+	test "$out" = "7"$'\n'"nt-rc=0"
 head -c 300000 /dev/urandom >"$work/blob"
 req "GET $work/blob" >"$work/blob2"
 check "domU agent: GET gives the exact bytes (300000)" cmp -s "$work/blob" "$work/blob2"
