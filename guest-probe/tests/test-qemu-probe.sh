@@ -73,7 +73,8 @@ cp "$bbdir/bin/busybox" "$r/bin/busybox"
 cp "$here/qemu-guest-init.sh" "$r/init"
 chmod +x "$r/init"
 cp "$ko" "$r/nt_guest_probe.ko"
-cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$r/bin/"
+cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$top/build/guest/bin/ntgp-block" \
+	"$r/bin/"
 declare -A seen=()
 order=()
 find_ko() {
