@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "nt/payload.h"
@@ -29,10 +30,17 @@ int lg_parse_double(const char *s, double min, double max, double *out);
 /* Duration: number with unit ns/us/ms/s/m (minutes); a bare number uses
  * `default_unit_ns` (1e9 for seconds).  Result > 0 and <= 1 day. */
 int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
+/* CPU list "0", "0,2", "0-3": at most max distinct CPUs below CPU_SETSIZE, in
+ * the order given. */
+int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
 /* MAC "aa:bb:cc:dd:ee:ff". */
 int lg_parse_mac(const char *s, uint8_t mac[6]);
 /* Format an address "A.B.C.D:PORT" / "[v6]:PORT". */
 void lg_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+/* The kernel's route to dst: output interface index, and the gateway when the
+ * route has one (rtnetlink).  0, or -1 with errno. */
+int lg_route_get(const struct sockaddr_in *dst, int *oif, struct in_addr *gw, int *has_gw);
 
 /* ---- payload ----------------------------------------------------------- */
 

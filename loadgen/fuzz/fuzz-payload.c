@@ -4,6 +4,7 @@
  * (payload decoder + sequence accounting), and the option parsers.  Input:
  * a stream of datagrams, each prefixed by a one-byte length.
  */
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lg_parse_dur(s, 1e9, &ns);
 		lg_parse_double(s, 0, 1e9, &d);
 		lg_parse_mac(s, mac);
+		int cpus[8], nc = 0;
+		if (lg_parse_cpulist(s, cpus, 8, &nc) == 0)
+			for (int i = 0; i < nc; i++)
+				if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE || nc > 8)
+					abort();
 		off += n;
 	}
 	if (t.unique + t.dups != t.received || lg_seq_lost(&t) > (t.expect ? t.expect : t.max_seq + 1))
