@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Exact statistics: the quantile, mean and standard deviation definitions of
+ * include/nt/stats.h, computed in integers where floating point would lose
+ * the exactness the definitions promise. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nt/stats.h"
+
+typedef unsigned __int128 u128;
+typedef __int128 i128;
 
 int nt_cmp_u64(const void *a, const void *b)
 {
@@ -23,36 +29,172 @@ int nt_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* rank h = (n-1)q; value = v[lo] + (h - lo) * (v[lo+1] - v[lo]) */
-#define QUANTILE_BODY(v, n, q)                                        \
-	do {                                                          \
-		if ((q) <= 0.0)                                       \
-			return (double)(v)[0];                        \
-		if ((q) >= 1.0)                                       \
-			return (double)(v)[(n) - 1];                  \
-		long double h = (long double)((n) - 1) * (q);         \
-		size_t lo = (size_t)h;                                \
-		if (lo + 1 >= (n))                                    \
-			return (double)(v)[(n) - 1];                  \
-		long double f = h - (long double)lo;                  \
-		long double a = (long double)(v)[lo];                 \
-		long double b = (long double)(v)[lo + 1];             \
-		return (double)(a + f * (b - a));                     \
-	} while (0)
-
-double nt_quantile_sorted_i64(const int64_t *v, size_t n, double q)
+static unsigned bits128(u128 x)
 {
-	QUANTILE_BODY(v, n, q);
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+	if (hi)
+		return 128u - (unsigned)__builtin_clzll(hi);
+	return lo ? 64u - (unsigned)__builtin_clzll(lo) : 0u;
+}
+
+/* floor(s / (n 2^e)) for the e that puts it in [2^52, 2^53), rounded to
+ * nearest even with the remainder: the double nearest to s/n */
+double nt_div_u128(u128 s, uint64_t n)
+{
+	if (s == 0 || n == 0)
+		return 0.0;
+	int e = (int)bits128(s) - (int)bits128(n) - 53;
+	for (;;) {
+		u128 num = s, den = n;
+		if (e >= 0)
+			den <<= e; /* at most bits(s) - 52 bits */
+		else
+			num <<= -e; /* at most bits(n) + 54 bits */
+		u128 m = num / den, rem = num % den;
+		if (m >= (u128)1 << 53) {
+			e++;
+			continue;
+		}
+		if (m < (u128)1 << 52) {
+			e--;
+			continue;
+		}
+		if (rem * 2 > den || (rem * 2 == den && (m & 1)))
+			m++;
+		return ldexp((double)(uint64_t)m, e);
+	}
+}
+
+static double div_i128(i128 s, uint64_t n)
+{
+	return s < 0 ? -nt_div_u128((u128)-s, n) : nt_div_u128((u128)s, n);
+}
+
+struct nt_qrank nt_quantile_rank(size_t n, double q)
+{
+	struct nt_qrank r = { 0, 0 };
+	if (n == 0 || !(q > 0.0))
+		return r;
+	if (q >= 1.0) {
+		r.lo = n - 1;
+		return r;
+	}
+	uint64_t k = (uint64_t)llround(q * NT_Q_DEN); /* q as a multiple of 10^-9 */
+	u128 h = (u128)(n - 1) * k;
+	r.lo = (size_t)(h / NT_Q_DEN);
+	r.frac = (uint32_t)(h % NT_Q_DEN);
+	return r;
+}
+
+double nt_quantile_interp_u64(uint64_t a, uint64_t b, uint32_t frac)
+{
+	if (frac == 0 || a == b)
+		return (double)a;
+	/* (a DEN + (b - a) frac) / DEN, all in integers (< 2^94) */
+	u128 num = (u128)a * NT_Q_DEN + (u128)(b - a) * frac;
+	return nt_div_u128(num, NT_Q_DEN);
+}
+
+static double interp_i64(int64_t a, int64_t b, uint32_t frac)
+{
+	if (frac == 0 || a == b)
+		return (double)a;
+	uint64_t d = (uint64_t)b - (uint64_t)a; /* b >= a: fits */
+	i128 num = (i128)a * NT_Q_DEN + (i128)((u128)d * frac);
+	return div_i128(num, NT_Q_DEN);
 }
 
 double nt_quantile_sorted_u64(const uint64_t *v, size_t n, double q)
 {
-	QUANTILE_BODY(v, n, q);
+	struct nt_qrank r = nt_quantile_rank(n, q);
+	if (r.frac == 0 || r.lo + 1 >= n)
+		return (double)v[r.lo];
+	return nt_quantile_interp_u64(v[r.lo], v[r.lo + 1], r.frac);
+}
+
+double nt_quantile_sorted_i64(const int64_t *v, size_t n, double q)
+{
+	struct nt_qrank r = nt_quantile_rank(n, q);
+	if (r.frac == 0 || r.lo + 1 >= n)
+		return (double)v[r.lo];
+	return interp_i64(v[r.lo], v[r.lo + 1], r.frac);
 }
 
 double nt_quantile_sorted_double(const double *v, size_t n, double q)
 {
-	QUANTILE_BODY(v, n, q);
+	struct nt_qrank r = nt_quantile_rank(n, q);
+	if (r.frac == 0 || r.lo + 1 >= n)
+		return v[r.lo];
+	long double a = v[r.lo], b = v[r.lo + 1];
+	return (double)(a + (b - a) * ((long double)r.frac / NT_Q_DEN));
+}
+
+/* 192-bit unsigned accumulator for sums of 128-bit squares */
+struct acc192 {
+	u128 lo;
+	uint64_t hi;
+};
+
+static void acc_add(struct acc192 *a, u128 x)
+{
+	a->lo += x;
+	if (a->lo < x)
+		a->hi++;
+}
+
+/* Sample variance from the exact sums about the integer c = floor(mean):
+ * s2 = sum (x - c)^2 and r = sum (x - c), 0 <= r < n; the squared deviations
+ * from the mean sum to s2 - r^2/n.  r^2/n = q2 + r2/n is split into integers
+ * so that only a value below 1 is subtracted in floating point. */
+static double sd_from_sums(struct acc192 s2, uint64_t r, uint64_t n)
+{
+	if (n < 2)
+		return 0.0;
+	u128 rr = (u128)r * r;
+	u128 q2 = rr / n, r2 = rr % n;
+	if (s2.lo < q2)
+		s2.hi--;
+	s2.lo -= q2;
+	long double whole = (long double)s2.hi * 0x1p128L + (long double)s2.lo;
+	long double ss = whole - (long double)r2 / (long double)n;
+	if (ss < 0)
+		ss = 0;
+	return (double)sqrtl(ss / (long double)(n - 1));
+}
+
+/* moments of x_i + off (mod 2^64): off = 2^63 maps int64 onto uint64 in order */
+static void moments(const void *base, int is_signed, size_t n, struct nt_moments *m)
+{
+	const uint64_t *v = base;
+	const uint64_t off = is_signed ? (uint64_t)1 << 63 : 0;
+	m->mean = m->stddev = 0.0;
+	if (n == 0)
+		return;
+	u128 sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i] + off;
+	uint64_t c = (uint64_t)(sum / n), r = (uint64_t)(sum % n);
+	struct acc192 s2 = { 0, 0 };
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i] + off;
+		uint64_t d = x >= c ? x - c : c - x;
+		acc_add(&s2, (u128)d * d);
+	}
+	if (is_signed) /* sum of the signed values: sum - n 2^63 */
+		m->mean = div_i128((i128)sum - ((i128)n << 63), n);
+	else
+		m->mean = nt_div_u128(sum, n);
+	m->stddev = sd_from_sums(s2, r, n);
+}
+
+void nt_moments_u64(const uint64_t *v, size_t n, struct nt_moments *m)
+{
+	moments(v, 0, n, m);
+}
+
+void nt_moments_i64(const int64_t *v, size_t n, struct nt_moments *m)
+{
+	moments(v, 1, n, m);
 }
 
 int nt_summarize_i64(int64_t *v, size_t n, struct nt_summary *s)
@@ -61,18 +203,13 @@ int nt_summarize_i64(int64_t *v, size_t n, struct nt_summary *s)
 	if (n == 0)
 		return -1;
 	qsort(v, n, sizeof(*v), nt_cmp_i64);
-	long double mean = 0, m2 = 0;
-	for (size_t i = 0; i < n; i++) {
-		long double x = (long double)v[i];
-		long double d = x - mean;
-		mean += d / (long double)(i + 1);
-		m2 += d * (x - mean);
-	}
+	struct nt_moments m;
+	nt_moments_i64(v, n, &m);
 	s->n = n;
 	s->min = (double)v[0];
 	s->max = (double)v[n - 1];
-	s->mean = (double)mean;
-	s->stddev = n > 1 ? (double)sqrtl(m2 / (long double)(n - 1)) : 0.0;
+	s->mean = m.mean;
+	s->stddev = m.stddev;
 	s->median = nt_quantile_sorted_i64(v, n, 0.5);
 	s->p90 = nt_quantile_sorted_i64(v, n, 0.90);
 	s->p99 = nt_quantile_sorted_i64(v, n, 0.99);

@@ -117,6 +117,39 @@ int lg_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int lg_parse_cpulist(const char *s, int *cpus, int max, int *n)
+{
+	int k = 0;
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		uint64_t a, b;
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		a = strtoull(s, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return -1;
+			b = strtoull(end + 1, &end, 10);
+		}
+		if (a > b || b >= CPU_SETSIZE || (*end && *end != ',') || (*end == ',' && !end[1]))
+			return -1;
+		for (uint64_t c = a; c <= b; c++) {
+			for (int i = 0; i < k; i++)
+				if (cpus[i] == (int)c)
+					return -1; /* listed twice */
+			if (k == max)
+				return -1;
+			cpus[k++] = (int)c;
+		}
+		s = *end ? end + 1 : end;
+	}
+	*n = k;
+	return 0;
+}
+
 /* ---- payload ----------------------------------------------------------- */
 
 static void put_le(unsigned char *p, uint64_t v, int n)

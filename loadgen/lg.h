@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "nt/payload.h"
@@ -55,6 +56,9 @@ ssize_t lg_target_send(const struct lg_target *t, const void *buf, size_t len);
 void lg_target_close(struct lg_target *t);
 /* A random 32-bit run id. */
 uint32_t lg_random_u32(void);
+/* The kernel's route to dst: output interface index, and the gateway when the
+ * route has one (rtnetlink).  0, or -1 with errno. */
+int lg_route_get(const struct sockaddr_in *dst, int *oif, struct in_addr *gw, int *has_gw);
 
 /* ---- payload ----------------------------------------------------------- */
 
@@ -101,6 +105,7 @@ void lg_seq_free(struct lg_seqtrack *t);
 int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
 int lg_parse_double(const char *s, double min, double max, double *out);
 int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
+int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
 #define lg_stop (nt_stopping() != 0)
 #define lg_signal nt_stopping()
 #define lg_signals nt_signals_install

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nt-flood: UDP flood at a given rate (pps or Mbit/s) or as fast as one core
- * can, for a duration or a count.  Back ends: sendmmsg on a UDP socket
- * (default), AF_PACKET raw Ethernet frames (sendmmsg), libpcap pcap_inject.
- * Every payload is an nt_payload (run id + seq), so nt-recv can account for
- * every packet.
+ * nt-flood: UDP flood at a given rate (pps or Mbit/s) or as fast as it can,
+ * for a duration or a count, from one sending thread per given CPU.  Back
+ * ends: an AF_PACKET TX ring with qdisc bypass (txring), sendmmsg on a UDP
+ * socket, AF_PACKET raw frames by sendmmsg (packet), libpcap pcap_inject.
+ * The default (auto) is txring where it can be used, else sendmmsg.  Every
+ * payload is an nt_payload (run id + seq), so nt-recv can account for every
+ * packet.  The sending loop is flood.c; this file is options and set-up.
  */
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <linux/if_packet.h>
 #include <math.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <pcap/pcap.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,44 +26,45 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flood.h"
 #include "lg.h"
 #include "nt/meta.h"
 #include "nt/tsc.h"
 
 #define PROG "nt-flood"
-#define MAXBATCH 256
-#define L2HDR 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
-
-enum backend { BE_SENDMMSG, BE_PACKET, BE_PCAP };
-static const char *const be_names[] = { "sendmmsg", "packet", "pcap" };
+#define BE_AUTO (-1)
 
 static void usage(FILE *o)
 {
 	fprintf(o,
 		"usage: " PROG " --dst ADDR:PORT [options]\n"
-		"Flood UDP packets to ADDR:PORT at a rate or as fast as one core can.\n"
+		"Flood UDP packets to ADDR:PORT at a rate or as fast as it can.\n"
 		"  --dst ADDR:PORT   destination (numeric IPv4, or [IPv6] with the sendmmsg back end)\n"
 		"  --src ADDR        source address (default: the route's / the interface's)\n"
-		"  --rate PPS        packets per second (k/M suffixes: 10k, 1M)\n"
+		"  --rate PPS        packets per second in all (k/M suffixes: 10k, 1M)\n"
 		"  --mbps MBIT       Mbit/s counted on Ethernet frames without preamble/FCS\n"
 		"                    (UDP payload + 42 bytes for IPv4, + 62 for IPv6)\n"
 		"  --max             as fast as possible (the default when no rate is given)\n"
 		"  --size BYTES      UDP payload size, %d..1472 (default 64; up to 65507 with sendmmsg)\n"
 		"  --duration SEC    stop after SEC (ms/s/m units accepted)\n"
 		"  --count N         stop after N packets (default: --duration 10 when neither is given)\n"
-		"  --backend B       sendmmsg (default) | packet (AF_PACKET) | pcap (pcap_inject)\n"
-		"  --iface IF        interface (required by packet and pcap; SO_BINDTODEVICE for sendmmsg)\n"
-		"  --dst-mac MAC     destination MAC for packet/pcap (default: neighbour table)\n"
-		"  --batch N         packets per sendmmsg call, 1..%d (default 64)\n"
-		"  --qdisc-bypass    packet back end: PACKET_QDISC_BYPASS (skip the qdisc layer)\n"
+		"  --backend B       auto (default: txring where possible, else sendmmsg; the summary says\n"
+		"                    which and why) | txring (AF_PACKET PACKET_TX_RING, qdisc bypass) |\n"
+		"                    sendmmsg | packet (AF_PACKET sendmmsg) | pcap (pcap_inject)\n"
+		"  --iface IF        interface (default for txring/packet/pcap: the route's; for\n"
+		"                    sendmmsg: SO_BINDTODEVICE)\n"
+		"  --dst-mac MAC     destination MAC for txring/packet/pcap (default: neighbour table)\n"
+		"  --batch N         packets per send call / ring kick, 1..%d (default 64)\n"
+		"  --qdisc-bypass    packet back end: PACKET_QDISC_BYPASS (txring always bypasses)\n"
 		"  --run-id N        run id in the payloads (default: random)\n"
-		"  --cpu N           pin to CPU N\n"
+		"  --cpu LIST        one sending thread pinned to each CPU of LIST (e.g. 1 or 0,1 or 0-3);\n"
+		"                    rate and count are shared; default: one unpinned thread\n"
 		"  --summary FILE    write the summary as key=value lines to FILE\n"
 		"  --quiet           no per-second lines and no summary on stdout\n"
 		"  --help            this text\n"
 		"Prints the achieved rate every second (CLOCK: TSC) and a final summary.\n"
 		"Exit: 0 ok, 1 runtime failure, 2 bad usage or unreachable target, 130 interrupted.\n",
-		NT_PAYLOAD_MIN, MAXBATCH);
+		NT_PAYLOAD_MIN, FL_MAXBATCH);
 }
 
 static int bad(const char *opt, const char *val)
@@ -70,76 +73,7 @@ static int bad(const char *opt, const char *val)
 	return 2;
 }
 
-/* ---- raw frames -------------------------------------------------------- */
-
-struct frame_tmpl {
-	uint8_t hdr[L2HDR];
-	uint32_t csum_base; /* UDP pseudo header + UDP header (csum 0), unfolded */
-	uint16_t ip_id;
-	size_t size;        /* UDP payload bytes */
-};
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void tmpl_init(struct frame_tmpl *t, const uint8_t dmac[6], const uint8_t smac[6],
-		      const struct sockaddr_in *src, const struct sockaddr_in *dst, size_t size)
-{
-	uint8_t *h = t->hdr;
-	memset(t, 0, sizeof(*t));
-	t->size = size;
-	memcpy(h, dmac, 6);
-	memcpy(h + 6, smac, 6);
-	h[12] = 0x08, h[13] = 0x00;
-	uint8_t *ip = h + 14;
-	uint16_t tot = (uint16_t)(20 + 8 + size);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
-	ip[6] = 0x40; /* DF */
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &src->sin_addr, 4);
-	memcpy(ip + 16, &dst->sin_addr, 4);
-	uint8_t *udp = ip + 20;
-	uint16_t ulen = (uint16_t)(8 + size);
-	memcpy(udp, &src->sin_port, 2);
-	memcpy(udp + 2, &dst->sin_port, 2);
-	udp[4] = (uint8_t)(ulen >> 8), udp[5] = (uint8_t)ulen;
-	uint32_t s = sum16(ip + 12, 8, 0); /* pseudo header addresses */
-	s += IPPROTO_UDP + ulen;
-	s = sum16(udp, 8, s);
-	t->csum_base = s;
-}
-
-/* Fill frame f (L2HDR + size bytes, padding already zero) with payload p. */
-static void frame_fill(struct frame_tmpl *t, uint8_t *f, const struct nt_payload *p)
-{
-	memcpy(f, t->hdr, L2HDR);
-	uint8_t *ip = f + 14, *udp = f + 34, *pl = f + L2HDR;
-	uint16_t id = t->ip_id++;
-	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
-	uint16_t ic = fold(sum16(ip, 20, 0));
-	ip[10] = (uint8_t)(ic >> 8), ip[11] = (uint8_t)ic;
-	lg_payload_put(pl, p);
-	/* the padding after the nt_payload is zero and adds nothing */
-	uint16_t uc = fold(sum16(pl, NT_PAYLOAD_MIN, t->csum_base));
-	if (uc == 0)
-		uc = 0xffff;
-	udp[6] = (uint8_t)(uc >> 8), udp[7] = (uint8_t)uc;
-}
+/* ---- interface and neighbour ----------------------------------------- */
 
 static int if_info(const char *ifn, uint8_t mac[6], struct in_addr *addr, int *is_lo, int *have_addr)
 {
@@ -198,9 +132,11 @@ static int arp_lookup(const char *ifn, struct in_addr dst, uint8_t mac[6])
 	return rc;
 }
 
-static int resolve_mac(const char *ifn, const struct sockaddr_in *dst, uint8_t mac[6])
+/* MAC of next hop nh (dst itself, or the route's gateway) on ifn; provokes
+ * neighbour resolution with one datagram to dst when it is not known yet. */
+static int resolve_mac(const char *ifn, const struct sockaddr_in *dst, struct in_addr nh, uint8_t mac[6])
 {
-	if (arp_lookup(ifn, dst->sin_addr, mac) == 0)
+	if (arp_lookup(ifn, nh, mac) == 0)
 		return 0;
 	/* provoke neighbour resolution with one datagram through the interface */
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -213,27 +149,119 @@ static int resolve_mac(const char *ifn, const struct sockaddr_in *dst, uint8_t m
 	for (int i = 0; i < 100; i++) {
 		struct timespec ts = { 0, 10000000 };
 		nanosleep(&ts, NULL);
-		if (arp_lookup(ifn, dst->sin_addr, mac) == 0)
+		if (arp_lookup(ifn, nh, mac) == 0)
 			return 0;
 	}
 	return -1;
 }
 
-/* ---- main -------------------------------------------------------------- */
-
-int main(int argc, char **argv)
+/* Line rate of ifn in packets/s for frames of frame_bytes (preamble, FCS and
+ * inter-frame gap added: 24 bytes, 64-byte minimum frame), from the driver's
+ * link speed.  0 with the reason in why when there is none. */
+static double line_rate_pps(const char *ifn, unsigned frame_bytes, char *why, size_t wl)
 {
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_cmd ec = { .cmd = ETHTOOL_GSET };
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifn);
+	ifr.ifr_data = (void *)&di;
+	int have_di = s >= 0 && ioctl(s, SIOCETHTOOL, &ifr) == 0;
+	ifr.ifr_data = (void *)&ec;
+	int have_ec = s >= 0 && ioctl(s, SIOCETHTOOL, &ifr) == 0;
+	if (s >= 0)
+		close(s);
+	if (!have_di || !di.bus_info[0]) {
+		snprintf(why, wl, "%s is a virtual device (%s): no line rate", ifn, have_di ? di.driver : "no driver info");
+		return 0;
+	}
+	uint32_t mbps = have_ec ? ethtool_cmd_speed(&ec) : 0;
+	if (!mbps || mbps == (uint32_t)SPEED_UNKNOWN) {
+		snprintf(why, wl, "%s (%s): link speed unknown", ifn, di.driver);
+		return 0;
+	}
+	unsigned wire = (frame_bytes + 4 < 64 ? 64 : frame_bytes + 4) + 20;
+	snprintf(why, wl, "%s (%s): %" PRIu32 " Mbit/s link, %u bytes per frame on the wire", ifn, di.driver, mbps, wire);
+	return mbps * 1e6 / (8.0 * wire);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+struct opts {
 	struct sockaddr_storage dst, src;
-	socklen_t dstlen = 0, srclen = 0;
-	int qbypass = 0;
-	int have_dst = 0, have_src = 0, quiet = 0, cpu = -1, have_mac = 0, have_run_id = 0, maxrate = 0;
-	uint64_t count = 0, size = 64, batch = 64, run_id = 0, v;
-	double rate = 0, mbps = 0;
-	int64_t duration = 0;
-	enum backend be = BE_SENDMMSG;
-	const char *iface = NULL, *sumpath = NULL;
-	uint8_t dmac[6] = { 0 };
-	static const struct option opts[] = {
+	socklen_t dstlen, srclen;
+	int have_dst, have_src, have_mac, have_run_id, maxrate, qbypass, quiet, be, ncpus;
+	double rate, mbps;
+	int64_t duration;
+	uint64_t count, size, batch, run_id;
+	const char *iface, *sumpath;
+	uint8_t dmac[6];
+	int cpus[FL_MAXCPUS];
+};
+
+static int parse_one(struct opts *o, int c, const char *arg)
+{
+	uint64_t v;
+	switch (c) {
+	case 'd':
+		o->have_dst = 1;
+		return lg_parse_addr(arg, 1, &o->dst, &o->dstlen) ? bad("--dst", arg) : 0;
+	case 'a':
+		o->have_src = 1;
+		return lg_parse_ip(arg, &o->src, &o->srclen) ? bad("--src", arg) : 0;
+	case 'r':
+		if (lg_parse_u64(arg, 1, 100000000ull, 1, &v) != 0)
+			return bad("--rate", arg);
+		o->rate = (double)v;
+		return 0;
+	case 'm':
+		return lg_parse_double(arg, 0.001, 1e6, &o->mbps) ? bad("--mbps", arg) : 0;
+	case 'X':
+		o->maxrate = 1;
+		return 0;
+	case 's':
+		return lg_parse_u64(arg, NT_PAYLOAD_MIN, 65507, 0, &o->size) ? bad("--size", arg) : 0;
+	case 'D':
+		return lg_parse_dur(arg, 1e9, &o->duration) ? bad("--duration", arg) : 0;
+	case 'n':
+		return lg_parse_u64(arg, 1, UINT64_MAX / 2, 1, &o->count) ? bad("--count", arg) : 0;
+	case 'b':
+		if (strcmp(arg, "auto") == 0)
+			o->be = BE_AUTO;
+		else if ((o->be = fl_backend_parse(arg)) < 0)
+			return bad("--backend", arg);
+		return 0;
+	case 'I':
+		o->iface = arg;
+		return !*arg || strlen(arg) >= IFNAMSIZ || if_nametoindex(arg) == 0 ? bad("--iface", arg) : 0;
+	case 'M':
+		o->have_mac = 1;
+		return lg_parse_mac(arg, o->dmac) ? bad("--dst-mac", arg) : 0;
+	case 'B':
+		return lg_parse_u64(arg, 1, FL_MAXBATCH, 0, &o->batch) ? bad("--batch", arg) : 0;
+	case 'R':
+		o->have_run_id = 1;
+		return lg_parse_u64(arg, 0, UINT32_MAX, 0, &o->run_id) ? bad("--run-id", arg) : 0;
+	case 'c':
+		return lg_parse_cpulist(arg, o->cpus, FL_MAXCPUS, &o->ncpus) ? bad("--cpu", arg) : 0;
+	case 'S':
+		o->sumpath = arg;
+		return 0;
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case 'Q':
+		o->qbypass = 1;
+		return 0;
+	}
+	return 2;
+}
+
+/* 0 = go on; else the exit code */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
 		{ "dst", required_argument, 0, 'd' },	  { "src", required_argument, 0, 'a' },
 		{ "rate", required_argument, 0, 'r' },	  { "mbps", required_argument, 0, 'm' },
 		{ "max", no_argument, 0, 'X' },		  { "size", required_argument, 0, 's' },
@@ -245,249 +273,320 @@ int main(int argc, char **argv)
 		{ "qdisc-bypass", no_argument, 0, 'Q' },
 		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
 	};
+	memset(o, 0, sizeof(*o));
+	o->size = 64;
+	o->batch = 64;
+	o->be = BE_AUTO;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (lg_parse_addr(optarg, 1, &dst, &dstlen) != 0)
-				return bad("--dst", optarg);
-			have_dst = 1;
-			break;
-		case 'a':
-			if (lg_parse_ip(optarg, &src, &srclen) != 0)
-				return bad("--src", optarg);
-			have_src = 1;
-			break;
-		case 'r':
-			if (lg_parse_u64(optarg, 1, 100000000ull, 1, &v) != 0)
-				return bad("--rate", optarg);
-			rate = (double)v;
-			break;
-		case 'm':
-			if (lg_parse_double(optarg, 0.001, 1e6, &mbps) != 0)
-				return bad("--mbps", optarg);
-			break;
-		case 'X':
-			maxrate = 1;
-			break;
-		case 's':
-			if (lg_parse_u64(optarg, NT_PAYLOAD_MIN, 65507, 0, &size) != 0)
-				return bad("--size", optarg);
-			break;
-		case 'D':
-			if (lg_parse_dur(optarg, 1e9, &duration) != 0)
-				return bad("--duration", optarg);
-			break;
-		case 'n':
-			if (lg_parse_u64(optarg, 1, UINT64_MAX / 2, 1, &count) != 0)
-				return bad("--count", optarg);
-			break;
-		case 'b':
-			if (!strcmp(optarg, "sendmmsg"))
-				be = BE_SENDMMSG;
-			else if (!strcmp(optarg, "packet"))
-				be = BE_PACKET;
-			else if (!strcmp(optarg, "pcap"))
-				be = BE_PCAP;
-			else
-				return bad("--backend", optarg);
-			break;
-		case 'I':
-			if (!*optarg || strlen(optarg) >= IFNAMSIZ || if_nametoindex(optarg) == 0)
-				return bad("--iface", optarg);
-			iface = optarg;
-			break;
-		case 'M':
-			if (lg_parse_mac(optarg, dmac) != 0)
-				return bad("--dst-mac", optarg);
-			have_mac = 1;
-			break;
-		case 'B':
-			if (lg_parse_u64(optarg, 1, MAXBATCH, 0, &batch) != 0)
-				return bad("--batch", optarg);
-			break;
-		case 'R':
-			if (lg_parse_u64(optarg, 0, UINT32_MAX, 0, &run_id) != 0)
-				return bad("--run-id", optarg);
-			have_run_id = 1;
-			break;
-		case 'c':
-			if (lg_parse_u64(optarg, 0, CPU_SETSIZE - 1, 0, &v) != 0)
-				return bad("--cpu", optarg);
-			cpu = (int)v;
-			break;
-		case 'S':
-			sumpath = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'Q':
-			qbypass = 1;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'h') {
 			usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, PROG ": unknown or incomplete option '%s' (see --help)\n",
-				argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, PROG ": unknown or incomplete option '%s' (see --help)\n", argv[optind - 1]);
 			return 2;
 		}
+		int rc = parse_one(o, c, optarg);
+		if (rc)
+			return rc;
 	}
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
-	if (!have_dst) {
-		fprintf(stderr, PROG ": --dst is required (see --help)\n");
-		return 2;
-	}
-	if ((rate > 0) + (mbps > 0) + maxrate > 1) {
-		fprintf(stderr, PROG ": --rate, --mbps and --max exclude each other\n");
-		return 2;
-	}
-	if (have_src && src.ss_family != dst.ss_family) {
-		fprintf(stderr, PROG ": --src and --dst are of different address families\n");
-		return 2;
-	}
-	if (qbypass && be != BE_PACKET) {
-		fprintf(stderr, PROG ": --qdisc-bypass needs --backend packet\n");
-		return 2;
-	}
-	if (be != BE_SENDMMSG) {
-		if (!iface) {
-			fprintf(stderr, PROG ": --backend %s needs --iface\n", be_names[be]);
+	return 0;
+}
+
+static int usage_err(const char *msg)
+{
+	fprintf(stderr, PROG ": %s\n", msg);
+	return 2;
+}
+
+static int check_opts(struct opts *o)
+{
+	if (!o->have_dst)
+		return usage_err("--dst is required (see --help)");
+	if ((o->rate > 0) + (o->mbps > 0) + o->maxrate > 1)
+		return usage_err("--rate, --mbps and --max exclude each other");
+	if (o->have_src && o->src.ss_family != o->dst.ss_family)
+		return usage_err("--src and --dst are of different address families");
+	if (o->qbypass && o->be != FL_PACKET && o->be != FL_TXRING)
+		return usage_err("--qdisc-bypass needs --backend packet (txring always bypasses)");
+	if (o->be != BE_AUTO && o->be != FL_SENDMMSG) {
+		if (o->dst.ss_family != AF_INET) {
+			fprintf(stderr, PROG ": --backend %s builds IPv4 frames only\n", fl_backend_names[o->be]);
 			return 2;
 		}
-		if (dst.ss_family != AF_INET) {
-			fprintf(stderr, PROG ": --backend %s builds IPv4 frames only\n", be_names[be]);
-			return 2;
-		}
-		if (size > 1472) {
-			fprintf(stderr, PROG ": --size %" PRIu64 " does not fit one 1500-byte frame\n", size);
+		if (o->size > 1472) {
+			fprintf(stderr, PROG ": --size %" PRIu64 " does not fit one 1500-byte frame\n", o->size);
 			return 2;
 		}
 	}
-	if (!count && !duration)
-		duration = 10000000000LL;
-	const unsigned frame_bytes = (unsigned)size + (dst.ss_family == AF_INET6 ? 62 : 42);
-	if (mbps > 0)
-		rate = mbps * 1e6 / (8.0 * frame_bytes);
-	if (!have_run_id) {
+	cpu_set_t allowed;
+	if (o->ncpus && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		for (int i = 0; i < o->ncpus; i++)
+			if (!CPU_ISSET(o->cpus[i], &allowed)) {
+				fprintf(stderr, PROG ": --cpu %d: not a CPU this process may run on\n", o->cpus[i]);
+				return 2;
+			}
+	if (!o->count && !o->duration)
+		o->duration = 10000000000LL;
+	if (!o->have_run_id) {
 		uint32_t r = 0;
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 			r = (uint32_t)getpid();
-		run_id = r;
+		o->run_id = r;
 	}
-	char dsttxt[80];
-	lg_fmt_addr(&dst, dsttxt, sizeof(dsttxt));
+	return 0;
+}
 
-	/* the route must exist; it also gives the source address */
-	struct sockaddr_storage route_src;
-	socklen_t rslen = sizeof(route_src);
-	int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+/* ---- set-up ------------------------------------------------------------ */
+
+/* The route must exist; it also gives the source address.  0 or exit code. */
+static int route_check(const struct opts *o, struct sockaddr_storage *route_src)
+{
+	char dsttxt[80];
+	lg_fmt_addr(&o->dst, dsttxt, sizeof(dsttxt));
+	int fd = socket(o->dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
 		return 1;
 	}
-	if (iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) != 0) {
-		fprintf(stderr, PROG ": --iface %s: %s\n", iface, strerror(errno));
+	int rc = 0;
+	socklen_t rslen = sizeof(*route_src);
+	if (o->iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface) + 1)) {
+		fprintf(stderr, PROG ": --iface %s: %s\n", o->iface, strerror(errno));
+		rc = 1;
+	} else if (o->have_src && bind(fd, (const struct sockaddr *)&o->src, o->srclen) != 0) {
+		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
+		rc = errno == EADDRNOTAVAIL ? 2 : 1;
+	} else if (connect(fd, (const struct sockaddr *)&o->dst, o->dstlen) != 0) {
+		fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
+		rc = 2;
+	} else {
+		getsockname(fd, (struct sockaddr *)route_src, &rslen);
+	}
+	close(fd);
+	return rc;
+}
+
+/* Raw-frame back ends: interface, addresses, MAC, frame template.  0, or an
+ * exit code with the reason in why (not printed). */
+static int setup_raw(const struct opts *o, const struct sockaddr_storage *route_src, struct fl_cfg *c,
+		     char *ifname, char *why, size_t wl)
+{
+	const struct sockaddr_in *d4 = (const struct sockaddr_in *)&o->dst;
+	struct in_addr nh = d4->sin_addr, gw;
+	int oif = 0, has_gw = 0;
+	if (lg_route_get(d4, &oif, &gw, &has_gw) == 0 && has_gw)
+		nh = gw;
+	if (o->iface) {
+		snprintf(ifname, IFNAMSIZ, "%s", o->iface);
+	} else if (oif <= 0 || !if_indextoname((unsigned)oif, ifname)) {
+		snprintf(why, wl, "no interface for the route (give --iface)");
+		return 2;
+	}
+	uint8_t smac[6] = { 0 }, dmac[6];
+	struct in_addr ifaddr;
+	int is_lo = 0, have_ifaddr = 0;
+	if (if_info(ifname, smac, &ifaddr, &is_lo, &have_ifaddr) != 0) {
+		snprintf(why, wl, "%s: cannot read the MAC address: %s", ifname, strerror(errno));
 		return 1;
 	}
-	if (have_src && bind(fd, (struct sockaddr *)&src, srclen) != 0) {
-		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
-		return errno == EADDRNOTAVAIL ? 2 : 1;
-	}
-	if (connect(fd, (struct sockaddr *)&dst, dstlen) != 0) {
-		fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
+	struct sockaddr_in s4 = *(const struct sockaddr_in *)route_src;
+	if (o->have_src)
+		s4.sin_addr = ((const struct sockaddr_in *)&o->src)->sin_addr;
+	else if (have_ifaddr && o->iface)
+		s4.sin_addr = ifaddr; /* a given interface: its address; else the route's */
+	if (is_lo) {
+		/* no route lookup has a dst for them: the input route drops them as martians */
+		snprintf(why, wl, "%s: the kernel drops frames injected on a loopback device (use sendmmsg)", ifname);
 		return 2;
 	}
-	getsockname(fd, (struct sockaddr *)&route_src, &rslen);
-	/* send unconnected: ICMP port-unreachable from a target that does not
-	 * listen (the usual case for a flood) must not fail later sends */
-	{
-		struct sockaddr un = { .sa_family = AF_UNSPEC };
-		connect(fd, &un, sizeof(un));
+	if (o->have_mac)
+		memcpy(dmac, o->dmac, 6);
+	else if (resolve_mac(ifname, d4, nh, dmac) != 0) {
+		char t[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &nh, t, sizeof(t));
+		snprintf(why, wl, "cannot resolve the MAC of %s on %s (not in the neighbour table); give --dst-mac", t,
+			 ifname);
+		return 2;
 	}
+	fl_tmpl_init(&c->tmpl, dmac, smac, &s4, d4, o->size);
+	c->tmpl.ip_id = (uint16_t)o->run_id;
+	c->iface = ifname;
+	c->ifindex = (int)if_nametoindex(ifname);
+	return 0;
+}
 
-	/* back end setup */
-	int pfd = -1;
-	pcap_t *pc = NULL;
-	struct frame_tmpl tmpl;
-	struct sockaddr_ll sll;
-	if (be != BE_SENDMMSG) {
-		uint8_t smac[6] = { 0 };
-		struct in_addr ifaddr;
-		int is_lo = 0, have_ifaddr = 0;
-		if (if_info(iface, smac, &ifaddr, &is_lo, &have_ifaddr) != 0) {
-			fprintf(stderr, PROG ": %s: cannot read the MAC address: %s\n", iface, strerror(errno));
-			return 1;
+/* auto: why the TX ring cannot be used here (NULL when it can) */
+static const char *ring_impossible(const struct opts *o)
+{
+	if (o->dst.ss_family != AF_INET)
+		return "IPv6 destination";
+	if (o->size > 1472)
+		return "payload larger than one 1500-byte frame";
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno == EPERM || errno == EACCES ? "AF_PACKET not permitted (needs CAP_NET_RAW)"
+							  : "no AF_PACKET sockets";
+	close(fd);
+	return NULL;
+}
+
+/* Fill the configuration; 0 or an exit code. */
+static int setup(const struct opts *o, struct fl_cfg *c, char *ifname, char *choice, size_t cl)
+{
+	struct sockaddr_storage route_src;
+	int rc = route_check(o, &route_src);
+	if (rc)
+		return rc;
+	memset(c, 0, sizeof(*c));
+	c->be = o->be == BE_AUTO ? FL_TXRING : (enum fl_backend)o->be;
+	snprintf(choice, cl, o->be == BE_AUTO ? "auto" : "given");
+	const char *no = o->be == BE_AUTO ? ring_impossible(o) : NULL;
+	char why[200] = "";
+	if (!no && c->be != FL_SENDMMSG && (rc = setup_raw(o, &route_src, c, ifname, why, sizeof(why))) != 0) {
+		if (o->be != BE_AUTO) {
+			fprintf(stderr, PROG ": %s\n", why);
+			return rc;
 		}
-		struct sockaddr_in s4 = *(struct sockaddr_in *)&route_src;
-		if (have_src)
-			s4.sin_addr = ((struct sockaddr_in *)&src)->sin_addr;
-		else if (have_ifaddr)
-			s4.sin_addr = ifaddr;
-		if (!have_mac) {
-			if (is_lo)
-				memset(dmac, 0, 6);
-			else if (resolve_mac(iface, (struct sockaddr_in *)&dst, dmac) != 0) {
-				fprintf(stderr,
-					PROG ": cannot resolve the MAC of %s on %s (not in the neighbour table); "
-					     "give --dst-mac\n",
-					dsttxt, iface);
-				return 2;
-			}
-		}
-		tmpl_init(&tmpl, dmac, smac, &s4, (struct sockaddr_in *)&dst, size);
-		tmpl.ip_id = (uint16_t)run_id;
-		if (be == BE_PACKET) {
-			pfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-			if (pfd < 0) {
-				fprintf(stderr, PROG ": AF_PACKET socket: %s\n", strerror(errno));
-				return 1;
-			}
-			memset(&sll, 0, sizeof(sll));
-			sll.sll_family = AF_PACKET;
-			sll.sll_ifindex = (int)if_nametoindex(iface);
-			sll.sll_protocol = 0; /* send only */
-			if (bind(pfd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-				fprintf(stderr, PROG ": AF_PACKET bind %s: %s\n", iface, strerror(errno));
-				return 1;
-			}
-			int one = 1;
-			if (qbypass && setsockopt(pfd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0) {
-				fprintf(stderr, PROG ": PACKET_QDISC_BYPASS: %s\n", strerror(errno));
-				return 1;
-			}
-		} else {
-			char eb[PCAP_ERRBUF_SIZE] = "";
-			pc = pcap_create(iface, eb);
-			if (!pc) {
-				fprintf(stderr, PROG ": pcap_create %s: %s\n", iface, eb);
-				return 1;
-			}
-			pcap_set_snaplen(pc, 64);
-			pcap_set_buffer_size(pc, 1 << 20);
-			pcap_set_immediate_mode(pc, 1);
-			int arc = pcap_activate(pc);
-			if (arc < 0) {
-				fprintf(stderr, PROG ": pcap_activate %s: %s\n", iface, pcap_geterr(pc));
-				return 1;
-			}
-			/* we only inject: capture nothing */
-			struct bpf_program bp;
-			if (pcap_compile(pc, &bp, "less 1", 1, PCAP_NETMASK_UNKNOWN) == 0) {
-				pcap_setfilter(pc, &bp);
-				pcap_freecode(&bp);
-			}
-		}
+		no = why;
 	}
-	if (cpu >= 0 && lg_pin_cpu(cpu) != 0) {
-		fprintf(stderr, PROG ": --cpu %d: %s\n", cpu, strerror(errno));
-		return 2;
+	if (no) {
+		c->be = FL_SENDMMSG;
+		snprintf(choice, cl, "auto; txring not possible: %s", no);
 	}
+	if (c->be == FL_SENDMMSG)
+		c->iface = o->iface;
+	if (!ifname[0] && o->iface)
+		snprintf(ifname, IFNAMSIZ, "%s", o->iface);
+	int oif, has_gw;
+	struct in_addr gw;
+	if (!ifname[0] && o->dst.ss_family == AF_INET &&
+	    lg_route_get((const struct sockaddr_in *)&o->dst, &oif, &gw, &has_gw) == 0)
+		if_indextoname((unsigned)oif, ifname); /* only to name the link in the summary */
+	c->qbypass = o->qbypass || c->be == FL_TXRING;
+	c->dst = o->dst;
+	c->dstlen = o->dstlen;
+	c->src = o->src;
+	c->srclen = o->srclen;
+	c->have_src = o->have_src;
+	c->size = o->size;
+	c->frame_bytes = (unsigned)o->size + (o->dst.ss_family == AF_INET6 ? 62 : 42);
+	c->batch = (unsigned)o->batch;
+	c->rate = o->mbps > 0 ? o->mbps * 1e6 / (8.0 * c->frame_bytes) : o->rate;
+	c->count = o->count;
+	c->run_id = (uint32_t)o->run_id;
+	c->ncpus = o->ncpus;
+	memcpy(c->cpus, o->cpus, sizeof(c->cpus));
+	return 0;
+}
+
+/* ---- summary ----------------------------------------------------------- */
+
+static void cpu_list(const struct fl_cfg *c, const struct fl_result *r, char *cpus, size_t cl, char *by, size_t bl)
+{
+	size_t a = 0, b = 0;
+	snprintf(cpus, cl, c->ncpus ? "" : "-1");
+	by[0] = '\0';
+	for (int i = 0; i < r->nthreads; i++) {
+		if (c->ncpus && a < cl)
+			a += (size_t)snprintf(cpus + a, cl - a, "%s%d", i ? "," : "", c->cpus[i]);
+		if (b < bl)
+			b += (size_t)snprintf(by + b, bl - b, "%s%" PRIu64, i ? "," : "", r->sent_by[i]);
+	}
+}
+
+struct linerate {
+	double pps; /* 0: none */
+	char why[200];
+};
+
+static int write_summary(const char *path, int argc, char **argv, const struct fl_cfg *c,
+			 const struct fl_result *r, const char *choice, const char *why, int interrupted,
+			 const struct linerate *lr, const struct nt_tsc_props *props, const struct nt_tsc_freq *freq)
+{
+	FILE *m = fopen(path, "w");
+	if (!m) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char dsttxt[80], cpus[512], by[1400];
+	lg_fmt_addr(&c->dst, dsttxt, sizeof(dsttxt));
+	cpu_list(c, r, cpus, sizeof(cpus), by, sizeof(by));
+	const double pps = r->elapsed_s > 0 ? (double)r->sent / r->elapsed_s : 0;
+	lg_meta_common(m, PROG, argc, argv);
+	nt_host_describe(m, props, freq);
+	nt_meta_put(m, "backend", "%s", fl_backend_names[c->be]);
+	nt_meta_put(m, "backend_choice", "%s", choice);
+	nt_meta_put(m, "qdisc_bypass", "%d", c->qbypass);
+	nt_meta_put(m, "dst", "%s", dsttxt);
+	nt_meta_put(m, "iface", "%s", c->iface ? c->iface : "");
+	nt_meta_put(m, "run_id", "%" PRIu32, c->run_id);
+	nt_meta_put(m, "size", "%zu", c->size);
+	nt_meta_put(m, "frame_bytes", "%u", c->frame_bytes);
+	nt_meta_put(m, "rate_target_pps", "%.3f", c->rate);
+	nt_meta_put(m, "sent", "%" PRIu64, r->sent);
+	nt_meta_put(m, "unsent", "%" PRIu64, r->unsent);
+	nt_meta_put(m, "send_errors", "%" PRIu64, r->errors);
+	nt_meta_put(m, "calls", "%" PRIu64, r->calls);
+	nt_meta_put(m, "elapsed_s", "%.6f", r->elapsed_s);
+	nt_meta_put(m, "pps", "%.1f", pps);
+	nt_meta_put(m, "mbps_frames", "%.3f", pps * c->frame_bytes * 8 / 1e6);
+	nt_meta_put(m, "pps_sec_min", "%.1f", r->pps_sec_min);
+	nt_meta_put(m, "pps_sec_max", "%.1f", r->pps_sec_max);
+	nt_meta_put(m, "backlog_dropped", "%" PRIu64, r->backlog_dropped);
+	nt_meta_put(m, "threads", "%d", r->nthreads);
+	nt_meta_put(m, "cpu", "%s", cpus);
+	nt_meta_put(m, "sent_by_thread", "%s", by);
+	nt_meta_put(m, "line_rate_pps", "%.1f", lr->pps);
+	nt_meta_put(m, "line_rate_fraction", "%.4f", lr->pps > 0 ? pps / lr->pps : 0);
+	nt_meta_put(m, "line_rate_note", "%s", lr->why);
+	nt_meta_put(m, "stop_reason", "%s", why);
+	nt_meta_put(m, "interrupted", "%d", interrupted);
+	return fclose(m) == 0 ? 0 : -1;
+}
+
+static void print_summary(const struct fl_cfg *c, const struct fl_result *r, const char *why,
+			  const struct linerate *lr)
+{
+	const double pps = r->elapsed_s > 0 ? (double)r->sent / r->elapsed_s : 0;
+	char secbuf[96] = "", unsent[64] = "";
+	if (r->nsec)
+		snprintf(secbuf, sizeof(secbuf), ", per-second pps min %.0f max %.0f over %d s", r->pps_sec_min,
+			 r->pps_sec_max, r->nsec);
+	if (r->unsent)
+		snprintf(unsent, sizeof(unsent), ", %" PRIu64 " claimed seqs NOT sent", r->unsent);
+	printf(PROG ": %s: sent %" PRIu64 " packets in %.3f s (TSC @ %.3f MHz) = %.0f pps, %.2f Mbit/s (frames), "
+		    "%" PRIu64 " send errors%s%s, %" PRIu64 " calls, backlog dropped after stalls %" PRIu64
+		    ", %d thread(s)%s%s\n",
+	       why, r->sent, r->elapsed_s, c->hz / 1e6, pps, pps * c->frame_bytes * 8 / 1e6, r->errors,
+	       r->errors ? ": " : "", r->errors ? strerror(r->last_err) : "", r->calls, r->backlog_dropped,
+	       r->nthreads, unsent, secbuf);
+	if (lr->pps > 0)
+		printf(PROG ": %.1f %% of the line rate (%.0f pps: %s)\n", 100 * pps / lr->pps, lr->pps, lr->why);
+	else if (lr->why[0])
+		printf(PROG ": %s\n", lr->why);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = check_opts(&o)) != 0)
+		return rc;
+	struct fl_cfg c;
+	char ifname[IFNAMSIZ] = "", choice[256];
+	if ((rc = setup(&o, &c, ifname, choice, sizeof(choice))) != 0)
+		return rc;
 
 	struct nt_tsc_props props;
 	struct nt_tsc_freq freq;
@@ -499,220 +598,36 @@ int main(int argc, char **argv)
 	}
 	if (frc > 0)
 		fprintf(stderr, PROG ": warning: %s\n", freq.warning);
-	const double hz = freq.hz;
+	c.hz = freq.hz;
+	c.end_cyc = o.duration ? (uint64_t)nt_ns_to_cyc((double)o.duration, c.hz) : 0;
+	c.progress = o.quiet ? NULL : stdout;
 
-	/* buffers */
-	const size_t fsz = be == BE_SENDMMSG ? size : L2HDR + size;
-	uint8_t *frames = calloc(batch, fsz);
-	struct mmsghdr *mm = calloc(batch, sizeof(*mm));
-	struct iovec *iov = calloc(batch, sizeof(*iov));
-	if (!frames || !mm || !iov) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
-	}
-	for (size_t i = 0; i < batch; i++) {
-		iov[i].iov_base = frames + i * fsz;
-		iov[i].iov_len = fsz;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		if (be == BE_PACKET) {
-			mm[i].msg_hdr.msg_name = &sll;
-			mm[i].msg_hdr.msg_namelen = sizeof(sll);
-		} else {
-			mm[i].msg_hdr.msg_name = &dst;
-			mm[i].msg_hdr.msg_namelen = dstlen;
-		}
-	}
 	lg_signals();
-	FILE *so = quiet ? NULL : stdout;
-	if (so)
-		fprintf(so,
-			PROG ": %s -> %s, backend %s, %" PRIu64 " B payload (%u B frames), %s%.0f pps, run_id %" PRIu64
-			     "\n",
-			iface ? iface : "route", dsttxt, be_names[be], size, frame_bytes, rate > 0 ? "" : "max, ",
-			rate, run_id);
-
-	const uint64_t t0 = nt_rdtsc();
-	uint64_t tbase = t0;            /* rate schedule origin (moved after stalls) */
-	uint64_t sched_sent = 0;        /* packets counted against tbase */
-	const uint64_t end_cyc = duration ? (uint64_t)nt_ns_to_cyc((double)duration, hz) : 0;
-	const double cyc_per_pkt = rate > 0 ? hz / rate : 0;
-	const uint64_t backlog_max = rate > 0 ? (uint64_t)fmax(batch, rate * 0.010) : 0;
-	uint64_t sent = 0, errors = 0, calls = 0, debt_dropped = 0;
-	uint64_t sec_t = t0, sec_sent = 0, sec_err = 0;
-	int last_err = 0, rt_fail = 0;
-	double max_pps_sec = 0, min_pps_sec = 0;
-	int nsec = 0;
-	const char *why = "count reached";
-
-	while (!lg_stop) {
-		uint64_t now = nt_rdtsc();
-		if (end_cyc && now - t0 >= end_cyc) {
-			why = "duration reached";
-			break;
-		}
-		if (count && sent >= count)
-			break;
-		if (now - sec_t >= (uint64_t)hz) {
-			double el = (double)(now - sec_t) / hz;
-			double pps = (double)(sent - sec_sent) / el;
-			if (!nsec || pps > max_pps_sec)
-				max_pps_sec = pps;
-			if (!nsec || pps < min_pps_sec)
-				min_pps_sec = pps;
-			nsec++;
-			if (so)
-				fprintf(so, PROG ": %7.3f s: %10.0f pps %9.2f Mbit/s, %" PRIu64 " errors (TSC)\n",
-					(double)(now - t0) / hz, pps, pps * frame_bytes * 8 / 1e6, errors - sec_err);
-			sec_t = now;
-			sec_sent = sent;
-			sec_err = errors;
-		}
-		uint64_t n = batch;
-		if (rate > 0) {
-			uint64_t due = (uint64_t)((double)(now - tbase) / cyc_per_pkt) + 1;
-			if (due > sched_sent + backlog_max) {
-				/* stalled: do not burst to catch up */
-				uint64_t keep = sched_sent + batch;
-				debt_dropped += due - keep;
-				tbase = now - (uint64_t)((double)(keep - 1) * cyc_per_pkt);
-				due = keep;
-			}
-			if (due <= sched_sent) {
-				uint64_t next = tbase + (uint64_t)((double)sched_sent * cyc_per_pkt);
-				if (next > now + (uint64_t)(hz * 200e-6)) {
-					lg_sleep_until(lg_mono_ns() +
-						       (int64_t)nt_cyc_to_ns((double)(next - now) - hz * 50e-6, hz));
-				} else {
-					while (nt_rdtsc() < next && !lg_stop)
-						__builtin_ia32_pause();
-				}
-				continue;
-			}
-			n = due - sched_sent;
-			if (n > batch)
-				n = batch;
-		}
-		if (count && n > count - sent)
-			n = count - sent;
-		const uint64_t tsend = nt_rdtsc();
-		for (uint64_t i = 0; i < n; i++) {
-			struct nt_payload p = {
-				.magic = NT_PAYLOAD_MAGIC,
-				.version = NT_PAYLOAD_VERSION,
-				.run_id = (uint32_t)run_id,
-				.seq = sent + i,
-				.tsc_sched = rate > 0 ? tbase + (uint64_t)((double)(sched_sent + i) * cyc_per_pkt) : 0,
-				.tsc_send = tsend,
-			};
-			uint8_t *f = frames + i * fsz;
-			if (be == BE_SENDMMSG)
-				lg_payload_put(f, &p);
-			else
-				frame_fill(&tmpl, f, &p);
-		}
-		int r;
-		calls++;
-		if (be == BE_PCAP) {
-			r = 0;
-			for (uint64_t i = 0; i < n; i++) {
-				if (pcap_inject(pc, frames + i * fsz, fsz) < 0) {
-					if (r == 0)
-						r = -1;
-					break;
-				}
-				r++;
-			}
-			if (r < 0) {
-				errno = EIO;
-				if (!errors)
-					fprintf(stderr, PROG ": pcap_inject: %s\n", pcap_geterr(pc));
-			}
-		} else {
-			r = sendmmsg(be == BE_PACKET ? pfd : fd, mm, (unsigned)n, 0);
-		}
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			errors++;
-			last_err = errno;
-			if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED && errno != EIO) {
-				fprintf(stderr, PROG ": send: %s\n", strerror(errno));
-				rt_fail = 1;
-				break;
-			}
-			if (errors > 1000000 && sent == 0) {
-				fprintf(stderr, PROG ": every send fails: %s\n", strerror(last_err));
-				rt_fail = 1;
-				break;
-			}
-			continue;
-		}
-		sent += (uint64_t)r;
-		sched_sent += (uint64_t)r;
-		if ((uint64_t)r < n)
-			errors++;
+	if (!o.quiet) {
+		char dsttxt[80];
+		lg_fmt_addr(&c.dst, dsttxt, sizeof(dsttxt));
+		printf(PROG ": %s -> %s, backend %s (%s), %zu B payload (%u B frames), %s%.0f pps, %d thread(s), "
+			    "run_id %" PRIu32 "\n",
+		       c.iface ? c.iface : "route", dsttxt, fl_backend_names[c.be], choice, c.size, c.frame_bytes,
+		       c.rate > 0 ? "" : "max, ", c.rate, c.ncpus ? c.ncpus : 1, c.run_id);
+		fflush(stdout);
 	}
-	const uint64_t t1 = nt_rdtsc();
+	struct fl_result r;
+	int runrc = fl_run(&c, &r);
 	const int interrupted = lg_stop != 0;
-	if (interrupted)
-		why = "interrupted";
-	const double el = (double)(t1 - t0) / hz;
-	const double pps = el > 0 ? (double)sent / el : 0;
-
-	FILE *outs[2] = { so, NULL };
-	if (sumpath) {
-		outs[1] = fopen(sumpath, "w");
-		if (!outs[1])
-			fprintf(stderr, PROG ": %s: %s\n", sumpath, strerror(errno));
-	}
-	char secbuf[96] = "";
-	if (nsec)
-		snprintf(secbuf, sizeof(secbuf), ", per-second pps min %.0f max %.0f over %d s", min_pps_sec,
-			 max_pps_sec, nsec);
-	if (so)
-		fprintf(so,
-			PROG ": %s: sent %" PRIu64 " packets in %.3f s (TSC @ %.3f MHz) = %.0f pps, %.2f Mbit/s "
-			     "(frames), %" PRIu64 " send errors%s%s, %" PRIu64 " calls, backlog dropped after stalls %" PRIu64
-			     "%s\n",
-			why, sent, el, hz / 1e6, pps, pps * frame_bytes * 8 / 1e6, errors, errors ? ": " : "",
-			errors ? strerror(last_err) : "", calls, debt_dropped, secbuf);
-	if (outs[1]) {
-		FILE *m = outs[1];
-		lg_meta_common(m, PROG, argc, argv);
-		nt_host_describe(m, &props, &freq);
-		nt_meta_put(m, "backend", "%s", be_names[be]);
-		nt_meta_put(m, "qdisc_bypass", "%d", qbypass);
-		nt_meta_put(m, "dst", "%s", dsttxt);
-		nt_meta_put(m, "iface", "%s", iface ? iface : "");
-		nt_meta_put(m, "run_id", "%" PRIu64, run_id);
-		nt_meta_put(m, "size", "%" PRIu64, size);
-		nt_meta_put(m, "frame_bytes", "%u", frame_bytes);
-		nt_meta_put(m, "rate_target_pps", "%.3f", rate);
-		nt_meta_put(m, "sent", "%" PRIu64, sent);
-		nt_meta_put(m, "send_errors", "%" PRIu64, errors);
-		nt_meta_put(m, "calls", "%" PRIu64, calls);
-		nt_meta_put(m, "elapsed_s", "%.6f", el);
-		nt_meta_put(m, "pps", "%.1f", pps);
-		nt_meta_put(m, "mbps_frames", "%.3f", pps * frame_bytes * 8 / 1e6);
-		nt_meta_put(m, "pps_sec_min", "%.1f", min_pps_sec);
-		nt_meta_put(m, "pps_sec_max", "%.1f", max_pps_sec);
-		nt_meta_put(m, "backlog_dropped", "%" PRIu64, debt_dropped);
-		nt_meta_put(m, "cpu", "%d", cpu);
-		nt_meta_put(m, "stop_reason", "%s", why);
-		nt_meta_put(m, "interrupted", "%d", interrupted);
-		if (fclose(m) != 0)
-			rt_fail = 1;
-	}
-	if (pc)
-		pcap_close(pc);
-	if (pfd >= 0)
-		close(pfd);
-	close(fd);
-	free(frames);
-	free(mm);
-	free(iov);
-	if (rt_fail)
+	const char *why = interrupted ? "interrupted"
+			  : r.failed || runrc ? "failed"
+			  : r.duration_reached ? "duration reached"
+					       : "count reached";
+	struct linerate lr = { 0, "" };
+	if (ifname[0])
+		lr.pps = line_rate_pps(ifname, c.frame_bytes, lr.why, sizeof(lr.why));
+	if (!o.quiet)
+		print_summary(&c, &r, why, &lr);
+	int wrc = o.sumpath ? write_summary(o.sumpath, argc, argv, &c, &r, choice, why, interrupted, &lr, &props,
+					    &freq)
+			    : 0;
+	if (runrc || r.failed || wrc)
 		return 1;
 	return interrupted ? 130 : 0;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,49 @@ static void recv_validate(struct nt_prog *p)
 		r->timeout = r->count ? 10000000000LL : 0;
 }
 
+/* Has a datagram from s to itself a kernel RX stamp? */
+static int ts_probe(int s, const struct sockaddr_in *self)
+{
+	char b[8], ctrl[512];
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl) };
+	if (sendto(s, "t", 1, 0, (const struct sockaddr *)self, sizeof(*self)) != 1 || recvmsg(s, &h, 0) < 0)
+		return -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&h); cm; cm = CMSG_NXTHDR(&h, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+			struct scm_timestamping tss;
+			memcpy(&tss, CMSG_DATA(cm), sizeof(tss));
+			return tss.ts[0].tv_sec || tss.ts[0].tv_nsec ? 1 : 0;
+		}
+	return 0;
+}
+
+/*
+ * The kernel turns software RX stamping on for all sockets through a static
+ * key that it flips later, from a work queue: packets that arrive before
+ * that carry no stamp.  Wait (at most 1 s) until a datagram over loopback
+ * comes back stamped.
+ */
+static void ts_wait(struct nt_prog *p)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), tsflags = SOF_TIMESTAMPING_RX_SOFTWARE |
+									    SOF_TIMESTAMPING_SOFTWARE;
+	struct sockaddr_in self = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(self);
+	struct timeval tv = { 0, 100000 };
+	int rc = -1;
+	if (s >= 0 && bind(s, (struct sockaddr *)&self, sizeof(self)) == 0 &&
+	    getsockname(s, (struct sockaddr *)&self, &l) == 0 &&
+	    setsockopt(s, SOL_SOCKET, SO_TIMESTAMPING, &tsflags, sizeof(tsflags)) == 0 &&
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		for (int i = 0; i < 100 && (rc = ts_probe(s, &self)) == 0 && nt_sleep_ns(10000000) == 0; i++)
+			;
+	if (rc == 0 && !nt_stopping())
+		nt_warn(p, "the kernel does not stamp received packets yet; rx_kernel stamps may be missing");
+	if (s >= 0)
+		close(s);
+}
+
 /* Socket options; a failure is reported and returns -1. */
 static int sock_setup(struct nt_prog *p, struct recv *r)
 {
@@ -124,6 +168,7 @@ static int sock_setup(struct nt_prog *p, struct recv *r)
 		nt_error(p, "SO_TIMESTAMPING: %s", strerror(errno));
 		return -1;
 	}
+	ts_wait(p);
 	setsockopt(r->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb)) != 0)
 		setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));

@@ -11,9 +11,13 @@ static void check(struct joiner *j)
 {
 	const struct join_counts *c = &j->c;
 	if (j->m.kind == M_LATENCY) {
-		if (c->from_seen != c->matched + c->negative + c->unmatched_from + c->ambiguous + c->dup_from)
+		/* every FROM: matched (or negative), unmatched or a duplicate; every
+		 * TO likewise, where a TO that closed k FROMs counts once (k - 1 of
+		 * its pairs are shared_to) */
+		if (c->from_seen != c->matched + c->negative + c->unmatched_from + c->dup_from)
 			abort();
-		if (c->to_seen != c->matched + c->negative + c->unmatched_to + c->dup_to)
+		if (c->shared_to > c->by_near ||
+		    c->to_seen != c->matched + c->negative - c->shared_to + c->unmatched_to + c->dup_to)
 			abort();
 		if (c->by_seq + c->by_near != c->matched + c->negative)
 			abort();

@@ -3,7 +3,7 @@
  *   input.c    record streams (CSV via libcsv, binary), file lists, loading
  *   loghist.c  streaming log-linear histogram (fixed memory)
  *   samples.c  sample sets (exact or streaming), summaries, linear histograms
- *   join.c     measures: latency joins (seq / nearest following) and periods
+ *   join.c     measures: latency joins (seq / JOIN_RULE) and periods
  *   variant.c  one variant: files + meta -> measures
  *   bootstrap.c  seeded bootstrap confidence intervals
  *   plot.c     gnuplot figures     report.c  summary.csv/json, report.md
@@ -114,8 +114,9 @@ struct sampleset {
 	size_t n, cap;
 	int sorted;
 	struct loghist *h;  /* when streaming */
-	/* streaming moments (Welford, long double) */
+	/* streaming: exact count, min, max, sum; variance by Welford in long double */
 	uint64_t cnt, min, max, shift;
+	unsigned __int128 sum;
 	long double mean, m2; /* of x - shift */
 	int switched;       /* went streaming because of the limit */
 };
@@ -158,7 +159,8 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 
 struct join_counts {
 	uint64_t from_seen, to_seen, matched, by_seq, by_near;
-	uint64_t unmatched_from, unmatched_to, ambiguous;
+	uint64_t unmatched_from, unmatched_to;
+	uint64_t shared_to; /* matched FROMs whose TO had closed an earlier FROM */
 	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
 };
 
@@ -191,7 +193,13 @@ struct stalls {
 void stalls_add(struct stalls *st, uint64_t start, uint64_t len);
 int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b);
 
-/* how the nearest-following join compares irq numbers (FROM vs TO) */
+/* The join of stamps that do not share a seq, written once (docs/run-layout.md
+ * "Measures" gives the reasons); the help, the text output, summary.json and
+ * report.md quote it. */
+#define JOIN_RULE                                                                  \
+	"each FROM takes the first TO after it on a matching irq within the join " \
+	"window; one TO closes every FROM waiting for it"
+/* how that join compares irq numbers (FROM vs TO) */
 enum irqmode { IRQ_SAME = 0, IRQ_ANY = 1, IRQ_MAP = 2 };
 struct irqmap {
 	enum irqmode mode;
@@ -204,7 +212,7 @@ void irqmap_describe(const struct irqmap *m, char *out, size_t ol);
 struct joiner {
 	struct measure_def m;
 	const struct irqmap *im;
-	uint64_t window;      /* nearest-following window, cycles */
+	uint64_t window;      /* JOIN_RULE window, cycles */
 	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
 	int keep_pending;     /* exact mode: unmatched seq stamps kept to the end */
 	struct seqtab tab;
@@ -337,17 +345,19 @@ void json_num(FILE *f, double x);
 	"                         automatic above --sample-limit samples or 4 GiB of input)\n"      \
 	"  --lenient              skip and count malformed rows instead of stopping (default strict)\n" \
 	"  --tsc-hz HZ            TSC frequency (default: tsc_hz from the meta files)\n"            \
-	"  --join-window-us US    nearest-following join window (default: meta join_window_us, 1000)\n" \
+	"  --join-window-us US    join window for stamps without a common seq (default: meta\n"     \
+	"                         join_window_us, 1000)\n"                                         \
 	"  --join-window-cycles C the same in cycles (needed when no TSC frequency is known;\n"     \
 	"                         default then 10000000 cycles)\n"                                   \
 	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
 	"  --seq-horizon-s S      forget matched seq stamps (and, streaming, unmatched ones) after\n"  \
 	"                         S s of stamps (default 10)\n"   \
-	"  --join-irq same|any|map  nearest join: TO takes a FROM of the same irq (default), of\n" \
-	"                         any irq, or of the irq paired in --join-irq-map (meta join_irq)\n" \
+	"  --join-irq same|any|map  the irq a FROM and its TO must match: the same irq (default),\n" \
+	"                         any irq, or the pairs of --join-irq-map (meta join_irq)\n"       \
 	"  --join-irq-map F:T,... FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest IRQ 24;\n" \
 	"                         meta join_irq_map); implies --join-irq map\n"               \
 	"  -q, --quiet            no progress messages\n"
+#define JOIN_HELP "Join rule for stamps without a common seq: " JOIN_RULE ".\n"
 /* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
 int common_opt(int c, const char *arg, struct aopts *o);
 void tsc_from_files(struct variant *v);

@@ -2,8 +2,8 @@
 /* Percentile bootstrap of the difference of a quantile between two samples
  * (variant - baseline).  xoshiro256** seeded through splitmix64, so a given
  * seed gives the same interval on every machine.  Each resample draws n
- * values with replacement from each sample and takes the same type-7
- * quantile as the exact statistics. */
+ * values with replacement from each sample and takes the same quantile
+ * (include/nt/stats.h) as the exact statistics. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,19 +69,18 @@ static uint64_t select_k(uint64_t *a, size_t n, size_t k)
 	return a[lo];
 }
 
+/* the quantile of include/nt/stats.h, by selection instead of sorting */
 static double quant_unsorted(uint64_t *a, size_t n, double q)
 {
-	long double h = (long double)(n - 1) * q;
-	size_t lo = (size_t)h;
-	long double f = h - (long double)lo;
-	uint64_t x = select_k(a, n, lo);
-	if (lo + 1 >= n || f == 0)
+	struct nt_qrank r = nt_quantile_rank(n, q);
+	uint64_t x = select_k(a, n, r.lo);
+	if (r.lo + 1 >= n || r.frac == 0)
 		return (double)x;
-	uint64_t y = a[lo + 1];
-	for (size_t i = lo + 2; i < n; i++)
+	uint64_t y = a[r.lo + 1];
+	for (size_t i = r.lo + 2; i < n; i++)
 		if (a[i] < y)
 			y = a[i];
-	return (double)((long double)x + f * ((long double)y - (long double)x));
+	return nt_quantile_interp_u64(x, y, r.frac);
 }
 
 static double resample_q(const uint64_t *v, size_t n, uint64_t *scratch, double q, uint64_t s[4])

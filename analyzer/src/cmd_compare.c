@@ -23,7 +23,7 @@ static void help(void)
 	       "\n"
 	       "  --latency FROM:TO, --period EVENT   measures (override the meta files)\n"
 	       "  --json                 JSON on stdout\n" CMP_HELP COMMON_HELP
-	       "  -h, --help             this text\n");
+	       "  -h, --help             this text\n" JOIN_HELP);
 }
 
 int cmd_compare(int argc, char **argv)

@@ -270,7 +270,7 @@ static void run_help(void)
 	       "else the variant's meta.txt, else the data files' .meta (tsc_hz).\n"
 	       "\n" CMP_HELP "  --hist-bin W           histogram bin width in cycles (default: meta hist_bin_cycles, "
 	       "else auto)\n"
-	       "  --no-plots             do not run gnuplot\n" COMMON_HELP "  -h, --help             this text\n"
+	       "  --no-plots             do not run gnuplot\n" COMMON_HELP "  -h, --help             this text\n" JOIN_HELP
 	       "Exit status: 0 ok, 1 bad input or runtime failure (e.g. gnuplot), 2 usage error, 130 interrupted.\n");
 }
 

@@ -135,11 +135,11 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 	irqmap_describe(&v->im, imd, sizeof(imd));
 	if (v->ms[m].kind == M_LATENCY)
 		fprintf(f,
-			"  join: FROM %" PRIu64 ", TO %" PRIu64 "; matched %" PRIu64 " (seq %" PRIu64 ", nearest %" PRIu64
-			"); unmatched FROM %" PRIu64 ", TO %" PRIu64 "; ambiguous %" PRIu64 "; duplicates FROM %" PRIu64
+			"  join: FROM %" PRIu64 ", TO %" PRIu64 "; matched %" PRIu64 " (seq %" PRIu64 ", first TO after %" PRIu64
+			"); unmatched FROM %" PRIu64 ", TO %" PRIu64 "; sharing a TO %" PRIu64 "; duplicates FROM %" PRIu64
 			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
 			c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
-			c->ambiguous, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
+			c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
 	else
 		fprintf(f, "  stamps %" PRIu64 ", periods %" PRIu64 ", out of order %" PRIu64 ", stalled %" PRIu64 "\n",
 			c->from_seen, c->matched, c->negative, c->stalled);
@@ -158,14 +158,13 @@ static void help(void)
 	       "Statistics of measures over the records of FILE... (CSV or binary, merged by tsc):\n"
 	       "count, min, max, mean, stddev, median, p90, p99, p99.9, p99.99 in TSC cycles and us.\n"
 	       "\n"
-	       "  --latency FROM:TO      latency between two events (e.g. send:rx_kernel); joins by seq\n"
-	       "                         when both stamps carry one, else nearest following TO on the\n"
-	       "                         same irq within the join window\n"
+	       "  --latency FROM:TO      latency between two events (e.g. send:rx_kernel); stamps join\n"
+	       "                         by seq when both carry one, else by the join rule (below)\n"
 	       "  --period EVENT         intervals between consecutive EVENT stamps of one CPU (e.g. timer)\n"
 	       "  --hist-bin W           also print a histogram with bins of W cycles (overflow bin kept)\n"
 	       "  --hist-bins N          at most N bins (default 1000); the rest counts as overflow\n"
 	       "  --json                 one JSON object on stdout instead of text\n" COMMON_HELP
-	       "  -h, --help             this text\n"
+	       "  -h, --help             this text\n" JOIN_HELP
 	       "Exit status: 0 ok, 1 bad input or runtime failure, 2 usage error, 130 interrupted.\n");
 }
 

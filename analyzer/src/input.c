@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Record streams: CSV (libcsv, strict or lenient, line numbers in errors) and
+/* Record streams: CSV (libcsv without quoting, strict or lenient, line numbers in errors) and
  * the binary form (header check, truncation detection).  Both decode into a
  * small queue of struct nt_rec that rs_next() hands out one at a time, so a
  * file is never held in memory as a whole. */
@@ -271,6 +271,18 @@ static void cb_row(int c, void *data)
 	s->field = 0;
 }
 
+/* The record format has no quoting (docs/record-format.md): a '"' is an
+ * ordinary byte, which no field accepts, so a stray quote costs its own row
+ * (counted, with its line number) instead of opening a quoted field that runs
+ * over the line ends to the next quote or to the end of the file.  libcsv has
+ * no switch for that; its quote character is set to the space, which libcsv
+ * skips before a field begins (so no field is ever quoted) and, inside a
+ * field, keeps as a byte that fails the field's check. */
+static void no_quoting(struct csv_parser *p)
+{
+	csv_set_quote(p, CSV_SPACE);
+}
+
 int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient)
 {
 	memset(s, 0, sizeof(*s));
@@ -301,10 +313,11 @@ int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int l
 		s->offset = 32;
 		return 0;
 	}
-	if (csv_init(&s->p, (unsigned char)(CSV_REPALL_NL | (lenient ? 0 : CSV_STRICT)))) {
+	if (csv_init(&s->p, CSV_REPALL_NL)) {
 		fprintf(stderr, PROG ": %s: csv_init failed\n", name);
 		return -1;
 	}
+	no_quoting(&s->p);
 	s->csv_init = 1;
 	return 0;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Measures.  A latency FROM:TO pairs stamps of two events:
+/* Measures.  A latency FROM:TO pairs stamps of two events (the rule is
+ * JOIN_RULE of analyze.h, explained in docs/run-layout.md "Measures"):
  *  - by seq when both carry one (a hash table of pending stamps);
- *  - otherwise each TO takes the nearest preceding FROM on the same irq (any
- *    irq when either has none) that is at most `window` cycles older.  When
- *    several FROMs wait for the same TO, the newest is matched and the older
- *    ones are counted as ambiguous (they are not dropped silently).
+ *  - otherwise each FROM takes the first TO after it on a matching irq (any
+ *    irq when either has none) at most `window` cycles later.  A TO closes
+ *    every FROM waiting for it, so several FROMs may share one TO (counted
+ *    as shared_to: e.g. interrupts coalesced into one handler run); a TO
+ *    with no FROM waiting is unmatched.
  * Records arrive in time order (the caller merges files by tsc).
  * A period EVENT is the interval between consecutive stamps of EVENT on the
  * same CPU. */
@@ -387,42 +389,45 @@ void irqmap_describe(const struct irqmap *m, char *out, size_t ol)
 		k += (size_t)snprintf(out + k, ol - k, "%s%u:%u", i ? "," : " ", m->from[i], m->to[i]);
 }
 
-/* nearest preceding FROM for TO r; 1 = matched */
-static int near_match(struct joiner *j, const struct nt_rec *r, int only_noseq, int *err)
+/* a FROM still waiting for a TO (its seq entry, if any, not matched or forgotten) */
+static int waiting(struct joiner *j, struct pend *p)
 {
-	struct pend *best = NULL;
-	for (size_t k = j->rlen; k-- > 0;) {
-		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
-		if (p->consumed || p->tsc > r->tsc)
-			continue;
-		if (only_noseq && p->seq != NT_NONE64)
-			continue;
-		if (p->seq != NT_NONE64) {
-			/* its seq entry decides: gone (forgotten) or already matched */
-			struct seqent *e = tab_find(&j->tab, p->seq);
-			if (!e || e->state != S_FROM || e->tsc != p->tsc) {
-				p->consumed = 1;
-				continue;
-			}
-		}
-		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && !irq_ok(j->im, p->irq, r->irq))
-			continue;
-		if (!best) {
-			best = p;
-		} else {
+	if (p->consumed)
+		return 0;
+	if (p->seq != NT_NONE64) {
+		struct seqent *e = tab_find(&j->tab, p->seq);
+		if (!e || e->state != S_FROM || e->tsc != p->tsc) {
 			p->consumed = 1;
-			j->c.ambiguous++;
-			seq_done(j, p->seq);
+			return 0;
 		}
 	}
-	if (!best)
-		return 0;
-	best->consumed = 1;
-	seq_done(j, best->seq);
-	j->c.by_near++;
-	if (sample(j, best->tsc, r->tsc, best->flags, r->flags))
-		*err = 1;
 	return 1;
+}
+
+/* TO r is the first TO after every FROM still waiting within the window on a
+ * matching irq: it closes them all (JOIN_RULE).  only_noseq: r carries a seq
+ * of its own, so it never takes a FROM with another seq.  1 = closed one or
+ * more. */
+static int near_close(struct joiner *j, const struct nt_rec *r, int only_noseq, int *err)
+{
+	uint64_t closed = 0;
+	for (size_t k = 0; k < j->rlen; k++) {
+		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
+		if (p->tsc > r->tsc || r->tsc - p->tsc > j->window)
+			continue;
+		if ((only_noseq && p->seq != NT_NONE64) || !waiting(j, p))
+			continue;
+		if (r->irq != NT_NONE32 && p->irq != NT_NONE32 && !irq_ok(j->im, p->irq, r->irq))
+			continue;
+		p->consumed = 1;
+		seq_done(j, p->seq);
+		j->c.by_near++;
+		if (closed++)
+			j->c.shared_to++;
+		if (sample(j, p->tsc, r->tsc, p->flags, r->flags))
+			*err = 1;
+	}
+	return closed > 0;
 }
 
 int joiner_feed(struct joiner *j, const struct nt_rec *r)
@@ -486,7 +491,7 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 			j->c.dup_to++;
 			return 0;
 		}
-		if (near_match(j, r, 1, &err))
+		if (near_close(j, r, 1, &err))
 			return err ? -1 : 0;
 		e = tab_insert(&j->tab, r->seq);
 		if (!e)
@@ -499,7 +504,7 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 			return -1;
 		return 0;
 	}
-	if (!near_match(j, r, 0, &err))
+	if (!near_close(j, r, 0, &err))
 		j->c.unmatched_to++;
 	return err ? -1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "nt/stats.h"
 
 void lh_init(struct loghist *h)
 {
@@ -58,21 +59,15 @@ uint64_t lh_order_stat(const struct loghist *h, uint64_t k)
 	return h->max;
 }
 
-/* Same definition as the exact path (type 7): rank (n-1)q, interpolated. */
+/* The quantile definition of include/nt/stats.h (exact rank, linear
+ * interpolation) with each order statistic taken as its bucket's midpoint. */
 double lh_quantile(const struct loghist *h, double q)
 {
 	if (h->n == 0)
 		return 0;
-	if (q <= 0)
-		return (double)h->min;
-	if (q >= 1)
-		return (double)h->max;
-	long double r = (long double)(h->n - 1) * q;
-	uint64_t lo = (uint64_t)r;
-	long double f = r - (long double)lo;
-	long double a = lh_order_stat(h, lo);
-	if (lo + 1 >= h->n)
+	struct nt_qrank r = nt_quantile_rank(h->n, q);
+	uint64_t a = lh_order_stat(h, r.lo);
+	if (r.frac == 0 || r.lo + 1 >= h->n)
 		return (double)a;
-	long double b = lh_order_stat(h, lo + 1);
-	return (double)(a + f * (b - a));
+	return nt_quantile_interp_u64(a, lh_order_stat(h, r.lo + 1), r.frac);
 }

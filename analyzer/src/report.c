@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "nt/stats.h"
 #include "nt/meta.h"
 #include "nt/recio.h"
 
@@ -85,7 +86,7 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 	for (int u = 0; u < 2; u++)
 		for (size_t i = 0; i < 9; i++)
 			fprintf(f, ",%s_%s", st[i], u ? "us" : "cycles");
-	fprintf(f, ",matched_seq,matched_nearest,unmatched_from,unmatched_to,ambiguous,dup_from,dup_to,negative,"
+	fprintf(f, ",matched_seq,matched_nearest,unmatched_from,unmatched_to,shared_to,dup_from,dup_to,negative,"
 		   "stalled,records_lost_at_source,tsc_hz\n");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
@@ -111,7 +112,7 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 			}
 			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 				   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
-				j->c.by_seq, j->c.by_near, j->c.unmatched_from, j->c.unmatched_to, j->c.ambiguous,
+				j->c.by_seq, j->c.by_near, j->c.unmatched_from, j->c.unmatched_to, j->c.shared_to,
 				j->c.dup_from, j->c.dup_to, j->c.negative, j->c.stalled, v->lost_records);
 			if (v->tsc_hz > 0)
 				fprintf(f, "%.0f", v->tsc_hz);
@@ -157,7 +158,7 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 	json_str(f, v->ms[mi].def);
 	fprintf(f, ", \"mode\": \"%s\", \"relative_error\": ", mode_name(j));
 	json_num(f, j->ss.streaming ? LH_REL_ERR : 0.0);
-	fprintf(f, ", \"quantile_definition\": \"linear interpolation at rank (n-1)q (Hyndman-Fan 7)\"");
+	fprintf(f, ", \"quantile_definition\": \"%s\"", NT_STATS_DEFINITION);
 	fprintf(f, ", \"count\": %" PRIu64 ", \"cycles\": ", s->n);
 	json_stats(f, s, v->tsc_hz, 0);
 	fprintf(f, ", \"us\": ");
@@ -171,10 +172,10 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 	fprintf(f,
 		", \"join\": {\"from_seen\": %" PRIu64 ", \"to_seen\": %" PRIu64 ", \"matched\": %" PRIu64
 		", \"by_seq\": %" PRIu64 ", \"by_nearest\": %" PRIu64 ", \"unmatched_from\": %" PRIu64
-		", \"unmatched_to\": %" PRIu64 ", \"ambiguous\": %" PRIu64 ", \"dup_from\": %" PRIu64
+		", \"unmatched_to\": %" PRIu64 ", \"shared_to\": %" PRIu64 ", \"dup_from\": %" PRIu64
 		", \"dup_to\": %" PRIu64 ", \"negative\": %" PRIu64 ", \"stalled\": %" PRIu64 "}",
 		c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
-		c->ambiguous, c->dup_from, c->dup_to, c->negative, c->stalled);
+		c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled);
 	if (h && h->c) {
 		fprintf(f, ", \"histogram\": {\"unit\": \"cycles\", \"lo\": %" PRIu64 ", \"width\": %" PRIu64
 			   ", \"approx\": %s, \"underflow\": %" PRIu64 ", \"overflow\": %" PRIu64 ", \"counts\": [",
@@ -197,7 +198,7 @@ void json_variant(FILE *f, const struct variant *v, struct linhist *hists)
 	}
 	char imd[256];
 	irqmap_describe(&v->im, imd, sizeof(imd));
-	fprintf(f, "], \"join_irq\": ");
+	fprintf(f, "], \"join_rule\": \"%s\", \"join_irq\": ", JOIN_RULE);
 	json_str(f, imd);
 	fprintf(f, ", \"tsc_hz\": ");
 	json_num(f, v->tsc_hz > 0 ? v->tsc_hz : NAN);
@@ -442,11 +443,12 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 	if (v->ms[m].kind == M_LATENCY)
 		fprintf(f,
 			"- `%s`: %" PRIu64 " FROM and %" PRIu64 " TO stamps; matched %" PRIu64 " (by seq %" PRIu64
-			", nearest following %" PRIu64 "); unmatched FROM %" PRIu64 ", unmatched TO %" PRIu64
-			"; ambiguous %" PRIu64 "; duplicates FROM %" PRIu64 " / TO %" PRIu64 "; negative (TO before "
+			", first TO after the FROM %" PRIu64 ", of which sharing their TO with an earlier FROM %" PRIu64
+			"); unmatched FROM %" PRIu64 ", unmatched TO %" PRIu64
+			"; duplicates FROM %" PRIu64 " / TO %" PRIu64 "; negative (TO before "
 			"FROM, excluded) %" PRIu64 "; in stalled windows %" PRIu64 " (%.2f %% of samples)\n",
-			v->name, c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from,
-			c->unmatched_to, c->ambiguous, c->dup_from, c->dup_to, c->negative, c->stalled,
+			v->name, c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->shared_to,
+			c->unmatched_from, c->unmatched_to, c->dup_from, c->dup_to, c->negative, c->stalled,
 			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
 	else
 		fprintf(f,
@@ -483,14 +485,14 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	char ts[64];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "- analysed: %s by nt-analyze%s\n", ts, g_interrupted ? " (INTERRUPTED: partial input)" : "");
-	fprintf(f, "- quantiles: linear interpolation at rank (n-1)q (Hyndman-Fan type 7, numpy's default); "
-		   "stddev is the sample standard deviation (n-1)\n");
+	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
+	fprintf(f, "- join of stamps without a common seq: %s\n", JOIN_RULE);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		char imd[256];
 		irqmap_describe(&v->im, imd, sizeof(imd));
 		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, join window %" PRIu64
-			   " cycles (%.0f us), nearest join on %s",
+			   " cycles (%.0f us), irq matching: %s",
 			v->name, v->nfiles, v->nrecs,
 			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential",
 			v->window, v->window_us, imd);

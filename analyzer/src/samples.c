@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sample sets: exact (every value kept, sorted at the end) or streaming
- * (log-linear histogram plus exact count/min/max and Welford moments in long
- * double).  An exact set goes streaming by itself above its sample limit. */
+ * (log-linear histogram plus exact count/min/max/sum and Welford's variance
+ * in long double).  An exact set goes streaming by itself above its sample
+ * limit.  The statistics follow the definitions of include/nt/stats.h. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static inline void welford(struct sampleset *s, uint64_t x)
 {
 	if (s->cnt == 0)
 		s->shift = x;
+	s->sum += x;
 	long double y = (long double)x - (long double)s->shift;
 	long double d = y - s->mean;
 	s->cnt++;
@@ -166,7 +168,7 @@ void ss_summary(struct sampleset *s, struct summary *o)
 			return;
 		o->min = s->min;
 		o->max = s->max;
-		o->mean = (double)((long double)s->shift + s->mean);
+		o->mean = nt_div_u128(s->sum, s->cnt);
 		o->stddev = s->cnt > 1 ? (double)sqrtl(s->m2 / (long double)(s->cnt - 1)) : 0.0;
 	} else {
 		ss_finish(s);
@@ -176,21 +178,10 @@ void ss_summary(struct sampleset *s, struct summary *o)
 			return;
 		o->min = s->v[0];
 		o->max = s->v[s->n - 1];
-		/* two passes in long double (64-bit mantissa: every uint64 exact) */
-		long double sum = 0;
-		for (size_t i = 0; i < s->n; i++)
-			sum += (long double)s->v[i];
-		long double mean = sum / (long double)s->n, ss = 0, corr = 0;
-		for (size_t i = 0; i < s->n; i++) {
-			long double d = (long double)s->v[i] - mean;
-			ss += d * d;
-			corr += d;
-		}
-		/* corrected two-pass formula (Chan, Golub & LeVeque) */
-		ss -= corr * corr / (long double)s->n;
-		mean += corr / (long double)s->n;
-		o->mean = (double)mean;
-		o->stddev = s->n > 1 ? (double)sqrtl((ss < 0 ? 0 : ss) / (long double)(s->n - 1)) : 0.0;
+		struct nt_moments m;
+		nt_moments_u64(s->v, s->n, &m);
+		o->mean = m.mean;
+		o->stddev = m.stddev;
 	}
 	o->median = ss_quantile(s, 0.5);
 	o->p90 = ss_quantile(s, 0.90);

@@ -89,6 +89,7 @@ rc_ok $rc && ok "nt-recv exit $rc" || no "nt-recv exit $rc"
 after=$(udp_snmp "$N" RcvbufErrors)
 cat "$tmp/f.log" "$tmp/fr.log"
 expect_eq "flood sent" "$(meta "$tmp/flood.meta" sent)" 20000
+expect_eq "flood back end on lo (auto: no raw frames on loopback)" "$(meta "$tmp/flood.meta" backend)" sendmmsg
 lost=$(meta "$tmp/f.bin.meta" packets_lost)
 expect_eq "lost = kernel receive-buffer drops" "$lost" $((after - before))
 expect_eq "unique + lost" $(( $(meta "$tmp/f.bin.meta" unique) + lost )) 20000

@@ -67,7 +67,14 @@ expect 2 "recv: --rcvbuf 1" -- inA "$R" --bind 192.0.2.1:9000 --count 1 --rcvbuf
 expect 2 "flood: --rate and --mbps" -- inA "$F" --dst 192.0.2.2:9000 --rate 10 --mbps 1 --count 1
 expect 2 "flood: --rate 0" -- inA "$F" --dst 192.0.2.2:9000 --rate 0 --count 1
 expect 2 "flood: --backend foo" -- inA "$F" --dst 192.0.2.2:9000 --backend foo --count 1
-expect 2 "flood: packet without --iface" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --count 1
+expect 0 "flood: packet without --iface (the route's)" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --count 1 --quiet
+expect 2 "flood: txring IPv6" -- inA "$F" --dst [2001:db8::2]:9000 --backend txring --count 1
+expect 2 "flood: txring --size 1473" -- inA "$F" --dst 192.0.2.2:9000 --backend txring --size 1473 --count 1
+expect 2 "flood: txring on loopback" -- inA "$F" --dst 127.0.0.1:9000 --backend txring --count 1
+expect 2 "flood: --cpu 0,0" -- inA "$F" --dst 192.0.2.2:9000 --cpu 0,0 --count 1
+expect 2 "flood: --cpu 1-0" -- inA "$F" --dst 192.0.2.2:9000 --cpu 1-0 --count 1
+expect 2 "flood: --cpu 0," -- inA "$F" --dst 192.0.2.2:9000 --cpu 0, --count 1
+expect 2 "flood: --cpu not allowed" -- inA "$F" --dst 192.0.2.2:9000 --cpu $(nproc) --count 1
 expect 2 "flood: packet IPv6" -- inA "$F" --dst [2001:db8::2]:9000 --backend packet --iface v0 --count 1
 expect 2 "flood: packet --size 2000" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --iface v0 --size 2000 --count 1
 expect 2 "flood: --dst-mac bad" -- inA "$F" --dst 192.0.2.2:9000 --backend packet --iface v0 --dst-mac 1:2:3 --count 1
@@ -75,6 +82,9 @@ expect 2 "flood: --qdisc-bypass with sendmmsg" -- inA "$F" --dst 192.0.2.2:9000 
 expect 2 "flood: --batch 0" -- inA "$F" --dst 192.0.2.2:9000 --batch 0 --count 1
 expect 2 "flood: unreachable 198.51.100.7" -- inA "$F" --dst 198.51.100.7:9000 --count 1
 expect 2 "flood: neighbour not resolvable" -- inA "$F" --dst 192.0.2.99:9000 --backend packet --iface v0 --count 1
+expect 0 "flood: default back end, neighbour not resolvable" -- inA "$F" --dst 192.0.2.99:9000 --count 1
+grep -q 'backend sendmmsg (auto; txring not possible: cannot resolve the MAC of 192.0.2.99' "$tmp/out" &&
+	ok "falls back to sendmmsg and says why" || no "fallback not said: $(head -n1 "$tmp/out")"
 # a broken clock override is a runtime failure, not a usage error
 expect 1 "send: NT_TSC_HZ=fast" -- inA env NT_TSC_HZ=fast "$S" --dst 192.0.2.2:9000 --count 1 --interval 1ms --quiet
 # and the same command with a valid override works

@@ -2,8 +2,9 @@
 # timeout: 240
 # loadgen between two network namespaces joined by veth (192.0.2.1 <-> .2):
 # nt-send -> nt-recv (pinned, SCHED_FIFO, busy-poll), and nt-flood through each
-# back end (sendmmsg, AF_PACKET, pcap_inject) with every packet accounted for:
-# sent = received + receive-buffer drops, no checksum errors.
+# back end (sendmmsg, AF_PACKET, pcap_inject, TX ring with 1 and 2 threads, the
+# default) with every packet accounted for: sent = received + receive-buffer
+# drops, no checksum errors.
 . "$(dirname "$0")/lib.sh"
 need_netns
 mkns A a
@@ -49,30 +50,36 @@ hz=$(meta "$tmp/s.csv.meta" tsc_hz)
 expect_eq "slots on the 2 ms grid" "$(awk -F, -v hz="$hz" '$2=="send" { if (p) { d = ($9 - p) / (hz * 0.002);
 	if (d < 0.999 || (d - int(d + 0.5)) > 1e-3 || (int(d + 0.5) - d) > 1e-3) n++ } p = $9 } END { print n + 0 }' "$tmp/s.csv")" 0
 
-echo "== 2. nt-flood back ends, 5000 packets at 50 kpps each"
+echo "== 2. nt-flood back ends, 5000 packets at 50 kpps each (txring also 2 threads, and as fast as it can)"
 bmac=$(ip -n "$B" -o link show v0 | grep -o 'link/ether [0-9a-f:]*' | awk '{print $2}')
 port=7100
-for be in sendmmsg packet packet-bypass pcap; do
+for be in sendmmsg packet packet-bypass pcap txring default txring-2cpu txring-max; do
 	port=$((port + 1))
-	extra=(--backend $be)
+	extra=(--backend $be --rate 50k --cpu $c1)
 	case $be in
 	packet) extra+=(--iface v0) ;;                # MAC from the neighbour table
-	packet-bypass) extra=(--backend packet --qdisc-bypass --iface v0 --dst-mac "$bmac") ;;
+	packet-bypass) extra=(--backend packet --qdisc-bypass --iface v0 --dst-mac "$bmac" --rate 50k --cpu $c1) ;;
 	pcap) extra+=(--iface v0 --dst-mac "$bmac") ;;
+	txring) ;;                                    # interface from the route, MAC from the neighbour table
+	default) extra=(--rate 50k --cpu $c1) ;;
+	txring-2cpu) extra=(--backend txring --rate 50k --cpu 0,$c1 --iface v0 --dst-mac "$bmac") ;;
+	txring-max) extra=(--backend txring --max --batch 256 --cpu $c1) ;;
 	esac
 	rb=$(udp_snmp "$B" RcvbufErrors) cb=$(udp_snmp "$B" InCsumErrors) hb=$(ip_snmp "$B" InHdrErrors)
 	ip netns exec "$B" "$R" --bind 192.0.2.2:$port --count 5000 --run-id $port --timeout 60 \
 		--out "$tmp/f-$be.csv" >"$tmp/fr-$be.log" 2>&1 &
 	rp=$!
 	wait_bound $port
-	ip netns exec "$A" "$F" --dst 192.0.2.2:$port --count 5000 --rate 50k "${extra[@]}" \
-		--run-id $port --cpu $c1 --summary "$tmp/f-$be.meta" >"$tmp/f-$be.log" 2>&1
+	ip netns exec "$A" "$F" --dst 192.0.2.2:$port --count 5000 "${extra[@]}" \
+		--run-id $port --summary "$tmp/f-$be.meta" >"$tmp/f-$be.log" 2>&1
 	expect_eq "$be: nt-flood exit" $? 0
 	drain_stop "$B" $port $rp; rc=$?
 	rc_ok $rc && ok "$be: nt-recv exit $rc" || no "$be: nt-recv exit $rc"
 	cat "$tmp/f-$be.log" "$tmp/fr-$be.log"
 	m=$tmp/f-$be.csv.meta
 	expect_eq "$be: sent" "$(meta "$tmp/f-$be.meta" sent)" 5000
+	expect_eq "$be: unsent" "$(meta "$tmp/f-$be.meta" unsent)" 0
+	expect_eq "$be: sent by the threads" "$(meta "$tmp/f-$be.meta" sent_by_thread | tr , '\n' | awk '{ s += $1 } END { print s }')" 5000
 	drops=$(( $(udp_snmp "$B" RcvbufErrors) - rb ))
 	expect_eq "$be: lost = receive-buffer drops" "$(meta "$m" packets_lost)" "$drops"
 	expect_eq "$be: unique + drops" $(( $(meta "$m" unique) + drops )) 5000
@@ -82,6 +89,15 @@ for be in sendmmsg packet packet-bypass pcap; do
 	expect_eq "$be: IP header errors" $(( $(ip_snmp "$B" InHdrErrors) - hb )) 0
 	expect_eq "$be: rx_kernel after rx_user" "$(meta "$m" order_violations_kernel_after_user)" 0
 done
+# the default back end is the TX ring here; two CPUs = two threads; veth has no line rate
+expect_eq "default back end" "$(meta "$tmp/f-default.meta" backend)" txring
+expect_eq "default back end chosen" "$(meta "$tmp/f-default.meta" backend_choice)" auto
+expect_eq "txring qdisc bypass" "$(meta "$tmp/f-txring.meta" qdisc_bypass)" 1
+expect_eq "txring interface from the route" "$(meta "$tmp/f-txring.meta" iface)" v0
+expect_eq "2-CPU threads" "$(meta "$tmp/f-txring-2cpu.meta" threads)" 2
+expect_eq "2-CPU cpus" "$(meta "$tmp/f-txring-2cpu.meta" cpu)" "0,$c1"
+grep -q '^line_rate_note=v0 is a virtual device (veth)' "$tmp/f-txring.meta" && ok "veth: no line rate, said" ||
+	no "line rate note: $(meta "$tmp/f-txring.meta" line_rate_note)"
 # the AF_PACKET frames carry the interface's addresses: the receiver saw 192.0.2.1 as source
 expect_eq "neighbour entry used by the packet back end" \
 	"$(ip -n "$A" neigh show 192.0.2.2 dev v0 | grep -c "$bmac")" 1
