@@ -65,6 +65,9 @@ def tie_check(recs, seqs, irq, label, min_tied_frac=0.25, min_seen_frac=1.0):
     irqs = {(r["cpu"], r["tsc"], r["irq"]): r for r in recs if r["event"] == "guest_irq"}
     missing = sorted(seqs - pkts.keys())
     wrong_irq = unstamped = tied = coalesced = bad_tie = 0
+    # the packet is stamped after the interrupt it is tied to (same CPU, same
+    # interrupts-off section in the module): never before it
+    early = sum(1 for p in pkts.values() if p["aux"] is not None and p["tsc"] < p["aux"])
     for s, p in pkts.items():
         if p["irq"] != irq:
             wrong_irq += 1
@@ -88,6 +91,7 @@ def tie_check(recs, seqs, irq, label, min_tied_frac=0.25, min_seen_frac=1.0):
           + (f" (missing {len(missing)}: {missing[:10]})" if missing else ""))
     check(wrong_irq == 0 and unstamped == 0 and bad_tie == 0 and dup == 0,
           f"{label}: every packet's interrupt (IRQ {irq}) was stamped and carries the right seq")
+    check(early == 0, f"{label}: no packet stamp precedes the interrupt stamp it is tied to ({early} do)")
     # a guest stall longer than the send interval lets two packets share an
     # interrupt (then the IRQ record has the first one's seq): not an error,
     # but most interrupts must carry their own packet's seq

@@ -1,4 +1,4 @@
-# dom0 job of tests/test-xen-qemu.sh (run by testbed/init from the 9p share).
+# dom0 job of tests/test-xen-qemu.sh (testbed/init runs it from the 9p share).
 # Brings the e1000e up, starts tracing the TRC_HW_NATSUME records (with
 # nt-hvcollect when the share has it, else Debian's xentrace), tells the host
 # to send its frames (ready), waits for it (sent), stops tracing and leaves

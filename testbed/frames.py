@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Send Ethernet frames carrying the periodic sender's payload
-(include/nt/payload.h) into a QEMU NIC attached with
-`-netdev socket,udp=127.0.0.1:X,localaddr=127.0.0.1:PORT`: every UDP datagram
-sent to 127.0.0.1:PORT arrives in the guest as one Ethernet frame.
+"""Test traffic of the emulated testbed: Ethernet frames carrying the periodic
+sender's payload (include/nt/payload.h) into a QEMU NIC of testbed/qemu.sh
+(`--nic ...,port=PORT`: every UDP datagram sent to 127.0.0.1:PORT arrives in
+the guest as one Ethernet frame).  Several targets in lock step, each with its
+own seq range: what the QEMU tests need.  The measurements use nt-send and
+nt-flood (loadgen) instead.
 
-  qemu-frames.py periodic --to PORT,MAC,SEQ0 [--to ...] --count N --interval-ms MS --run-id R
+  frames.py periodic --to PORT,MAC,SEQ0 [--to ...] --count N --interval-ms MS --run-id R
       one frame per target every MS milliseconds, seq SEQ0, SEQ0+1, ...
-  qemu-frames.py flood --to PORT,MAC,SEQ0 [--to ...] --count N --max-seconds S --run-id R
+  frames.py flood --to PORT,MAC,SEQ0 [--to ...] --count N --max-seconds S --run-id R
       frames back to back (round robin over targets), bounded by count and time
 
 Prints one summary line (counts, rate, send jitter in ms of CLOCK_MONOTONIC).
@@ -68,7 +70,7 @@ def main():
     ap.add_argument("--run-id", type=lambda x: int(x, 0), default=1)
     a = ap.parse_args()
     if not (0 < a.count <= 10_000_000) or not (0.01 <= a.interval_ms <= 60000) or not (0 < a.max_seconds <= 600):
-        print("qemu-frames: count 1..1e7, interval-ms 0.01..60000, max-seconds 0..600", file=sys.stderr)
+        print("frames: count 1..1e7, interval-ms 0.01..60000, max-seconds 0..600", file=sys.stderr)
         return 2
     sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     t0 = time.monotonic()
@@ -108,7 +110,7 @@ def main():
     except KeyboardInterrupt:
         pass
     el = time.monotonic() - t0
-    msg = f"qemu-frames: {a.mode}: {sent} frames in {el:.2f} s (CLOCK_MONOTONIC), {sent / el if el else 0:.0f} frames/s"
+    msg = f"frames: {a.mode}: {sent} frames in {el:.2f} s (CLOCK_MONOTONIC), {sent / el if el else 0:.0f} frames/s"
     if late:
         late.sort()
         msg += f", send lateness median {late[len(late) // 2]:.2f} ms max {late[-1]:.2f} ms"

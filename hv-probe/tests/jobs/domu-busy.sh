@@ -1,6 +1,9 @@
 # domU job of tests/test-xen-passthrough.sh (/etc/nt/job.sh in the domU image):
-# brings the passed-through e1000e up, says ready, keeps its vCPU busy with a
-# bounded low-priority loop (Natsume-CPU: never idle), prints its interrupts.
+# loads e1000e for the passed-through NIC and brings it up, says ready, keeps
+# its vCPU busy with a bounded low-priority loop (Natsume-CPU: never idle),
+# prints its interrupts.
+. /etc/nt/lib.sh
+nt_modload e1000e || echo "nt-domu: cannot load e1000e"
 ip link set eth0 up 2>/dev/null || { echo "nt-domu: no eth0"; ls /sys/class/net; }
 sleep 2
 grep -E "CPU|eth0" /proc/interrupts

@@ -1,9 +1,9 @@
-# dom0 job of tests/test-xen-passthrough.sh: passes the e1000e (0000:00:03.0)
-# through to a PV domU whose vCPU is pinned to pCPU 1 (dom0 stays on pCPU 0),
+# dom0 job of tests/test-xen-passthrough.sh (testbed/init runs it from the
+# share): passes the e1000e (0000:00:03.0) through to a PV domU whose vCPU is pinned to pCPU 1 (dom0 stays on pCPU 0),
 # traces the TRC_HW_NATSUME records while the host sends frames to it, and
 # leaves trace.bin, xl-dmesg.txt, domu-console.txt and domu-irqs.txt in the
 # share.  The share holds vmlinuz and domu.cpio.gz (the domU image with its
-# job, testbed/domu-job.sh, as /etc/nt/job.sh).
+# job, tests/jobs/domu-busy.sh, as /etc/nt/job.sh).
 H=/mnt/host
 BDF=0000:00:03.0
 xl vcpu-pin 0 all 0
