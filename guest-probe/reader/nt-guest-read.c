@@ -588,7 +588,8 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(cal, (size_t)ncal, sizeof(cal[0]), cmp_u64);
-	unsigned long long nrec = nt_writer_count(o.w);
+	nt_writer_flush(o.w);
+	unsigned long long nrec = nt_writer_count(o.w); /* records that reached the file */
 	if (nt_writer_close(o.w)) {
 		fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(errno));
 		rc = 1;
