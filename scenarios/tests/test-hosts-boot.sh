@@ -100,8 +100,9 @@ step xen fail 2 && grep -q "does not allow a reboot (xen.reboot = no)" <<<"$HOST
 HOSTS_WANT_BID=0000000000000000000000000000000000000000
 step natsume-all fail 2 && grep -q "runs Xen build id $(sed -n 's/^build_id *: *//p' "$work/natsume-all/xl-info.txt")" <<<"$HOSTS_WHY" &&
 	ok "another build id refused" || bad "build id: $HOSTS_WHY"
-grep -q "NT_XEN_ARGS=iommu=1\\\\ natsume=0000:00:03.0,cpu=1 $work/reboot-hook" "$cmdlog" &&
-	[ "$(grep -c 'nt-emu-xen xl\\ info' "$cmdlog")" -ge 4 ] && ok "commands.log: the hook and every xl info" ||
+grep -qF -- "$(printf '%q ' env "NT_BOOT_ENTRY=$(hosts_entry_id natsume-vector)" \
+	"NT_XEN_ARGS=iommu=1 natsume=0000:00:03.0,cpu=1" "$work/reboot-hook" | sed 's/ $//')" "$cmdlog" &&
+	[ "$(grep -cF -- "nt-emu-xen $(printf '%q' 'xl info')" "$cmdlog")" -ge 5 ] && ok "commands.log: the hook and every xl info" ||
 	bad "commands.log: $(cat "$cmdlog")"
 "$top/testbed/emu-host.sh" stop "$st"
 echo "boot step against the emulated host: $(boots) boots, $(( $(date +%s) - t0 )) s"
