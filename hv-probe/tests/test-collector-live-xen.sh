@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 900
 # nt-hvcollect live in dom0 of Debian's stock Xen 4.17 under QEMU TCG (the
-# testbed of hv-probe/testbed): the static build (make collector-dom0) runs
+# emulated testbed, testbed/): the static build (make collector-dom0) runs
 # from the 9p share.  Stock Xen has no Natsume probes, so this checks the live
 # machinery with the stock TRC_HW_IRQ_HANDLED records (--stock): tracing
 # enabled through libxenctrl, 1-page buffers mapped from DOMID_XEN, VIRQ_TBUF
@@ -15,14 +15,15 @@ top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=$top/build/dom0/nt-hvcollect
 dec=${NT_BIN:-$top/build/san/bin}/nt-hvcollect
 command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 is not installed"; exit 77; }
-[ -x "$top/hv-probe/testbed/boot.sh" ] || { echo "skip: hv-probe/testbed/boot.sh missing"; exit 77; }
 [ -x "$bin" ] || make -s -C "$top/hv-probe" collector-dom0 >/dev/null || { echo "FAIL: make collector-dom0"; exit 1; }
-xdir=$("$top/scripts/fetch-deb.sh" xen-hypervisor-4.17-amd64 2>&1 | tail -n1)
-xen=$(ls "$xdir"/boot/xen-4.17-amd64.gz 2>/dev/null)
-[ -n "$xen" ] || { echo "skip: cannot fetch xen-hypervisor-4.17-amd64 ($xdir)"; exit 77; }
+. "$top/testbed/emu.sh"
+emu_xen_stock || { echo "skip: $EMU_WHY"; exit 77; }
+xen=$EMU_XEN
+emu_image dom0 || { echo "FAIL: testbed/mkimage.sh dom0"; exit 1; }
 
 share=$(mktemp -d /tmp/nt-hvcollect-live.XXXXXX)
-trap 'rm -rf "$share"' EXIT
+trap 'emu_kill; rm -rf "$share"' EXIT
+trap 'exit 130' INT TERM
 cp "$bin" "$share/nt-hvcollect"
 cat >"$share/job.sh" <<'JOB'
 H=/mnt/host
@@ -55,12 +56,14 @@ echo "rc3=$?"
 cp /tmp/x.xt $H/x.xt
 JOB
 echo "booting stock Xen ($xen) under QEMU TCG"
-"$top/hv-probe/testbed/boot.sh" --xen "$xen" --share "$share" --log "$share/serial.log" --timeout 600
-rc=$?
+emu_boot "$share" --xen "$xen" --kernel "$EMU_KERNEL" --initrd "$EMU_IMAGE" --timeout 600
+emu_wait "$share/job.rc" 600
+emu_poweroff 60
+rc=$EMU_QRC
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 if [ $rc != 0 ] || [ ! -f "$share/job.log" ]; then
-	echo "FAIL: the testbed did not run the job (boot.sh exit $rc); serial log tail:"
+	echo "FAIL: the testbed did not run the job (QEMU exit $rc); serial log tail:"
 	tail -n 40 "$share/serial.log" 2>/dev/null
 	exit 1
 fi

@@ -10,31 +10,30 @@
 # saw the interrupts.  Skips (77) without QEMU or the Xen source.
 set -uo pipefail
 top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-tb=$top/hv-probe/testbed
 frames=${NT_XEN_FRAMES:-150}
 work=$(mktemp -d "${TMPDIR:-/tmp}/nt-hvprobe-$$-XXXXXX")
-qpid=
-trap '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "$work"' EXIT
+. "$top/testbed/emu.sh"
+trap 'emu_kill; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 fail() { echo "FAIL: $*"; [ -n "${NT_XEN_KEEP:-}" ] && cp -r "$work/share" "$NT_XEN_KEEP"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-. "$top/hv-probe/tests/xen-image.sh"
-xen_image
-mapfile -t img < <("$tb/mkinitramfs.sh") || fail "mkinitramfs.sh failed"
-[ ${#img[@]} -eq 2 ] || fail "mkinitramfs.sh failed"
-cc -std=c11 -O1 -Wall -o "$work/trace-check" "$tb/trace-check.c" || fail "cannot build trace-check"
+if ! emu_xen_patched; then
+	case "$EMU_WHY" in *fetch*) skip "$EMU_WHY" ;; *) fail "$EMU_WHY" ;; esac
+fi
+xen=$EMU_XEN
+cc -std=c11 -O1 -Wall -o "$work/trace-check" "$top/hv-probe/tests/trace-check.c" || fail "cannot build trace-check"
 
 share=$work/share
-mkdir -p "$share/jobroot/etc/nt"
-cp "$tb/job-passthrough.sh" "$share/job.sh"
-cp "${img[1]}" "$share/vmlinuz"
-cp "$tb/domu-job.sh" "$share/jobroot/etc/nt/job.sh"
-# the domU image: the testbed image plus a second cpio with its job
-{ gzip -dc "${img[0]}"; (cd "$share/jobroot" && find . | cpio -o -H newc --quiet); } | gzip -1 \
-	>"$share/domu.cpio.gz"
-rm -rf "$share/jobroot"
+mkdir -p "$share" "$work/domu/etc/nt"
+cp "$top/hv-probe/tests/jobs/passthrough.sh" "$share/job.sh"
+# the domU image: the testbed's minimal domU image plus its job
+emu_image domu || fail "testbed/mkimage.sh domu failed"
+cp "$top/hv-probe/tests/jobs/domu-busy.sh" "$work/domu/etc/nt/job.sh"
+emu_overlay "$EMU_IMAGE" "$work/domu" "$share/domu.cpio.gz" || fail "cannot pack the domU image"
+cp "$EMU_KERNEL" "$share/vmlinuz"
+emu_image dom0 || fail "testbed/mkimage.sh dom0 failed"
 if [ "${NT_XEN_NO_COLLECTOR:-0}" != 1 ] &&
    make -s -C "$top/hv-probe" collector-dom0 >"$work/collector.log" 2>&1 &&
    [ -x "$top/build/dom0/nt-hvcollect" ]; then
@@ -42,23 +41,19 @@ if [ "${NT_XEN_NO_COLLECTOR:-0}" != 1 ] &&
 	cp "$top/build/dom0/nt-hvcollect" "$share/collector/"
 fi
 
-port=$((20000 + ($$ * 13) % 40000))
+port=$(emu_ports 1) || fail "no free UDP port"
+mac=52:54:00:12:34:03
 t0=$SECONDS
-"$tb/boot.sh" --xen "$xen" --iommu --xen-args "natsume=0000:00:03.0,cpu=1" --share "$share" \
-	--nic-port "$port" --log "$share/serial.log" --timeout 900 &
-qpid=$!
-i=0
-while [ ! -f "$share/ready" ] && [ $i -lt 600 ] && kill -0 "$qpid" 2>/dev/null; do
-	sleep 1; i=$((i + 1))
-done
-if [ -f "$share/ready" ]; then
-	"$tb/send-frames.sh" "$port" "$frames" 10 >/dev/null
+emu_boot "$share" --xen "$xen" --iommu --xen-args "natsume=0000:00:03.0,cpu=1" \
+	--kernel "$EMU_KERNEL" --initrd "$EMU_IMAGE" --nic "model=e1000e,port=$port,addr=0x3,mac=$mac" --timeout 900
+if emu_wait "$share/ready" 600; then
+	ready=$((SECONDS - t0))
+	"$top/testbed/frames.py" periodic --to "$port,$mac,0" --count "$frames" --interval-ms 10 \
+		--run-id 0x71 >/dev/null
 	touch "$share/sent"
 fi
-wait "$qpid"
-rc=$?
-qpid=
-echo "== QEMU exit $rc after $((SECONDS - t0)) s (domU ready after $i s)"
+emu_poweroff 300
+echo "== QEMU exit $EMU_QRC after $((SECONDS - t0)) s (domU ready after ${ready:-never} s)"
 [ -f "$share/job.rc" ] || { tail -n 40 "$share/serial.log"; fail "dom0 did not run its job"; }
 sed 's/^/   dom0: /' "$share/job.log" | tail -n 25
 [ -f "$share/domu-console.txt" ] && grep -E "nt-|eth0" "$share/domu-console.txt" | sed 's/^/   domU: /' | tail -n 6

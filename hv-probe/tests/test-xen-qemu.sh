@@ -15,13 +15,12 @@
 # retried once, and says so.
 set -uo pipefail
 top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-tb=$top/hv-probe/testbed
 frames=${NT_XEN_FRAMES:-150}
 fast=${NT_XEN_FAST---fast}
 work=$(mktemp -d "${TMPDIR:-/tmp}/nt-hvprobe-$$-XXXXXX")
-pids=()
+. "$top/testbed/emu.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	emu_kill
 	if [ -n "${NT_XEN_KEEP:-}" ]; then
 		mkdir -p "$NT_XEN_KEEP" && cp -r "$work"/* "$NT_XEN_KEEP"/ 2>/dev/null
 	fi
@@ -33,11 +32,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-. "$top/hv-probe/tests/xen-image.sh"
-xen_image
-[ -f "$xen" ] || fail "no hypervisor image $xen"
-"$tb/mkinitramfs.sh" >/dev/null || fail "mkinitramfs.sh failed"
-cc -std=c11 -O1 -Wall -o "$work/trace-check" "$tb/trace-check.c" || fail "cannot build trace-check"
+if ! emu_xen_patched; then
+	case "$EMU_WHY" in *fetch*) skip "$EMU_WHY" ;; *) fail "$EMU_WHY" ;; esac
+fi
+xen=$EMU_XEN
+emu_image dom0 || fail "testbed/mkimage.sh dom0 failed"
+cc -std=c11 -O1 -Wall -o "$work/trace-check" "$top/hv-probe/tests/trace-check.c" || fail "cannot build trace-check"
 
 # The collector: its static dom0 build (hv-probe Makefile, collector-dom0),
 # when it builds; else dom0 traces with Debian's xentrace.
@@ -63,31 +63,27 @@ run() {
 }
 
 boot_once() {
-	local name=$1 args=$2 share=$work/$1 port
+	local name=$1 args=$2 share=$work/$1 port mac=52:54:00:12:34:03
 	mkdir -p "$share"
-	port=$((20000 + ($$ * 7 + ${#name} * 131) % 40000))
-	cp "$tb/job-trace.sh" "$share/job.sh"
+	port=$(emu_ports 1) || fail "no free UDP port"
+	cp "$top/hv-probe/tests/jobs/trace.sh" "$share/job.sh"
 	echo "$frames" >"$share/frames"
 	if [ -n "$collector" ]; then
 		mkdir -p "$share/collector"
 		cp "$collector" "$share/collector/"
 	fi
 	local t0=$SECONDS
-	"$tb/boot.sh" --xen "$xen" --xen-args "$args" --share "$share" --nic-port "$port" \
-		--log "$share/serial.log" --timeout 420 &
-	local qpid=$!
-	pids+=("$qpid")
-	local i=0
-	while [ ! -f "$share/ready" ] && [ $i -lt 300 ] && kill -0 "$qpid" 2>/dev/null; do
-		sleep 1; i=$((i + 1))
-	done
-	if [ -f "$share/ready" ]; then
-		"$tb/send-frames.sh" "$port" "$frames" 10 >/dev/null
+	emu_boot "$share" --xen "$xen" --xen-args "$args" --kernel "$EMU_KERNEL" --initrd "$EMU_IMAGE" \
+		--nic "model=e1000e,port=$port,addr=0x3,mac=$mac" --timeout 420
+	local i=$SECONDS
+	if emu_wait "$share/ready" 300; then
+		"$top/testbed/frames.py" periodic --to "$port,$mac,0" --count "$frames" --interval-ms 10 \
+			--run-id 0x71 >/dev/null
 		touch "$share/sent"
 	fi
-	wait "$qpid"
-	local rc=$?
-	echo "== $name: QEMU exit $rc after $((SECONDS - t0)) s (dom0 ready after $i s)"
+	i=$((SECONDS - i))
+	emu_poweroff 120
+	echo "== $name: QEMU exit $EMU_QRC after $((SECONDS - t0)) s (dom0 ready after $i s)"
 	[ -f "$share/job.rc" ] || return 1
 	sed 's/^/   /' "$share/job.log" | tail -n 15
 	[ -f "$share/hv-summary.txt" ] && sed 's/^/   collector: /' "$share/hv-summary.txt" | head -n 40
@@ -109,6 +105,16 @@ check_collector() {
 	else
 		[ "$n_nat" -eq 0 ] || fail "$1: collector records have the natsume flag"
 	fi
+	# entries stamped in the entry stub (patch 2) carry the cycles from there
+	# to do_IRQ in aux; only the first interrupt of a CPU after tracing was
+	# enabled is stamped late, in do_IRQ
+	local stub late
+	stub=$(awk -F, '$2 == "hv_entry" && $9 != "" { print $9 }' "$csv" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%d %d %d %d", NR, v[1], v[int((NR + 1) / 2)], v[NR] }')
+	late=$(grep '^hv,hv_entry,' "$csv" | grep -c 'late')
+	echo "$1: entry stub -> do_IRQ (n, min, median, max cycles, TSC under TCG: emulated): ${stub:-none}; stamped late: $late"
+	[ "${stub%% *}" -ge $((n_e - late)) ] 2>/dev/null && [ "$late" -le 8 ] ||
+		fail "$1: hv_entry records not stamped in the entry stub (stub ${stub:-none}, late $late of $n_e)"
 }
 
 check_dmesg() { # NAME PATTERN

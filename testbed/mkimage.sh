@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# mkimage.sh: the initramfs images of the emulated testbed, from Debian's own
+# binaries, fetched with scripts/fetch-deb.sh and never installed on the host.
+#
+#   mkimage.sh ROLE            print the image of ROLE and its kernel (2 lines)
+#   mkimage.sh overlay DIR OUT pack DIR as a gzip'ed cpio OUT, to be appended to
+#                              an image (cat IMAGE OUT > NEW: the kernel unpacks
+#                              concatenated archives in order, later files win)
+# ROLE:
+#   dom0   Xen's PV dom0: the Xen tools (xl, xenstored, xen-init-dom0,
+#          xenconsoled, xentrace, xenstore-*) with their libraries, the Xen
+#          back-end drivers (pciback, netback, blkback), e1000e, e1000, 9p
+#   domu   a minimal PV domU: busybox, xen-pcifront and xen-netfront; the NIC
+#          drivers (e1000e, e1000) are in the image but loaded by the job, so
+#          that it can choose their parameters (e.g. e1000e IntMode=0)
+#   plain  a plain Linux guest (no Xen): e1000, e1000e, virtio-pci, 9p
+# Every image has busybox-static, testbed/init as /init, testbed/guest-lib.sh
+# as /etc/nt/lib.sh, and the kernel modules in load order in /etc/nt/modules
+# (the chain of a module the job loads itself in /etc/nt/mod/NAME).  The
+# kernel is linux-image-<kver> with kver from guest-probe/scripts/kver.sh (the
+# version the guest module is built for).  Cached in build/testbed/: rebuilt
+# only when this script, init, guest-lib.sh or a package version changes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+PROG=mkimage
+die() { echo "$PROG: $*" >&2; exit 1; }
+for t in cpio gzip depmod modprobe; do
+	command -v "$t" >/dev/null || die "missing tool $t (Debian packages cpio, kmod)"
+done
+
+pack() { # DIR OUT: a newc cpio of DIR, gzip'ed
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$2.tmp.$$"
+	mv "$2.tmp.$$" "$2"
+}
+if [ "${1:-}" = overlay ]; then
+	[ $# -eq 3 ] && [ -d "$2" ] || die "usage: mkimage.sh overlay DIR OUT"
+	pack "$2" "$3"
+	exit 0
+fi
+role=${1:-}
+case "$role" in
+dom0) mods="xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-pciback xen-netback xen-blkback
+	 e1000e e1000 virtio_pci 9pnet_virtio 9p loop"
+      manual="" ;;
+domu) mods="xen-pcifront xen-netfront"; manual="e1000e e1000" ;;
+plain) mods="e1000 e1000e virtio_pci 9pnet_virtio 9p"; manual="" ;;
+-h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
+*) echo "usage: mkimage.sh dom0|domu|plain  |  mkimage.sh overlay DIR OUT" >&2; exit 2 ;;
+esac
+
+kver=$("$top/guest-probe/scripts/kver.sh") || die "cannot tell the guest kernel version"
+pkgs=("linux-image-$kver" busybox-static)
+if [ "$role" = dom0 ]; then
+	pkgs+=(xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17 libxenstore4 libxencall1
+	       libxendevicemodel1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1
+	       libxentoolcore1 libxentoollog1 libyajl2)
+fi
+mapfile -t dirs < <("$top/scripts/fetch-deb.sh" "${pkgs[@]}") || die "cannot fetch ${pkgs[*]}"
+[ ${#dirs[@]} -eq ${#pkgs[@]} ] || die "scripts/fetch-deb.sh failed"
+kdir=${dirs[0]} bdir=${dirs[1]}
+vmlinuz=$kdir/boot/vmlinuz-$kver
+[ -f "$vmlinuz" ] || die "no kernel $vmlinuz"
+
+out=${NT_BUILD_TOP:-$top/build}/testbed/$role.cpio.gz
+key=$( { cat "$0" "$here/init" "$here/guest-lib.sh"; echo "$role"; for d in "${dirs[@]}"; do cat "$d/.done"; done; } |
+	sha256sum | cut -c1-16)
+if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+	echo "$out"; echo "$vmlinuz"; exit 0
+fi
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/nt-image.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/nt,proc,sys,dev,tmp,run,mnt/host,lib64,root,var/log,var/run}
+cp "$bdir/bin/busybox" "$root/bin/busybox"
+install -m 755 "$here/init" "$root/init"
+install -m 644 "$here/guest-lib.sh" "$root/etc/nt/lib.sh"
+echo "$role" >"$root/etc/nt/role"
+echo "$kver" >"$root/etc/nt/kernel-version"
+
+if [ "$role" = dom0 ]; then
+	udir=${dirs[2]} cdir=${dirs[3]} sdir=${dirs[4]}
+	xbin=usr/lib/xen-4.17/bin
+	mkdir -p "$root/$xbin" "$root/etc/xen" "$root"/var/{log/xen/console,lib/xen,lib/xenstored} \
+		"$root"/run/{xen,xenstored}
+	for t in xl xenstored xen-init-dom0 xenconsoled xentrace xenstore-control xenconsole lsevtchn; do
+		cp "$udir/$xbin/$t" "$root/$xbin/$t"
+	done
+	for t in xenstore-read xenstore-write xenstore-ls xenstore-rm; do
+		cp "$sdir/usr/bin/$t" "$root/usr/bin/$t"
+	done
+	cp "$cdir/etc/xen/xl.conf" "$root/etc/xen/" 2>/dev/null || true
+	# the shared libraries of the tools: the extracted libxen* first, then the host's
+	libpath=
+	for d in "${dirs[@]:5}"; do libpath=$libpath${libpath:+:}$d/usr/lib/x86_64-linux-gnu; done
+	for b in "$root/$xbin"/* "$root"/usr/bin/*; do
+		LD_LIBRARY_PATH=$libpath ldd "$b" 2>/dev/null |
+			awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' || true
+	done | sort -u | while read -r l; do
+		[ -f "$l" ] || die "library $l not found"
+		case "$l" in "$top"/*) dst=/lib/x86_64-linux-gnu/$(basename "$l") ;; *) dst=$l ;; esac
+		mkdir -p "$root$(dirname "$dst")"
+		cp -L "$l" "$root$dst"
+	done
+	[ -f "$root/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+	# xl calls pthread_cancel, which dlopens libgcc_s
+	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$root/lib/x86_64-linux-gnu/"
+fi
+
+# Kernel modules with their dependencies, in load order (kmod's resolver on
+# the unpacked tree; built-in modules need nothing).
+[ -f "$kdir/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir" "$kver"
+resolve() {
+	local m
+	for m in "$@"; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }' ||
+			die "module $m not found for $kver"
+	done | awk '!seen[$0]++'
+}
+copy_mods() { # LIST_FILE MODULES...: copy, append the image paths to LIST_FILE
+	local list=$1 ko rel
+	shift
+	resolve "$@" | while read -r ko; do
+		rel=${ko#"$kdir"}
+		mkdir -p "$root$(dirname "$rel")"
+		cp "$ko" "$root$rel"
+		echo "$rel" >>"$list"
+	done
+}
+: >"$root/etc/nt/modules"
+# shellcheck disable=SC2086
+copy_mods "$root/etc/nt/modules" $mods
+# modules the job loads itself: /etc/nt/mod/NAME = its chain (dependencies first)
+mkdir -p "$root/etc/nt/mod"
+for m in $manual; do copy_mods "$root/etc/nt/mod/$m" "$m"; done
+
+mkdir -p "$(dirname "$out")"
+pack "$root" "$out"
+echo "$key" >"$out.key"
+echo "$out"
+echo "$vmlinuz"

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# qemu.sh: boot one emulated machine under QEMU TCG (q35): Xen with a PV dom0
+# (--xen), or a plain Linux kernel.  Runs in the foreground; its pid is the
+# pid of `timeout`, so that SIGTERM/SIGINT to it reach QEMU.
+#
+#   qemu.sh --kernel VMLINUZ --initrd IMAGE [--xen XEN [--xen-args ARGS]
+#           [--dom0-mem MB]] [--append ARGS] [--mem MB] [--smp N] [--iommu]
+#           [--share DIR] [--nic SPEC]... [--log FILE] [--timeout S]
+#
+# --kernel    the Linux kernel (dom0's under --xen)
+# --initrd    its initramfs (testbed/mkimage.sh)
+# --xen       the hypervisor: the multiboot ELF "xen" or a xen.gz (unpacked
+#             once into build/testbed/xen-unpacked/); QEMU loads it with -kernel
+# --xen-args  extra Xen command-line options (e.g. natsume=0000:00:03.0,cpu=1)
+# --dom0-mem  dom0's memory in MiB (default 768)
+# --append    extra kernel command-line options (no commas under --xen: the
+#             kernel line travels inside -initrd)
+# --mem       guest RAM in MiB (default 2048); --smp vCPUs (default 2)
+# --iommu     emulated VT-d with interrupt remapping (kernel-irqchip=split),
+#             and Xen iommu=1: PCI passthrough to a domU
+# --share     directory shared as 9p tag "host" (testbed/init mounts it on
+#             /mnt/host and runs its job agent there)
+# --nic SPEC  a NIC on a QEMU socket netdev: every UDP datagram sent to
+#             127.0.0.1:PORT arrives as one Ethernet frame (no root, no tap);
+#             what the guest sends goes to 127.0.0.1:PORT+1.
+#             SPEC = model=e1000e|e1000,port=PORT[,addr=SLOT.FN][,mac=MAC][,multifunction]
+#             Two functions of one slot (addr=0x3.0,multifunction and addr=0x3.1)
+#             share the slot's INTA line.
+# --log       serial console log (default: stdout)
+# --timeout   kill QEMU after S seconds (default 600); exit 124 then
+# Exit status: QEMU's (0 after a clean poweroff), 124 on timeout, 2 bad usage.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+PROG=qemu.sh
+usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit "${1:-2}"; }
+die() { echo "$PROG: $*" >&2; exit 2; }
+isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
+
+kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= log= tmo=600
+nics=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h|--help) usage 0 ;;
+	--iommu) iommu=1; shift; continue ;;
+	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--nic|--log|--timeout)
+		[ $# -ge 2 ] || die "$1 needs a value" ;;
+	*) die "unknown option '$1' (see --help)" ;;
+	esac
+	case "$1" in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--xen) xen=$2 ;;
+	--xen-args) xen_args=$2 ;;
+	--dom0-mem) dom0_mem=$2 ;;
+	--append) append=$2 ;;
+	--mem) mem=$2 ;;
+	--smp) smp=$2 ;;
+	--share) share=$2 ;;
+	--nic) nics+=("$2") ;;
+	--log) log=$2 ;;
+	--timeout) tmo=$2 ;;
+	esac
+	shift 2
+done
+[ -f "$kernel" ] || die "--kernel: no such file '$kernel'"
+[ -f "$initrd" ] || die "--initrd: no such file '$initrd'"
+for n in dom0_mem mem smp tmo; do isnum "${!n}" && [ "${!n}" -gt 0 ] || die "bad number for $n: '${!n}'"; done
+[ -z "$share" ] || [ -d "$share" ] || die "--share: no such directory '$share'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+
+machine=q35
+dev=()
+if [ $iommu = 1 ]; then
+	machine=q35,kernel-irqchip=split
+	dev+=(-device intel-iommu,intremap=on)
+fi
+
+# NICs: model, socket netdev, PCI address
+i=0
+for spec in "${nics[@]}"; do
+	model= port= addr= mac= mf=
+	IFS=, read -r -a kv <<<"$spec"
+	for p in "${kv[@]}"; do
+		case "$p" in
+		model=e1000e|model=e1000) model=${p#model=} ;;
+		port=*) port=${p#port=} ;;
+		addr=*) addr=${p#addr=} ;;
+		mac=*) mac=${p#mac=} ;;
+		multifunction|multifunction=on) mf=,multifunction=on ;;
+		*) die "--nic: bad item '$p' in '$spec'" ;;
+		esac
+	done
+	[ -n "$model" ] || die "--nic: model=e1000e or model=e1000 is required ('$spec')"
+	isnum "$port" && [ "$port" -gt 1024 ] && [ "$port" -lt 65535 ] || die "--nic: bad port in '$spec'"
+	dev+=(-netdev "socket,id=n$i,udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port"
+	      -device "$model,netdev=n$i${addr:+,addr=$addr}${mac:+,mac=$mac}$mf")
+	i=$((i + 1))
+done
+if [ -n "$share" ]; then
+	dev+=(-fsdev "local,id=fs0,path=$share,security_model=none"
+	      -device "virtio-9p-pci,fsdev=fs0,mount_tag=host")
+fi
+
+if [ -n "$xen" ]; then
+	[ -f "$xen" ] || die "--xen: no such file '$xen'"
+	case "$xen" in
+	*.gz)	# QEMU's multiboot loader wants the ELF: unpack once, keyed by content
+		key=$(sha256sum "$xen" | cut -c1-16)
+		un=${NT_BUILD_TOP:-$top/build}/testbed/xen-unpacked/$key.xen
+		if [ ! -f "$un" ]; then
+			mkdir -p "$(dirname "$un")"
+			gunzip -c "$xen" >"$un.tmp.$$" && mv "$un.tmp.$$" "$un"
+		fi
+		xen=$un ;;
+	esac
+	xcmd="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$smp"
+	# smap=0: with -cpu max a PV dom0 faults at its first instruction otherwise
+	xcmd="$xcmd smap=0 bootscrub=0 loglvl=all guest_loglvl=all noreboot=false"
+	[ $iommu = 1 ] && xcmd="$xcmd iommu=1"
+	xcmd="$xcmd $xen_args"
+	kcmd="console=hvc0 earlyprintk=xen loglevel=5 nomodeset $append"
+	case "$kcmd" in *,*) die "--append: no commas under --xen (the kernel line rides in -initrd)" ;; esac
+	boot=(-kernel "$xen" -append "$xcmd" -initrd "$kernel $kcmd,$initrd")
+else
+	[ -z "$xen_args" ] || die "--xen-args needs --xen"
+	boot=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 loglevel=5 $append")
+fi
+serial=(-serial stdio)
+[ -n "$log" ] && serial=(-serial "file:$log")
+exec timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -machine "$machine" -m "$mem" -smp "$smp" \
+	-cpu max -display none -vga none -monitor none -no-reboot -nodefaults \
+	"${serial[@]}" "${boot[@]}" "${dev[@]}" </dev/null
