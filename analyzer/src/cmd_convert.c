@@ -101,7 +101,11 @@ static int convert(const char *in, const char *out, enum nt_fmt to, int lenient,
 	}
 	int rc = copy_records(&s, w, out);
 	rs_pipe_stop(&s); /* its counters are final */
-	uint64_t n = nt_writer_count(w), bad = s.bad_rows;
+	if (nt_writer_flush(w) != 0 && rc == 0) {
+		fprintf(stderr, PROG ": %s: %s\n", out, strerror(errno));
+		rc = 1;
+	}
+	uint64_t n = nt_writer_count(w), bad = s.bad_rows; /* records in the file */
 	if (nt_writer_close(w) != 0 && rc == 0) {
 		fprintf(stderr, PROG ": %s: %s\n", out, strerror(errno));
 		rc = 1;
