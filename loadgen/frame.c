@@ -69,3 +69,17 @@ void fl_frame_fill(struct fl_tmpl *t, uint8_t *f, const struct nt_payload *p)
 		uc = 0xffff;
 	udp[6] = (uint8_t)(uc >> 8), udp[7] = (uint8_t)uc;
 }
+
+void fl_frame_finish(struct fl_tmpl *t, uint8_t *f)
+{
+	memcpy(f, t->hdr, FL_L2HDR);
+	uint8_t *ip = f + 14, *udp = f + 34;
+	uint16_t id = t->ip_id++;
+	ip[4] = (uint8_t)(id >> 8), ip[5] = (uint8_t)id;
+	uint16_t ic = fold(sum16(ip, 20, 0));
+	ip[10] = (uint8_t)(ic >> 8), ip[11] = (uint8_t)ic;
+	uint16_t uc = fold(sum16(f + FL_L2HDR, t->size, t->csum_base));
+	if (uc == 0)
+		uc = 0xffff;
+	udp[6] = (uint8_t)(uc >> 8), udp[7] = (uint8_t)uc;
+}

@@ -25,5 +25,8 @@ void fl_tmpl_init(struct fl_tmpl *t, const uint8_t dmac[6], const uint8_t smac[6
 		  const struct sockaddr_in *dst, size_t size);
 /* Fill frame f (FL_L2HDR + size bytes, padding already zero) with payload p. */
 void fl_frame_fill(struct fl_tmpl *t, uint8_t *f, const struct nt_payload *p);
+/* Frame f whose whole UDP payload (size bytes) is already at f + FL_L2HDR:
+ * the headers, the IP id and both checksums. */
+void fl_frame_finish(struct fl_tmpl *t, uint8_t *f);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The QEMU socket back end: frames into a QEMU socket netdev.  See qemusock.h. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,33 +57,43 @@ void lg_qemu_tmpl(struct fl_tmpl *t, const uint8_t dmac[6], const struct sockadd
 }
 
 int lg_qemu_tx_open(struct lg_qemu_tx *q, const struct sockaddr_in *to, const uint8_t dmac[6],
-		    const struct sockaddr_in *src, const struct sockaddr_in *dst, size_t size)
+		    const struct sockaddr_in *src, const struct sockaddr_in *dst)
 {
 	memset(q, 0, sizeof(*q));
 	q->to = *to;
-	q->len = lg_qemu_frame_len(size);
-	q->frame = calloc(1, q->len);
-	if (!q->frame)
-		return -1;
-	lg_qemu_tmpl(&q->tmpl, dmac, src, dst, size);
+	q->src = *src;
+	q->dst = *dst;
+	memcpy(q->dmac, dmac, 6);
 	q->fd = lg_qemu_open();
-	if (q->fd < 0) {
-		free(q->frame);
-		q->frame = NULL;
-		return -1;
-	}
-	return 0;
+	return q->fd < 0 ? -1 : 0;
 }
 
-long lg_qemu_tx_send(struct lg_qemu_tx *q, const struct nt_payload *p)
+long lg_qemu_tx_send(struct lg_qemu_tx *q, const void *buf, size_t len)
 {
-	fl_frame_fill(&q->tmpl, q->frame, p);
-	return (long)sendto(q->fd, q->frame, q->len, 0, (const struct sockaddr *)&q->to, sizeof(q->to));
+	if (len > 1472) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (!q->frame || q->tmpl.size != len) {
+		uint8_t *f = realloc(q->frame, lg_qemu_frame_len(len));
+		if (!f)
+			return -1;
+		q->frame = f;
+		memset(f, 0, lg_qemu_frame_len(len));
+		uint16_t id = q->tmpl.ip_id;
+		lg_qemu_tmpl(&q->tmpl, q->dmac, &q->src, &q->dst, len);
+		q->tmpl.ip_id = id;
+	}
+	memcpy(q->frame + FL_L2HDR, buf, len);
+	fl_frame_finish(&q->tmpl, q->frame);
+	ssize_t r = sendto(q->fd, q->frame, lg_qemu_frame_len(len), 0, (const struct sockaddr *)&q->to,
+			   sizeof(q->to));
+	return r < 0 ? -1 : (long)len;
 }
 
 void lg_qemu_tx_close(struct lg_qemu_tx *q)
 {
-	if (q->fd >= 0)
+	if (q->fd > 0)
 		close(q->fd);
 	free(q->frame);
 	q->frame = NULL;

@@ -31,19 +31,21 @@ void lg_qemu_tmpl(struct fl_tmpl *t, const uint8_t dmac[6], const struct sockadd
 /* Bytes of one frame on the QEMU link: header + payload, at least 60. */
 size_t lg_qemu_frame_len(size_t size);
 
-/* One frame at a time (nt-send): a socket, a template and a frame buffer. */
+/* One frame at a time (nt-send): a socket, the addresses, a frame buffer. */
 struct lg_qemu_tx {
 	int fd;
-	struct sockaddr_in to;
+	struct sockaddr_in to, src, dst;
+	uint8_t dmac[6];
 	struct fl_tmpl tmpl;
 	uint8_t *frame;
-	size_t len;
+	size_t cap;
 };
-/* 0, or -1 with errno (socket, memory). */
+/* 0, or -1 with errno (socket). */
 int lg_qemu_tx_open(struct lg_qemu_tx *q, const struct sockaddr_in *to, const uint8_t dmac[6],
-		    const struct sockaddr_in *src, const struct sockaddr_in *dst, size_t size);
-/* Build the frame of payload p and send it: as sendto(2). */
-long lg_qemu_tx_send(struct lg_qemu_tx *q, const struct nt_payload *p);
+		    const struct sockaddr_in *src, const struct sockaddr_in *dst);
+/* The UDP payload buf[0..len) (at most 1472 bytes) in a frame, to the
+ * netdev: as sendto(2), the payload's length when sent. */
+long lg_qemu_tx_send(struct lg_qemu_tx *q, const void *buf, size_t len);
 void lg_qemu_tx_close(struct lg_qemu_tx *q);
 
 #endif

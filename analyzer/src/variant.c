@@ -164,6 +164,7 @@ static int load_file(struct cursor *c, const char *path, const uint8_t *want, co
 		}
 		c->a[c->n++] = r;
 	}
+	rs_pipe_stop(&rs); /* its counters are final */
 	v->nrecs += rs.nrecs;
 	v->bad_rows += rs.bad_rows;
 	if (rs.out_of_order && k == 0 && c->n > 1) {
@@ -204,8 +205,7 @@ static void heap_down(struct cursor *cs, int *h, int n, int i)
 	}
 }
 
-/* Feed one record to every measure; -1 when out of memory. */
-static int feed_all(struct variant *v, const struct nt_rec *r)
+static int feed_measures(struct variant *v, const struct nt_rec *r)
 {
 	for (size_t m = 0; m < v->nms; m++)
 		if (joiner_feed(&v->j[m], r)) {
@@ -215,12 +215,12 @@ static int feed_all(struct variant *v, const struct nt_rec *r)
 	return 0;
 }
 
-/* One record of a pass: the votes of attribution (vote), or the stall and
- * loss bookkeeping and the measures (through the attribution with
- * join=packet). */
-static int pass_record(struct variant *v, const struct nt_rec *r, int vote)
+/* One record to every measure (and the stall windows, the loss counts);
+ * with join=packet through the attribution (attrib.c), and in its first
+ * pass (v->voting) to its votes only. */
+static int feed(struct variant *v, const struct nt_rec *r)
 {
-	if (vote) {
+	if (v->voting) {
 		attrib_vote(v->at, r);
 		return 0;
 	}
@@ -232,20 +232,48 @@ static int pass_record(struct variant *v, const struct nt_rec *r, int vote)
 			v->lost_records += r->aux;
 	}
 	if (!v->at)
-		return feed_all(v, r);
+		return feed_measures(v, r);
 	struct nt_rec out[3];
 	size_t n = attrib_feed(v->at, r, out);
 	for (size_t i = 0; i < n; i++)
-		if (feed_all(v, &out[i]))
+		if (feed_measures(v, &out[i]))
 			return -1;
 	return 0;
 }
 
+/* The last file left in the merge: the rest of its records in order, a
+ * batch at a time. */
+static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
+{
+	if (want[c->cur.event] && feed(v, &c->cur))
+		return -1;
+	for (;;) {
+		if (g_interrupted)
+			return 0;
+		const struct nt_rec *q = c->a + c->i;
+		size_t n = c->n - c->i;
+		c->i = c->n;
+		if (c->streaming) {
+			int k = rs_batch(&c->rs, &q, &n);
+			if (k <= 0)
+				return k;
+		} else if (n == 0) {
+			return 0;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (i + 16 < n) /* the seq table is larger than the caches: ask early */
+				for (size_t m = 0; m < v->nms; m++)
+					joiner_prefetch(&v->j[m], &q[i + 16]);
+			if (want[q[i].event] && feed(v, &q[i]))
+				return -1;
+		}
+	}
+}
+
 /* One pass over the files.  inmem: load and sort each file (exact mode
- * with input out of time order).  vote: the first pass of join=packet (the
- * attribution's votes; no measures). */
+ * with input out of time order). */
 static int process_pass(struct variant *v, const struct aopts *o, int inmem, uint64_t horizon,
-			const uint8_t *want, int vote)
+			const uint8_t *want)
 {
 	int rc = 0;
 	memset(&v->st, 0, sizeof(v->st));
@@ -287,8 +315,11 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 		if (g_interrupted)
 			break;
 		struct cursor *c = &cs[heap[0]];
-		const struct nt_rec *r = &c->cur;
-		if (want[r->event] && pass_record(v, r, vote)) {
+		if (nh == 1) {
+			rc = drain(v, c, want);
+			break;
+		}
+		if (want[c->cur.event] && feed(v, &c->cur)) {
 			rc = -1;
 			break;
 		}
@@ -303,6 +334,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	}
 	for (size_t i = 0; i < v->nfiles; i++) {
 		if (cs[i].streaming) {
+			rs_pipe_stop(&cs[i].rs); /* its counters are final */
 			v->nrecs += cs[i].rs.nrecs;
 			v->bad_rows += cs[i].rs.bad_rows;
 			v->out_of_order += cs[i].rs.out_of_order;
@@ -359,14 +391,11 @@ int variant_process(struct variant *v, const struct aopts *o)
 
 	/* read the files as they come; exact mode falls back to loading and
 	 * sorting them when one turns out not to be in time order.  join=packet
-	 * first votes (attribution needs the records in time order too). */
+	 * first votes (the attribution needs the records in time order too). */
 	v->sorted_in_memory = 0;
-	struct attrib *at = v->at;
-	v->at = NULL;
 	int rc = 0;
-	for (int vote = at ? 1 : 0; vote >= 0 && rc == 0; vote--) {
-		v->at = vote ? at : v->at;
-		rc = process_pass(v, o, v->sorted_in_memory, horizon, want, vote);
+	for (v->voting = v->at != NULL; rc == 0; v->voting--) {
+		rc = process_pass(v, o, v->sorted_in_memory, horizon, want);
 		if (rc == 0 && !v->streaming && v->out_of_order && !v->sorted_in_memory && !g_interrupted) {
 			if (!o->quiet)
 				warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc",
@@ -376,27 +405,26 @@ int variant_process(struct variant *v, const struct aopts *o)
 			free(v->j);
 			v->j = NULL;
 			v->sorted_in_memory = 1;
-			if (vote) /* the votes of the pass out of order do not count */
-				attrib_init(at, 1, v->eval_dom);
-			rc = process_pass(v, o, 1, horizon, want, vote);
+			if (v->voting) /* the votes of the pass out of order do not count */
+				attrib_init(v->at, 1, v->eval_dom);
+			rc = process_pass(v, o, 1, horizon, want);
 		}
-		if (vote && rc == 0) {
-			attrib_decide(at);
-			for (size_t m = 0; m < v->nms; m++)
-				joiner_free(&v->j[m]);
-			free(v->j);
-			v->j = NULL;
-		}
-		v->at = at;
+		if (!v->voting)
+			break;
+		attrib_decide(v->at);
+		for (size_t m = 0; m < v->nms; m++)
+			joiner_free(&v->j[m]);
+		free(v->j);
+		v->j = NULL;
 	}
+	v->voting = 0;
 	if (v->at)
 		attrib_finish(v->at);
 	if (!v->j)
 		return -1;
 	for (size_t m = 0; m < v->nms; m++) {
 		joiner_finish(&v->j[m]);
-		ss_summary(&v->j[m].ss, &v->j[m].sum);
-		ss_summary(&v->j[m].clean, &v->j[m].sum_clean);
+		joiner_summarize(&v->j[m]);
 	}
 	return rc;
 }

@@ -35,9 +35,9 @@ sed 's/^nic.eval *=.*/nic.eval = e1000e-msix/' "$top/scenarios/xen-net-quick.scn
 expect 1 "nic.eval = passthrough only" "$run" --results "$res" "$res/nic.scn"
 sed 's/^eval.cpu *=.*/eval.cpu = 7/' "$top/scenarios/xen-net-quick.scn" >"$res/cpu7.scn"
 expect 1 "eval.cpu = 7, but the emulated machine has pCPUs 0..1" "$run" --results "$res" "$res/cpu7.scn"
-# hosts: with no host named, no ssh is attempted
-sed '/^host\./d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
-expect 1 "'host.xen' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
+# hosts: with no inventory named, no ssh is attempted
+sed '/^inventory/d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
+expect 1 "an inventory of the machines: 'inventory = FILE' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
 # the native testbed refuses Xen keys and probes it does not have
 sed 's/^sources *=.*/sources = hv, send/' "$top/scenarios/native-net-quick.scn" >"$res/hv.scn"
 expect 1 "no 'hv' probe" "$run" --results "$res" "$res/hv.scn"
