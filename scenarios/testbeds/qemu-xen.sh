@@ -34,7 +34,6 @@ QX_DOM0_CTL=198.51.100.1/24 QX_DOMU_CTL=198.51.100.2/24 QX_DOMU_CTL_MAC=00:16:3e
 QX_AGENT_PORT=7000
 QX_TOOLS="" QX_XEN="" QX_DOM0_IMG="" QX_KERNEL="" QX_HZ_SET=0
 tb_interrupted=0
-declare -A BG_PID=()
 
 # ---------------------------------------------------------------- checks
 tb_check() {
@@ -213,34 +212,8 @@ qx_step() {
 qx_kv() { sed -n "s/^$2=//p" "$QX_VDIR/$1" 2>/dev/null | tail -n1; }
 
 # ---------------------------------------------------------------- host traffic
-bg_start() { # NAME LOG CMD...
-	local name=$1 log=$2
-	shift 2
-	logcmd "$cur_variant" "$@"
-	"$@" >"$log" 2>&1 </dev/null &
-	BG_PID[$name]=$!
-}
-bg_stop() { # NAME GRACE_S: SIGTERM, then SIGKILL; returns its exit status
-	local name=$1 grace=${2:-5} pid=${BG_PID[$1]-} i
-	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		logcmd "$cur_variant" kill -TERM "$name($pid)"
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	local rc=$?
-	unset "BG_PID[$name]"
-	return $rc
-}
-qx_stop_traffic() {
-	local n
-	for n in "${!BG_PID[@]}"; do bg_stop "$n" 3; done
-}
-
 tb_stop_all() {
-	qx_stop_traffic
+	bg_stop_all
 	if emu_alive; then
 		# interrupted: keep what the machine recorded (bounded), then stop it
 		[ "$tb_interrupted" = 1 ] && [ -n "${QX_VDIR:-}" ] && qx_collect 20
@@ -321,7 +294,7 @@ qx_meta_start() {
 qx_fail() {
 	say "$PROG: $VLABEL: $*"
 	echo "failed=$*" >>"$QX_VDIR/meta.txt"
-	qx_stop_traffic
+	bg_stop_all
 	if emu_alive; then
 		[ -f "$QX_VDIR/agent.ready" ] && qx_collect 30
 		emu_poweroff 30 >/dev/null

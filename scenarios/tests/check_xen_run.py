@@ -27,24 +27,13 @@ import os
 import re
 import sys
 
-fails = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        fails.append(what)
-    return ok
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check, finish  # noqa: E402
+from ntcheck import kv as kv_file  # noqa: E402
 
 
 def kv(path):
-    d = {}
-    if os.path.exists(path):
-        for line in open(path, errors="replace"):
-            if "=" in line and not line.startswith("#"):
-                k, v = line.rstrip("\n").split("=", 1)
-                d[k] = v
-    return d
+    return kv_file(path, missing_ok=True)
 
 
 def hv_records(path):
@@ -137,8 +126,7 @@ def main():
             check(ok, f"figure {w} rendered (PNG, PDF)")
     gp = open(os.path.join(plots, "latency0-bars.gp")).read()
     check("emulated" in gp, "figures: the title says emulated")
-    print(f"{len(fails)} check(s) failed" if fails else "all checks passed")
-    return 1 if fails else 0
+    return finish()
 
 
 if __name__ == "__main__":
