@@ -10,7 +10,7 @@
 #   make bench       the benchmark scripts (not tests; print peers side by side)
 # Components are built by their own Makefiles (mk/common.mk has the flags).
 
-COMPONENTS := loadgen analyzer hv-probe guest-probe scenarios
+COMPONENTS := loadgen analyzer hv-probe guest-probe scenarios testbed
 SAN ?= 0
 export SAN
 

@@ -181,7 +181,9 @@ static double line_rate_pps(const char *ifn, unsigned frame_bytes, char *why, si
 		snprintf(why, wl, "%s is a virtual device (%s): no line rate", ifn, have_di ? di.driver : "no driver info");
 		return 0;
 	}
-	uint32_t mbps = have_ec ? ethtool_cmd_speed(&ec) : 0;
+	/* as ethtool_cmd_speed() of the kernel's header, without its signed
+	 * shift (undefined when speed_hi is 0xffff: an unknown speed) */
+	uint32_t mbps = have_ec ? (uint32_t)ec.speed_hi << 16 | ec.speed : 0;
 	if (!mbps || mbps == (uint32_t)SPEED_UNKNOWN) {
 		snprintf(why, wl, "%s (%s): link speed unknown", ifn, di.driver);
 		return 0;
@@ -492,7 +494,7 @@ static int setup(const struct opts *o, struct fl_cfg *c, char *ifname, char *cho
 		snprintf(ifname, IFNAMSIZ, "%s", o->iface);
 	int oif, has_gw;
 	struct in_addr gw;
-	if (!ifname[0] && o->dst.ss_family == AF_INET &&
+	if (!ifname[0] && c->be != FL_QEMU && o->dst.ss_family == AF_INET &&
 	    lg_route_get((const struct sockaddr_in *)&o->dst, &oif, &gw, &has_gw) == 0)
 		if_indextoname((unsigned)oif, ifname); /* only to name the link in the summary */
 	c->qbypass = o->qbypass || c->be == FL_TXRING;

@@ -144,27 +144,10 @@ nt_domu_agent() {
 	nt_serve "$1" /run/nt-agent-stop
 }
 
-# nt_serve PORT STOPFILE: one request per TCP connection (busybox nc -ll -e),
-# a first line
-#   RUN CMD...   run CMD with sh in /; its output (ending in a newline), then a
-#                last line nt-rc=N
+# nt_serve PORT STOPFILE: the agent (nt-agent serve, testbed/agent/nt-agent.c)
+# until STOPFILE exists: one request per TCP connection, a first line
+#   RUN CMD...   run CMD with sh in /; its output, then a line nt-rc=N
 #   GET PATH     the bytes of PATH (nothing if it cannot be read)
-# until a request creates STOPFILE.
 nt_serve() {
-	local port=$1 stop=$2 conn=/tmp/nt-serve-conn.$$ pid
-	cat >"$conn" <<'EOF'
-#!/bin/sh
-read -r verb rest
-case "$verb" in
-RUN) cd / && sh -c "$rest" 2>&1 </dev/null; echo "nt-rc=$?" ;;
-GET) cat "$rest" 2>/dev/null ;;
-*) echo "nt-rc=2 bad request '$verb'" ;;
-esac
-EOF
-	chmod 755 "$conn"
-	nc -ll -p "$port" -e "$conn" &
-	pid=$!
-	while [ ! -e "$stop" ] && kill -0 $pid 2>/dev/null; do sleep 0.5; done
-	kill $pid 2>/dev/null
-	rm -f "$conn"
+	nt-agent serve "$1" --stop "$2"
 }

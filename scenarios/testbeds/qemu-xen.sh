@@ -134,6 +134,9 @@ tb_setup() {
 	logcmd setup make -C "$top/guest-probe" SAN=0 module guest-bins
 	make -s -C "$top/guest-probe" SAN=0 module guest-bins >>"$log" 2>&1 ||
 		{ say "$PROG: building the guest module failed (see $log)"; return 1; }
+	logcmd setup make -C "$top/testbed" guest-bins
+	make -s -C "$top/testbed" guest-bins >>"$log" 2>&1 ||
+		{ say "$PROG: building nt-agent failed (see $log)"; return 1; }
 	logcmd setup make -C "$top/hv-probe" collector-dom0
 	make -s -C "$top/hv-probe" collector-dom0 >>"$log" 2>&1 ||
 		{ say "$PROG: building the static collector failed (see $log)"; return 1; }
@@ -141,7 +144,9 @@ tb_setup() {
 	local ov=$QX_TOOLS/overlay
 	mkdir -p "$ov/lib/nt" "$ov/usr/bin" "$ov/etc/nt/steps" "$QX_TOOLS/steps" "$QX_TOOLS/bin"
 	cp "$top/build/rel/modules/$kver/nt_guest_probe.ko" "$ov/lib/nt/" || return 1
-	cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$ov/usr/bin/" || return 1
+	cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$top/build/guest/bin/nt-agent" \
+		"$ov/usr/bin/" || return 1
+	cp "$top/build/guest/bin/nt-agent" "$QX_TOOLS/bin/" || return 1
 	cp "$top"/testbed/steps/*.sh "$ov/etc/nt/steps/"
 	cp "$top"/testbed/steps/*.sh "$QX_TOOLS/steps/"
 	cp "$top/build/dom0/nt-hvcollect" "$QX_TOOLS/bin/"
@@ -188,7 +193,7 @@ qx_step() {
 	shift 3
 	for kv in "$@"; do env="$env ${kv%%=*}=$(qx_q "${kv#*=}")"; done
 	logcmd "$cur_variant" "$where:$step" "$@"
-	local job="export NT_OUT=/mnt/host NT_LIB=/etc/nt/lib.sh"$'\n'
+	local job="export NT_OUT=/mnt/host NT_LIB=/etc/nt/lib.sh NT_AGENT=/mnt/tools/bin/nt-agent"$'\n'
 	if [ "$where" = dom0 ]; then
 		[ -n "$env" ] && job+="export$env"$'\n'
 		job+="exec sh /mnt/tools/steps/$step.sh"
@@ -374,7 +379,8 @@ tb_variant() {
 	fi
 	qx_step dom0 xen-evidence 60 NT_TAG=before || { qx_fail "xen-evidence failed"; return 1; }
 	if qx_has hv; then
-		qx_step dom0 hvcollect-start 60 NT_COLLECTOR=/mnt/tools/bin/nt-hvcollect NT_TBUF_PAGES=256 ||
+		qx_step dom0 hvcollect-start 60 NT_COLLECTOR=/mnt/tools/bin/nt-hvcollect NT_TBUF_PAGES=256 \
+			NT_HV_RAW="${NT_QX_HV_RAW:-0}" ||
 			{ qx_fail "the hypervisor collector did not start (hvcollect.log)"; return 1; }
 	fi
 	qx_step dom0 counters 30 NT_TAG=before NT_LOAD_IF="$(qx_kv dom0-setup.txt load_if)" \
@@ -557,6 +563,8 @@ qx_check_data() {
 }
 
 # ---------------------------------------------------------------- faults (tests)
+# NT_QX_HV_RAW=1 also keeps Xen's trace as xentrace wrote it (hv.xt in the
+# variant's folder), for an independent decoder (hv-probe/tests/trace-check.c).
 # NT_QX_FAULT="VARIANT:KIND ...", for the tests of the failure paths only:
 #   no-eval-nic     boot the machine without the evaluation NIC (a missing device)
 #   bad-domu-image  give the domU an image it cannot boot (a guest that does not boot)

@@ -5,7 +5,8 @@
 #     e.g. 1; empty: any pCPU); NT_DOMU_PCI (BDF passed through, permissive;
 #     empty: none); NT_DOMU_CTL_MAC, NT_DOMU_CTL_IP (ADDR/LEN), NT_DOM0_CTL_IP
 #     (ADDR/LEN): the control link; NT_AGENT_PORT (default 7000);
-#     NT_DOMU_TIMEOUT (s, default 120); NT_DOMU_EXTRA (more kernel arguments).
+#     NT_DOMU_TIMEOUT (s, default 120); NT_DOMU_EXTRA (more kernel arguments);
+#     NT_AGENT (the nt-agent program, default nt-agent on PATH).
 # The domU runs with tsc_mode="native": its TSC is Xen's, so its stamps and
 # Xen's are one clock.
 # Out: domu.cfg, xl-create.log (xl -vv), domu.txt (name, domid, create_s,
@@ -43,9 +44,8 @@ t1=$(nt_uptime)
 ok=0
 end=$(( ${t0%.*} + tmo ))
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
-	# bounded by timeout(1), not nc -w: busybox nc's -w alarm fires again
-	# after the connection is up and crashes it (SIGSEGV) mid-answer
-	if printf 'RUN true\n' | timeout 5 nc "$ctl_ip" "$port" 2>/dev/null | grep -q '^nt-rc=0'; then
+	if printf 'RUN true\n' | "${NT_AGENT:-nt-agent}" req "$ctl_ip" "$port" --timeout 10 2>/dev/null |
+		grep -q '^nt-rc=0'; then
 		ok=1
 		break
 	fi

@@ -11,10 +11,9 @@
 . "${NT_LIB:-/etc/nt/lib.sh}"
 port=${NT_AGENT_PORT:-7000}
 [ -n "${NT_DOMU_IP:-}" ] || { echo "domu.sh: NT_DOMU_IP is not set" >&2; exit 2; }
-# one request; bounded by timeout(1) (NT_DOMU_REQ_TIMEOUT, default 900 s), not
-# by nc -w: busybox nc's -w alarm also fires after the connection is up and
-# then crashes it (SIGSEGV) in the middle of a long answer
-req() { printf '%s\n' "$1" | timeout "${NT_DOMU_REQ_TIMEOUT:-900}" nc "$NT_DOMU_IP" "$port"; }
+# one request (nt-agent req: connects within 5 s, the answer within
+# NT_DOMU_REQ_TIMEOUT, default 900 s); NT_AGENT names the program
+req() { printf '%s\n' "$1" | "${NT_AGENT:-nt-agent}" req "$NT_DOMU_IP" "$port" --timeout "${NT_DOMU_REQ_TIMEOUT:-900}"; }
 # run CMD [TRIES]: output streamed (but the last line), exit status from
 # nt-rc=; a request without an answer is sent again TRIES times in all
 # (default 1: a step is not sent twice; reading requests are)
