@@ -357,7 +357,7 @@ tb_variant() {
 	2) qx_fail "QEMU ended before dom0 came up (exit ${EMU_QRC:-?}, serial-tail.txt)"; emu_reap; return 1 ;;
 	esac
 	qx_step dom0 dom0-info 60 || { qx_fail "dom0-info failed"; return 1; }
-	qx_step dom0 dom0-setup 60 NT_DOM0_CPUS="$QX_DOM0" NT_LOAD_MAC="$QX_LOAD_MAC" NT_LOAD_IP="$QX_LOAD_IP/24" \
+	qx_step dom0 dom0-setup 60 NT_LOAD_MAC="$QX_LOAD_MAC" NT_LOAD_IP="$QX_LOAD_IP/24" \
 		NT_EVAL_BDF="$(qx_fault_eval_bdf)" || { qx_fail "dom0-setup failed"; return 1; }
 	progress "$VLABEL: starting the evaluation guest" $(( $(tb_variant_seconds "$v") + REST_AFTER - 20 ))
 	qx_step dom0 domu-start 240 NT_DOMU_KERNEL=/mnt/tools/vmlinux NT_DOMU_IMAGE="$(qx_fault_domu_image)" \
@@ -365,8 +365,11 @@ tb_variant() {
 		NT_DOMU_CTL_MAC="$QX_DOMU_CTL_MAC" NT_DOMU_CTL_IP="$QX_DOMU_CTL" NT_DOM0_CTL_IP="$QX_DOM0_CTL" \
 		NT_AGENT_PORT="$QX_AGENT_PORT" NT_DOMU_TIMEOUT=180 ||
 		{ qx_fail "the evaluation guest did not start (domu-console.txt)"; return 1; }
-	qx_step domu guest-nic 120 NT_NIC_MAC="$QX_EVAL_MAC" NT_NIC_IP="$QX_GUEST_IP/24" NT_IRQ_MODE="$QX_IRQ" ||
+	qx_step domu guest-nic 180 NT_NIC_MAC="$QX_EVAL_MAC" NT_NIC_IP="$QX_GUEST_IP/24" NT_IRQ_MODE="$QX_IRQ" ||
 		{ qx_fail "the evaluation NIC did not come up in the guest"; return 1; }
+	# dom0 keeps every pCPU while the guest boots (its PCI frontend waits on
+	# dom0's backend), and goes to its own before the measurement
+	qx_step dom0 dom0-pin 60 NT_DOM0_CPUS="$QX_DOM0" || { qx_fail "dom0-pin failed"; return 1; }
 
 	# ---- probes on
 	if qx_has guest; then

@@ -1,20 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-# dom0-setup.sh: dom0's part of a variant before the domU starts.
-# In: NT_OUT; NT_DOM0_CPUS (pCPUs for dom0's vCPUs, e.g. 0; empty: no pin);
-#     NT_LOAD_MAC, NT_LOAD_IP (ADDR/LEN): the load NIC dom0 owns (empty: none);
-#     NT_EVAL_BDF: the evaluation NIC to pass through (empty: none).
-# Out: dom0-setup.txt (load_if, load_irq, load_bdf, load_mac, eval_bdf,
-#      dom0_cpus), xl-vcpu-list-dom0.txt.
+# dom0-setup.sh: dom0's part of a variant before the domU starts (dom0's
+# pinning comes later, dom0-pin.sh: while the guest boots, dom0 answers its
+# PCI frontend faster with every pCPU).
+# In: NT_OUT; NT_LOAD_MAC, NT_LOAD_IP (ADDR/LEN): the load NIC dom0 owns
+#     (empty: none); NT_EVAL_BDF: the evaluation NIC to pass through (empty:
+#     none).
+# Out: dom0-setup.txt (load_if, load_irq, load_bdf, load_mac, load_driver,
+#      eval_bdf).
 . "${NT_LIB:-/etc/nt/lib.sh}"
 mkdir -p "$NT_OUT" || exit 1
 fail() { echo "dom0-setup: $*" >&2; exit 1; }
 out=$NT_OUT/dom0-setup.txt
 : >"$out"
-if [ -n "${NT_DOM0_CPUS:-}" ]; then
-	xl vcpu-pin 0 all "$NT_DOM0_CPUS" || fail "xl vcpu-pin 0 all $NT_DOM0_CPUS failed"
-	echo "dom0_cpus=$NT_DOM0_CPUS" >>"$out"
-fi
-xl vcpu-list 0 >"$NT_OUT/xl-vcpu-list-dom0.txt" 2>&1
 if [ -n "${NT_LOAD_MAC:-}" ]; then
 	ifc=$(nt_iface_of_mac "$NT_LOAD_MAC") || fail "no NIC with MAC $NT_LOAD_MAC in dom0 (load NIC missing?)"
 	ip addr add "$NT_LOAD_IP" dev "$ifc" 2>/dev/null

@@ -38,8 +38,10 @@ cfg=$NT_OUT/domu.cfg
 	echo "on_crash = \"preserve\""
 } >"$cfg"
 t0=$(nt_uptime)
-xl -vv create "$cfg" >"$NT_OUT/xl-create.log" 2>&1 ||
-	fail "xl create failed: $(grep -v '^libxl: debug' "$NT_OUT/xl-create.log" | tail -n 3 | tr '\n' ' ')"
+# every line of xl's log with the seconds since the start (busybox ts -s)
+{ xl -vv create "$cfg" 2>&1; echo "xl-rc=$?"; } | ts -s '%.s' >"$NT_OUT/xl-create.log"
+grep -q 'xl-rc=0$' "$NT_OUT/xl-create.log" ||
+	fail "xl create failed: $(grep -v 'libxl: debug' "$NT_OUT/xl-create.log" | tail -n 3 | tr '\n' ' ')"
 t1=$(nt_uptime)
 ok=0
 end=$(( ${t0%.*} + tmo ))

@@ -14,26 +14,42 @@ intx) im=0 ;;
 msix) im=2 ;;
 *) fail "NT_IRQ_MODE must be intx or msix (got '${NT_IRQ_MODE:-}')" ;;
 esac
-if [ ! -d /sys/module/e1000e ]; then
+# up NAME: load e1000e, bring the NIC up; sets ifc, name (its interrupt's name), irq
+up() {
 	nt_modload e1000e IntMode=$im InterruptThrottleRate=0 || fail "cannot load e1000e"
-fi
-i=0
-while ! ifc=$(nt_iface_of_mac "$NT_NIC_MAC") && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-[ -n "$ifc" ] || fail "no NIC with MAC $NT_NIC_MAC (was the device passed through?)"
-ip addr add "$NT_NIC_IP" dev "$ifc" 2>/dev/null
-ip link set "$ifc" up || fail "cannot bring $ifc up"
-i=0
-while [ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" != 1 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" = 1 ] || fail "$ifc has no carrier after 20 s"
-name=$ifc
-[ "$NT_IRQ_MODE" = msix ] && name=$ifc-rx-0
-irq=$(awk -v n="$name" '$NF == n { sub(/:$/, "", $1); print $1; exit }' /proc/interrupts)
-[ -n "$irq" ] || fail "no interrupt named $name in /proc/interrupts"
+	i=0
+	while ! ifc=$(nt_iface_of_mac "$NT_NIC_MAC") && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	[ -n "$ifc" ] || fail "no NIC with MAC $NT_NIC_MAC (was the device passed through?)"
+	ip addr add "$NT_NIC_IP" dev "$ifc" 2>/dev/null
+	ip link set "$ifc" up || fail "cannot bring $ifc up"
+	i=0
+	while [ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" != 1 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(cat "/sys/class/net/$ifc/carrier" 2>/dev/null)" = 1 ] || fail "$ifc has no carrier after 20 s"
+	name=$ifc
+	[ "$NT_IRQ_MODE" = msix ] && name=$ifc-rx-0
+	irq=$(awk -v n="$name" '$NF == n { sub(/:$/, "", $1); print $1; exit }' /proc/interrupts)
+}
+# Under emulation the PCI frontend sometimes gives up on dom0's backend (its
+# 2 s timeout: "pciback not responding") while the driver enables MSI-X, and
+# e1000e falls back to MSI: the driver is loaded again, three tries in all.
+tries=0
+while :; do
+	tries=$((tries + 1))
+	up
+	[ -n "$irq" ] && break
+	dmesg | grep -q "pciback not responding\|Falling back" && nt_log "$name not there (the frontend timed out): try $tries"
+	[ $tries -lt 3 ] || fail "no interrupt named $name in /proc/interrupts after $tries tries ($(dmesg | grep -c 'pciback not responding') frontend timeouts)"
+	ip link set "$ifc" down 2>/dev/null
+	rmmod e1000e || fail "cannot unload e1000e to try again"
+	sleep 1
+done
 {
 	echo "iface=$ifc"
 	echo "irq=$irq"
 	echo "irq_name=$name"
 	echo "irq_mode=$NT_IRQ_MODE"
+	echo "driver_loads=$tries"
+	echo "pcifront_timeouts=$(dmesg | grep -c 'pciback not responding')"
 	echo "irq_line=$(awk -v n="$name" '$NF == n' /proc/interrupts)"
 	echo "e1000e_params=IntMode=$im InterruptThrottleRate=0"
 	echo "kernel=$(uname -r)"
