@@ -107,7 +107,7 @@ tbt_variant() {
 	fi
 	flood_start "$v" "$d" "$bound" || { tb_stop_all; return 1; }
 	# N periods need N+1 stamps.
-	local ta=(--out "$d/tick.csv" --count $((count + 1)) --period-us "$pus")
+	local ta=(--out "$d/tick.csv" --count $((count + 1)) --period "${pus}us")
 	[ "$tcpu" != none ] && ta+=(--cpu "$tcpu")
 	[ "$fifo" != none ] && ta+=(--fifo "$fifo")
 	bg_start tick "$d/tick.log" "$bindir/nt-tick" "${ta[@]}"
