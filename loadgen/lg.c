@@ -117,39 +117,6 @@ int lg_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n)
-{
-	int k = 0;
-	if (!s || !*s)
-		return -1;
-	while (*s) {
-		uint64_t a, b;
-		char *end;
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		a = strtoull(s, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return -1;
-			b = strtoull(end + 1, &end, 10);
-		}
-		if (a > b || b >= CPU_SETSIZE || (*end && *end != ',') || (*end == ',' && !end[1]))
-			return -1;
-		for (uint64_t c = a; c <= b; c++) {
-			for (int i = 0; i < k; i++)
-				if (cpus[i] == (int)c)
-					return -1; /* listed twice */
-			if (k == max)
-				return -1;
-			cpus[k++] = (int)c;
-		}
-		s = *end ? end + 1 : end;
-	}
-	*n = k;
-	return 0;
-}
-
 /* ---- payload ----------------------------------------------------------- */
 
 static void put_le(unsigned char *p, uint64_t v, int n)
@@ -287,6 +254,20 @@ int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
 {
 	(void)default_unit_ns; /* seconds, as nt_parse_dur */
 	return nt_parse_dur(s, 1, 86400000000000LL, ns);
+}
+
+int lg_parse_cpulist(const char *s, int *cpus, int max, int *n)
+{
+	uint8_t map[CPU_SETSIZE / 8];
+	unsigned count;
+	if (nt_parse_cpulist(s, CPU_SETSIZE, map, &count) != 0 || count > (unsigned)max)
+		return -1;
+	int k = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (map[c / 8] & (1u << (c % 8)))
+			cpus[k++] = c;
+	*n = k;
+	return 0;
 }
 
 int lg_pin_cpu(int cpu)

@@ -51,6 +51,11 @@ int common_opt(int c, const char *arg, struct aopts *o)
 	case 1009:
 		o->join_irq_map = arg;
 		return 1;
+	case 1010:
+		if (parse_u64(arg, &u) || !u || u > 1024)
+			die_usage("--threads: bad count '%s' (1..1024)", arg);
+		g_threads = (int)u;
+		return 1;
 	case 'q':
 		o->quiet = 1;
 		return 1;

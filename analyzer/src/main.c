@@ -2,7 +2,8 @@
 /* nt-analyze: turns recorded stamps into the papers' tables and figures.
  *   nt-analyze run DIR          a run folder (docs/run-layout.md)
  *   nt-analyze stats FILE...    statistics of one measure over some files
- *   nt-analyze compare ...      variants against a baseline */
+ *   nt-analyze compare ...      variants against a baseline
+ *   nt-analyze convert IN OUT   CSV <-> binary record files */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze.h"
 
@@ -79,6 +81,7 @@ static void usage(FILE *f)
 		"usage: " PROG " run [options] DIR\n"
 		"       " PROG " stats [options] (--latency FROM:TO | --period EVENT)... FILE...\n"
 		"       " PROG " compare [options] DIR | VARIANT_DIR... | FILE...\n"
+		"       " PROG " convert [options] IN OUT\n"
 		"\n"
 		"Statistics of interrupt latencies recorded in the project's record format\n"
 		"(docs/record-format.md; CSV or binary).  Every figure is in TSC cycles and,\n"
@@ -88,19 +91,22 @@ static void usage(FILE *f)
 		"               DIR/summary.csv, DIR/summary.json, DIR/report.md, DIR/plots/\n"
 		"  stats        statistics of measures over the given files (one population)\n"
 		"  compare      improvement of each variant over a baseline, with bootstrap CIs\n"
+		"  convert      a record file from CSV to binary or back, every field kept\n"
 		"\n"
 		"Run `" PROG " COMMAND --help` for the options of a command.\n");
 }
 
 int main(int argc, char **argv)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	g_threads = ncpu > 1 ? (int)(ncpu < 1024 ? ncpu : 1024) : 1;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (argc < 2)
-		die_usage("missing command (run, stats, compare)");
+		die_usage("missing command (run, stats, compare, convert)");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
@@ -111,5 +117,7 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argc - 1, argv + 1);
+	if (strcmp(argv[1], "convert") == 0)
+		return cmd_convert(argc - 1, argv + 1);
 	die_usage("unknown command '%s'", argv[1]);
 }

@@ -14,6 +14,11 @@
 #   rmt_fetch WHERE TARGET SECS RDIR LDIR  copy every file under RDIR into LDIR,
 #                                each checked against its remote sha256
 #                                (LDIR/SHA256SUMS.remote); what arrived is kept
+#   rmt_deploy WHERE TARGET SECS RDIR LDIR  make RDIR a copy of the files under LDIR:
+#                                only those whose sha256 differs travel, each checked
+#   rmt_step WHERE TARGET SECS TOOLS OUT STEP K=V...  run the remote step
+#                                TOOLS/steps/STEP.sh (testbed/steps/README.md) with
+#                                NT_OUT=OUT, NT_LIB=TOOLS/lib.sh and the K=V inputs
 # Exit status of rmt_run/rmt_script: the remote command's, 255 when ssh could
 # not connect or the connection died, 124 on timeout.  RMT_SSH_OPTS (array)
 # holds the caller's extra ssh options (the inventory's ssh.options).
@@ -113,4 +118,31 @@ rmt_verify() {
 		return 1
 	fi
 	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/SHA256SUMS.remote")" >"$ldir/fetch-check.txt"
+}
+
+rmt_deploy() {
+	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc f have qd
+	rmt_allowed "$target" || return 255
+	qd=$(printf '%q' "$rdir")
+	have=$(rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
+		{ RMT_WHY="cannot list $target:$rdir"; return 1; }
+	while IFS= read -r f; do
+		local sum; sum=$(sha256sum <"$ldir/$f" | cut -d' ' -f1)
+		grep -qxF "$sum  ./$f" <<<"$have" && continue
+		rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
+		# keep the mode (scripts, programs)
+		[ -x "$ldir/$f" ] && { rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
+	done < <(cd "$ldir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+	return 0
+}
+
+rmt_step() {
+	local where=$1 target=$2 secs=$3 tools=$4 out=$5 step=$6 kv env=""
+	shift 6
+	for kv in "$@"; do
+		case "$kv" in [A-Z]*=*) ;; *) RMT_WHY="rmt_step: bad input '$kv' (K=V)"; return 2 ;; esac
+		env+=" $(printf '%q' "$kv")"
+	done
+	rmt_run "$where" "$target" "$secs" \
+		"cd $(printf '%q' "$tools") && env NT_OUT=$(printf '%q' "$out") NT_LIB=$(printf '%q' "$tools/lib.sh")$env sh steps/$step.sh"
 }

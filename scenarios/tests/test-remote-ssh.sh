@@ -121,6 +121,31 @@ rmt_fetch t nt-xen 30 "$rdir/nowhere" "$work/fetched3" 2>/dev/null; rc=$?
 [ $rc != 0 ] && grep -q "listing nt-xen:$rdir/nowhere failed" <<<"$RMT_WHY" && ok "fetch of a missing folder fails clearly" ||
 	bad "missing folder: exit $rc, $RMT_WHY"
 
+# --- deploy a tools folder (only what changed travels), then run a step the
+# way testbed/steps/ are written (inputs as K=V, outputs in NT_OUT)
+mkdir -p "$work/tools/steps"
+printf 'say() { echo "lib: $*"; }\n' >"$work/tools/lib.sh"
+cat >"$work/tools/steps/probe.sh" <<'E'
+. "$NT_LIB"
+mkdir -p "$NT_OUT"
+say "in=$NT_IN" >"$NT_OUT/probe.txt"
+echo "count=$NT_COUNT" >>"$NT_OUT/probe.txt"
+E
+printf '#!/bin/sh\necho tool\n' >"$work/tools/tool" && chmod +x "$work/tools/tool"
+rmt_deploy t nt-xen 30 "$rdir/tools" "$work/tools"; rc=$?
+[ $rc = 0 ] && diff -r "$work/tools" "$rdir/tools" >/dev/null && [ -x "$rdir/tools/tool" ] &&
+	ok "rmt_deploy: the folder copied, modes kept" || bad "rmt_deploy: exit $rc $RMT_WHY"
+n1=$(grep -c 'sha256=' "$cmdlog")
+echo '# changed' >>"$work/tools/lib.sh"
+rmt_deploy t nt-xen 30 "$rdir/tools" "$work/tools"; rc=$?
+[ $rc = 0 ] && [ $(( $(grep -c 'sha256=' "$cmdlog") - n1 )) = 1 ] && cmp -s "$work/tools/lib.sh" "$rdir/tools/lib.sh" &&
+	ok "rmt_deploy again: only the changed file travels" || bad "second deploy: exit $rc, $(( $(grep -c 'sha256=' "$cmdlog") - n1 )) copies"
+rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe NT_IN="a b'c" NT_COUNT=3; rc=$?
+[ $rc = 0 ] && [ "$(cat "$rdir/v1/probe.txt")" = "$(printf "lib: in=a b'c\ncount=3")" ] &&
+	ok "rmt_step: inputs as K=V, output in NT_OUT" || bad "rmt_step: exit $rc, $(cat "$rdir/v1/probe.txt" 2>&1)"
+rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe 'bad input' 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok "rmt_step: an input that is not K=V is refused" || bad "rmt_step bad input: exit $rc"
+
 n=$(grep -c . "$cmdlog")
 [ $fail = 0 ] && echo "remote: ssh transport checked against dropbear on 127.0.0.1:$SSHD_PORT, $n commands logged"
 exit $fail
