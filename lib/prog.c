@@ -44,6 +44,8 @@ static const char *common_help(const struct nt_prog *p, const struct copt *c)
 		return p->duration_help ? p->duration_help : "stop after DUR (e.g. 10s, 500ms, 2m)";
 	case 'c':
 		return p->cpu_help ? p->cpu_help : "run on these CPUs (e.g. 0, 1-3, 0,2)";
+	case K_META:
+		return p->common & NT_C_OUT ? c->o.help : "write the metadata and results there (key=value)";
 	}
 	return c->o.help;
 }
@@ -306,6 +308,18 @@ int nt_prog_cpu_at(const struct nt_prog *p, unsigned n)
 		if ((p->cpus[c / 8] & (1u << (c % 8))) && n-- == 0)
 			return (int)c;
 	return -1;
+}
+
+int nt_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+	if (cpu < 0 || cpu >= CPU_SETSIZE) {
+		errno = EINVAL;
+		return -1;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 int nt_prog_pin(const struct nt_prog *p)

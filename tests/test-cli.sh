@@ -9,9 +9,11 @@
 #   SIGINT / SIGTERM 50 ms after the start (inside the TSC calibration or the
 #     set-up): exit 130 / 143 within 5 s, an outcome line naming the signal,
 #     exit_status in the .meta
-#   a full disk (a 160 KiB tmpfs this test mounts): exit 1, the loss said on
-#     stderr and counted in the .meta; the .meta is still written; the file's
-#     rows are the `records` key, and written + lost is everything produced
+#   a full disk (a 160 KiB tmpfs this test mounts): a record source exits 1,
+#     the loss said on stderr and counted in the .meta; the .meta is still
+#     written; the file's rows are the `records` key, and written + lost is
+#     everything produced.  A program without records, on a disk that is full
+#     from the start: exit 1 and a one-line "No space left on device".
 #   the options in --help are the options of the program's row in
 #     docs/conventions.md
 # Runs as root (a network namespace with loopback only, a tmpfs mount), both
@@ -47,9 +49,10 @@ rev=$(git -C "$top" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/n
 #   RUN_NAME    arguments of a run that lasts several seconds (records into $tmp/run.*)
 #   BAD_NAME    arguments with one bad value
 #   FULL_NAME   arguments writing more than 160 KiB into $mnt/ (before: a feeder command in FEED_NAME)
-#   TOTAL_NAME  a function printing the number of records the run produced (written + lost), or empty
-progs=(nt-send nt-recv)
-inns_progs=" nt-send nt-recv "
+#   total_NAME  a function printing the number of records the run produced (written + lost); none:
+#               FULL_NAME writes into a disk that is full from the start
+progs=(nt-send nt-recv nt-flood)
+inns_progs=" nt-send nt-recv nt-flood "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
 BAD_nt_send="--dst 127.0.0.1:9 --count 5 --interval 10xs"
@@ -61,6 +64,10 @@ BAD_nt_recv="--bind 127.0.0.1:7001 --count 0"
 FULL_nt_recv="--bind 127.0.0.1:7002 --count 4000 --timeout 10 -o $mnt/out.csv"
 FEED_nt_recv() { sleep 0.6; inns "$bin/nt-send" --dst 127.0.0.1:7002 --count 4000 --interval 20us -q; }
 total_nt_recv() { echo $(( 2 * $(meta "$1" unique) - $(meta "$1" no_kernel_ts) )); }
+
+RUN_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 60 --meta $tmp/run.csv.meta"
+BAD_nt_flood="--dst 127.0.0.1:9 --rate 0"
+FULL_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 0.5s --meta $mnt/out.csv.meta"
 
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }
@@ -131,39 +138,50 @@ check_signal() { # check_signal PROG SIG CODE
 	[ $rc = "$want" ] && ok "$p SIG$sig at 50 ms: exit $rc after $ms ms: $(grep -h "stopped by" "$tmp/out" "$tmp/err")"
 }
 
-check_full() {
+check_full_records() {
 	local p=$1 rc m=$mnt/out.csv.meta
-	mount -t tmpfs -o size=160k nt-cli "$mnt" || { bad "cannot mount a tmpfs"; return; }
-	local feed; feed=$(var FEED "$p")
 	[ -n "$(declare -F "FEED_${p//-/_}")" ] && { "FEED_${p//-/_}" & }
 	# shellcheck disable=SC2046
 	run "$p" $(var FULL "$p") >"$tmp/out" 2>"$tmp/err"; rc=$?
 	wait
 	[ $rc = 1 ] || bad "$p on a full disk: exit $rc, want 1"
 	grep -q "^$p: .*No space left on device.*records lost" "$tmp/err" || bad "$p on a full disk: loss not said: $(cat "$tmp/err")"
-	if [ -s "$m" ]; then
-		local rec lost rows tot
-		rec=$(meta "$m" records) lost=$(meta "$m" records_lost)
-		rows=$(( $(wc -l <"$mnt/out.csv") - 1 ))
-		[ "$rec" = "$rows" ] || bad "$p full disk: records=$rec but the file has $rows rows"
-		[ "${lost:-0}" -gt 0 ] || bad "$p full disk: records_lost=$lost"
-		[ "$(meta "$m" exit_status)" = 1 ] || bad "$p full disk: exit_status=$(meta "$m" exit_status)"
-		tot=$("total_${p//-/_}" "$m")
-		local lrows; lrows=$(grep -c ',lost,' "$mnt/out.csv")
-		[ $(( rows - lrows + lost )) = "$tot" ] ||
-			bad "$p full disk: $rows rows ($lrows lost rows) + $lost lost != $tot produced"
-		ok "$p on a full disk: exit $rc, $rec records written, $lost lost of $tot; $(grep -h 'records lost' "$tmp/err")"
-	else
-		bad "$p on a full disk: no .meta"
-	fi
+	[ -s "$m" ] || { bad "$p on a full disk: no .meta"; return; }
+	local rec lost rows tot lrows
+	rec=$(meta "$m" records) lost=$(meta "$m" records_lost)
+	rows=$(( $(wc -l <"$mnt/out.csv") - 1 ))
+	[ "$rec" = "$rows" ] || bad "$p full disk: records=$rec but the file has $rows rows"
+	[ "${lost:-0}" -gt 0 ] || bad "$p full disk: records_lost=$lost"
+	[ "$(meta "$m" exit_status)" = 1 ] || bad "$p full disk: exit_status=$(meta "$m" exit_status)"
+	tot=$("total_${p//-/_}" "$m")
+	lrows=$(grep -c ',lost,' "$mnt/out.csv")
+	[ $(( rows - lrows + lost )) = "$tot" ] ||
+		bad "$p full disk: $rows rows ($lrows lost rows) + $lost lost != $tot produced"
+	ok "$p on a full disk: exit $rc, $rec records written, $lost lost of $tot; $(grep -h 'records lost' "$tmp/err")"
+}
+
+check_full_start() {
+	local p=$1 rc
+	dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null
+	# shellcheck disable=SC2046
+	run "$p" $(var FULL "$p") >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] || bad "$p on a full disk: exit $rc, want 1"
+	grep -q "^$p: .*No space left on device" "$tmp/err" && ok "$p on a full disk: exit $rc: $(grep -h 'No space' "$tmp/err")" ||
+		bad "$p on a full disk: not said: $(cat "$tmp/err")"
+}
+
+check_full() {
+	mount -t tmpfs -o size=160k nt-cli "$mnt" || { bad "cannot mount a tmpfs"; return; }
+	if [ -n "$(declare -F "total_${1//-/_}")" ]; then check_full_records "$1"; else check_full_start "$1"; fi
 	umount "$mnt"
 }
 
 check_doc() { # the options of --help = the options of the docs row
 	local p=$1 h d
 	h=$(run "$p" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort -u | tr '\n' ' ')
-	d=$(grep "^| \`$p\` |" "$top/docs/conventions.md" | awk -F'|' '{ print $3 "," $4 }' |
-		grep -oE '(--)?[a-z][a-z0-9-]*' | sed 's/^--//' | sort -u | tr '\n' ' ')
+	local row; row=$(grep "^| \`$p\` |" "$top/docs/conventions.md" | sed 's/\\|/\//g')
+	d="$(echo "$row" | awk -F'|' '{ print $3 }' | grep -oE '[a-z][a-z0-9-]*') $(echo "$row" | awk -F'|' '{ print $4 }' |
+		grep -oE -- '--[a-z0-9-]+' | sed 's/^--//')"
 	d=$(printf '%s\n' $d check help quiet version | sort -u | tr '\n' ' ')
 	[ "$h" = "$d" ] && ok "$p: docs/conventions.md lists the options of --help" ||
 		bad "$p: --help options '$h' but docs/conventions.md row '$d'"

@@ -138,6 +138,8 @@ const char *nt_version(void);
 void nt_prog_cpus_check(const struct nt_prog *p);
 /* Pin the calling thread to the --cpu set; 0 or -1 (errno). */
 int nt_prog_pin(const struct nt_prog *p);
+/* Pin the calling thread to one CPU; 0 or -1 (errno). */
+int nt_pin_cpu(int cpu);
 /* The n-th CPU (0-based) of the --cpu set, or -1. */
 int nt_prog_cpu_at(const struct nt_prog *p, unsigned n);
 

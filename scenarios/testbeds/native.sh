@@ -206,7 +206,7 @@ tb_variant_summary() {
 	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
 	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
 	printf ' (%s send stamps, %s received' "$s" "$r"
-	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.txt" 2>/dev/null)
+	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.meta" 2>/dev/null)
 	[ -n "$fm" ] && printf ', flood %s Mbit/s' "$fm"
 	if [ -f "$d/stall.csv" ]; then
 		st=$(grep -c ',stall,' "$d/stall.csv"); printf ', %s stalls > %s us' "${st:-0}" \
@@ -300,7 +300,7 @@ tb_variant() {
 
 	if [ "$rate" != off ]; then
 		local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
-			--duration "$bound" --summary "$d/flood.txt" --quiet)
+			--duration "$bound" --meta "$d/flood.meta" --quiet)
 		case "$rate" in
 		max) fa+=(--max) ;;
 		mbps:*) fa+=(--mbps "${rate#mbps:}") ;;

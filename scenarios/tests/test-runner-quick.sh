@@ -56,11 +56,11 @@ for v in baseline pinned rps both; do
 	# veth does not drop at this rate; allow a little loss to a stall anyway
 	[ "${nr:-0}" -ge $((count * 9 / 10)) ] && [ "${nk:-0}" -ge $((count * 9 / 10)) ] ||
 		bad "$v: $nr rx_user / $nk rx_kernel records of $count"
-	for f in send.csv.meta recv.csv.meta stall.csv stall.csv.meta flood.txt; do
+	for f in send.csv.meta recv.csv.meta stall.csv stall.csv.meta flood.meta; do
 		[ -s "$vd/$f" ] || bad "$v: no $f"
 	done
 	head -n1 "$vd/stall.csv" | grep -q '^source,event' || bad "$v: stall.csv header"
-	[ "$(meta_get "$vd/flood.txt" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing"
+	[ "$(meta_get "$vd/flood.meta" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing"
 done
 grep -q "recv_cpu=1" "$d/pinned/meta.txt" && grep -q "idle_guard=1" "$d/pinned/meta.txt" || bad "pinned settings"
 grep -q "rps_cpus=1" "$d/rps/meta.txt" || bad "rps settings"
