@@ -57,6 +57,13 @@ void nt_signals_block_thread(void)
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
+void nt_signals_unblock_thread(void)
+{
+	sigset_t s;
+	stop_set(&s);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
 int64_t nt_mono_ns(void)
 {
 	struct timespec ts;

@@ -458,7 +458,8 @@ static int flood(struct nt_prog *p, struct opts *o)
 	       c->frame_bytes, c->rate > 0 ? "" : "max, ", c->rate, c->ncpus ? c->ncpus : 1, c->run_id);
 	fflush(stdout);
 	int rc = fl_run(c, &o->r);
-	nt_prog_stop_reason(p, o->r.duration_reached ? "duration reached" : "count reached");
+	if (!nt_stopping())
+		nt_prog_stop_reason(p, o->r.duration_reached ? "duration reached" : "count reached");
 	if (o->ifname[0])
 		o->line_pps = line_rate_pps(o->ifname, c->frame_bytes, o->line_why, sizeof(o->line_why));
 	return rc || o->r.failed ? NT_EXIT_FAIL : NT_EXIT_OK;

@@ -151,9 +151,10 @@ int nt_prog_cpu_at(const struct nt_prog *p, unsigned n);
 void nt_signals_install(void);
 /* The signal that asked the program to stop, or 0. */
 int nt_stopping(void);
-/* Block the stop signals in the calling thread (worker threads call it so
- * that the main thread takes them). */
+/* Block the stop signals in the calling thread, e.g. around pthread_create
+ * (threads inherit the mask) so that the main thread takes them; unblock. */
 void nt_signals_block_thread(void);
+void nt_signals_unblock_thread(void);
 /* Sleep until CLOCK_MONOTONIC reaches deadline_ns or a stop signal arrives
  * (no race: the signal is unblocked only inside ppoll).  Returns 0 at the
  * deadline, -1 when stopping. */
