@@ -100,6 +100,12 @@ void xt_summary_print(FILE *o, struct xt_dec *d, const struct xt_run *run)
 			d->deliver_no_entry, d->ival_negative);
 	fprintf(o, "  probe cost (cycles writing the previous interrupt's trace records took on that CPU, NATSUME_ENTRY d5):\n");
 	stat_line(o, "probe cost", &d->cost, run->tsc_hz);
+	fprintf(o, "  entry stub -> do_IRQ (cycles before do_IRQ that the entry stamp now includes, NATSUME_ENTRY d6):\n");
+	stat_line(o, "stub to do_IRQ", &d->stub, run->tsc_hz);
+	if (d->entry_late || d->entry_nostub)
+		fprintf(o, "  (hv_entry stamped in do_IRQ, flag late: %" PRIu64
+			   "; from a series without the stub stamp: %" PRIu64 ")\n",
+			d->entry_late, d->entry_nostub);
 	if (d->opt.stock) {
 		fprintf(o, "  stock TRC_HW_IRQ_HANDLED tsc_out - tsc_in (32-bit stamps, after lock/ack):\n");
 		stat_line(o, "irq_handled", &d->handled, run->tsc_hz);
@@ -144,6 +150,9 @@ void xt_summary_meta(FILE *m, const struct xt_dec *d)
 	nt_meta_put(m, "records_hv_deliver", "%" PRIu64, d->emitted[NT_EV_HV_DELIVER]);
 	nt_meta_put(m, "records_lost", "%" PRIu64, d->emitted[NT_EV_LOST]);
 	nt_meta_put(m, "records_probe_cost", "%" PRIu64, d->emitted[NT_EV_PROBE_COST]);
+	nt_meta_put(m, "hv_entry_stub_stamped", "%zu", d->stub.n);
+	nt_meta_put(m, "hv_entry_late", "%" PRIu64, d->entry_late);
+	nt_meta_put(m, "hv_entry_without_stub", "%" PRIu64, d->entry_nostub);
 	nt_meta_put(m, "lost_trace_records", "%" PRIu64, lost);
 	nt_meta_put(m, "ring_overruns", "%" PRIu64, d->overruns);
 	nt_meta_put(m, "skipped_events", "%" PRIu64, skipped);

@@ -31,11 +31,13 @@ void xt_dec_free(struct xt_dec *d)
 		free(d->ival[i].v);
 	free(d->handled.v);
 	free(d->cost.v);
+	free(d->stub.v);
 	d->cpu = NULL;
 	d->ncpu = 0;
 	memset(d->ival, 0, sizeof(d->ival));
 	memset(&d->handled, 0, sizeof(d->handled));
 	memset(&d->cost, 0, sizeof(d->cost));
+	memset(&d->stub, 0, sizeof(d->stub));
 }
 
 /* Record an anomaly: the first message is kept.  Returns -1 in strict mode. */
@@ -135,6 +137,23 @@ static uint16_t vec16(uint32_t v)
 	return v > 0xfffe ? NT_NONE16 : (uint16_t)v;
 }
 
+/* Where the ENTRY stamp was taken: in the entry stub, with d6 the cycles
+ * from there to do_IRQ (-> aux), or in do_IRQ (LATE -> flag `late`).  The
+ * 6-word ENTRY of earlier versions of patch 2 (stamped in do_IRQ) has
+ * neither. */
+static void entry_stub(struct xt_dec *d, struct nt_rec *r, const uint32_t *x, unsigned n)
+{
+	if (n >= 5 && (x[4] & NATSUME_TRC_F_LATE)) {
+		r->flags |= NT_F_LATE;
+		d->entry_late++;
+	} else if (n >= 7) {
+		r->aux = x[6];
+		sample(&d->stub, (int64_t)x[6]);
+	} else {
+		d->entry_nostub++;
+	}
+}
+
 /* Decode one record whose bytes are complete.  Returns 0 or -1 (stop). */
 static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, int cyc,
 	       uint64_t htsc, const uint32_t *x, unsigned n, uint64_t off)
@@ -177,6 +196,7 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		r.vector = vec16(x[2]);
 		r.irq = x[3];
 		r.flags = (x[4] & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0;
+		entry_stub(d, &r, x, n);
 		if (put(d, &r))
 			return -1;
 		if (n >= 6 && x[5] != 0) {

@@ -91,6 +91,9 @@ struct xt_dec {
 	struct xt_samples ival[XT_NPATH]; /* notify - entry, cycles */
 	struct xt_samples handled;        /* stock HANDLED tsc_out - tsc_in */
 	struct xt_samples cost;           /* ENTRY d5, cycles (non-zero only) */
+	struct xt_samples stub;           /* ENTRY d6: entry stub -> do_IRQ, cycles */
+	uint64_t entry_late;              /* ENTRY stamped in do_IRQ (LATE) */
+	uint64_t entry_nostub;            /* ENTRY of a series without the stub stamp */
 
 	struct { uint32_t id; uint64_t n; } skipped_ids[XT_MAX_SKIPPED_IDS];
 	unsigned nskipped_ids;
