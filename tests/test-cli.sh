@@ -42,16 +42,21 @@ ip -n "$ns" link set lo up
 mkdir -p "$mnt"
 inns() { ip netns exec "$ns" "$@"; }
 meta() { sed -n "s/^$2=//p" "$1" | tail -n1; }
-rev=$(git -C "$top" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null)
+# the revision the programs were built from (lib/Makefile keeps it there)
+build=${NT_BUILD:-$top/build/san}
+rev=$(cat "$build/git-rev.txt" 2>/dev/null)
+[[ $rev =~ ^[0-9a-f]{12}(-dirty)?$ ]] || { echo "FAIL: no git revision in $build/git-rev.txt ('$rev')"; exit 1; }
+git -C "$top" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || { echo "FAIL: $rev is not a commit here"; exit 1; }
 
 # ---------------------------------------------------------------- the table
 # One row per program:
 #   RUN_NAME    arguments of a run that lasts several seconds (records into $tmp/run.*)
 #   BAD_NAME    arguments with one bad value
 #   FULL_NAME   arguments writing more than 160 KiB into $mnt/ (before: a feeder command in FEED_NAME)
+#   STDOUT_NAME arguments of a run whose only output is its summary on stdout (sent to /dev/full)
 #   total_NAME  a function printing the number of records the run produced (written + lost); none:
 #               FULL_NAME writes into a disk that is full from the start
-progs=(nt-send nt-recv nt-flood)
+progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop)
 inns_progs=" nt-send nt-recv nt-flood "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
@@ -68,6 +73,19 @@ total_nt_recv() { echo $(( 2 * $(meta "$1" unique) - $(meta "$1" no_kernel_ts) )
 RUN_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 60 --meta $tmp/run.csv.meta"
 BAD_nt_flood="--dst 127.0.0.1:9 --rate 0"
 FULL_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 0.5s --meta $mnt/out.csv.meta"
+
+RUN_nt_stallmon="--out $tmp/run.csv --duration 60"
+BAD_nt_stallmon="--out $tmp/x.csv --threshold 0"
+FULL_nt_stallmon="--out $mnt/out.csv --period 50us --threshold 1us --duration 0.5s"
+total_nt_stallmon() { meta "$1" stalls; }
+
+RUN_nt_hostinfo="--cal-ms 3000 --out $tmp/run.txt"
+BAD_nt_hostinfo="--cal-ms 5"
+FULL_nt_hostinfo="--cal-ms 10 --out $mnt/out.txt"
+
+RUN_nt_busyloop="--cpu 0 --duration 60"
+BAD_nt_busyloop="--cpu 0 --duration 0"
+STDOUT_nt_busyloop="--cpu 0 --duration 0.1s"
 
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }
@@ -170,6 +188,15 @@ check_full_start() {
 		bad "$p on a full disk: not said: $(cat "$tmp/err")"
 }
 
+check_full_stdout() { # a summary that cannot be written is a failure, said on stderr
+	local p=$1 rc
+	# shellcheck disable=SC2046
+	run "$p" $(var STDOUT "$p") >/dev/full 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] && grep -q "^$p: .*No space left on device" "$tmp/err" &&
+		ok "$p with stdout on a full disk: exit $rc: $(cat "$tmp/err")" ||
+		bad "$p with stdout on a full disk: exit $rc, $(cat "$tmp/err")"
+}
+
 check_full() {
 	mount -t tmpfs -o size=160k nt-cli "$mnt" || { bad "cannot mount a tmpfs"; return; }
 	if [ -n "$(declare -F "total_${1//-/_}")" ]; then check_full_records "$1"; else check_full_start "$1"; fi
@@ -196,5 +223,6 @@ for p in "${progs[@]}"; do
 	check_signal "$p" INT 130
 	check_signal "$p" TERM 143
 	[ -n "$(var FULL "$p")" ] && check_full "$p"
+	[ -n "$(var STDOUT "$p")" ] && check_full_stdout "$p"
 done
 exit $fail
