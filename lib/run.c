@@ -282,7 +282,7 @@ static void outcome(struct nt_prog *p, const struct wresult *wr)
 		snprintf(state, sizeof(state), "done");
 	fprintf(f, "%s: %s%s%s%s", p->name, state, p->stop_reason[0] ? " (" : "", p->stop_reason,
 		p->stop_reason[0] ? ")" : "");
-	if (is_records(p))
+	if (is_records(p) && p->started)
 		fprintf(f, ": %" PRIu64 " records written to %s, %" PRIu64 " lost", wr->written,
 			strcmp(p->out, "-") ? p->out : "stdout", records_lost(p, wr->lost));
 	if (p->lost_source && p->lost_why[0])
@@ -310,7 +310,7 @@ int nt_prog_close(struct nt_prog *p, int rc)
 		nt_error(p, "writing the metadata: %s", strerror(errno));
 		p->exit_code = NT_EXIT_FAIL;
 	}
-	if (!p->quiet && p->summary)
+	if (!p->quiet && p->summary && p->started)
 		p->summary(p);
 	outcome(p, &wr);
 	if (fflush(stdout) != 0 && p->exit_code == NT_EXIT_OK) {

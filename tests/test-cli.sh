@@ -56,7 +56,7 @@ git -C "$top" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || { echo "FAIL: 
 #   STDOUT_NAME arguments of a run whose only output is its summary on stdout (sent to /dev/full)
 #   total_NAME  a function printing the number of records the run produced (written + lost); none:
 #               FULL_NAME writes into a disk that is full from the start
-progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop)
+progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop nt-guest-read)
 inns_progs=" nt-send nt-recv nt-flood "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
@@ -86,6 +86,25 @@ FULL_nt_hostinfo="--cal-ms 10 --out $mnt/out.txt"
 RUN_nt_busyloop="--cpu 0 --duration 60"
 BAD_nt_busyloop="--cpu 0 --duration 0"
 STDOUT_nt_busyloop="--cpu 0 --duration 0.1s"
+
+# nt-guest-read: the module runs only in a guest; here its device is a FIFO
+# this shell keeps open (empty: reads say EAGAIN, as the device's do) and its
+# statistics a file in the module's format
+mkfifo "$tmp/dev"
+exec 9<>"$tmp/dev"
+printf 'version=1\nkernel=none (test)\ntsc_khz=0\ncpu=0 stamps=0 lost=0\n' >"$tmp/stats"
+RUN_nt_guest_read="--dev $tmp/dev --stats $tmp/stats -o $tmp/run.csv --duration 60"
+BAD_nt_guest_read="--dev $tmp/dev -o $tmp/x.csv --interval 11s"
+FULL_nt_guest_read="--dev $tmp/dev --stats $tmp/stats -o $mnt/out.csv --duration 3s"
+FEED_nt_guest_read() { # 20000 timer records of the module (40 bytes each, little endian), in
+	# writes of 100 records: a pipe write up to 4096 bytes is read whole, as the device's records are
+	sleep 0.5
+	python3 -c 'import os, struct
+for k in range(200):
+    os.write(1, b"".join(struct.pack("<QQQIIHHHBB", 1000 + i, 2**64 - 1, 1, 0xffffffff, 0, 0xffff, 0xffff,
+                                     0, 2, 8) for i in range(100 * k, 100 * k + 100)))' >&9
+}
+total_nt_guest_read() { meta "$1" guest.timer_records; }
 
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }
