@@ -99,11 +99,15 @@ void nt_prog_help(const struct nt_prog *p, FILE *f)
 
 void nt_usage(const struct nt_prog *p, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
+	nt_vusage(p, fmt, ap);
+}
+
+void nt_vusage(const struct nt_prog *p, const char *fmt, va_list ap)
+{
+	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	for (char *c = msg; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
@@ -131,8 +135,13 @@ void nt_warn(const struct nt_prog *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay(stderr, p->name, "warning: ", fmt, ap);
+	nt_vwarn(p, fmt, ap);
 	va_end(ap);
+}
+
+void nt_vwarn(const struct nt_prog *p, const char *fmt, va_list ap)
+{
+	vsay(stderr, p->name, "warning: ", fmt, ap);
 }
 
 /* The getopt table: common options the program takes, then its own. */

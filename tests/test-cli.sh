@@ -57,7 +57,7 @@ git -C "$top" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || { echo "FAIL: 
 #   STDOUT_NAME arguments of a run whose only output is its summary on stdout (sent to /dev/full)
 #   total_NAME  a function printing the number of records the run produced (written + lost); none:
 #               FULL_NAME writes into a disk that is full from the start
-progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop nt-guest-read nt-hvcollect bench-stamp)
+progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop nt-guest-read nt-hvcollect bench-stamp nt-analyze)
 inns_progs=" nt-send nt-recv nt-flood "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
@@ -123,6 +123,15 @@ RUN_bench_stamp="--batches 1000000"
 BAD_bench_stamp="--records 1000"
 STDOUT_bench_stamp="--batches 16 --mode cal"
 
+# nt-analyze: stats of a FIFO that never ends (it is still reading when the
+# signal comes); the summary of a small file into a full stdout
+mkfifo "$tmp/an.csv"
+exec 7<>"$tmp/an.csv"
+printf 'source,event,cpu,tsc,irq,vector,seq,dom,aux,flags\nsender,send,0,100,,,1,,,\nreceiver,rx_kernel,0,400,,,1,,,\n' >"$tmp/small.csv"
+RUN_nt_analyze="stats --latency send:rx_kernel $tmp/an.csv"
+BAD_nt_analyze="stats --latency send:rx_kernel --tsc-hz 1e-300 $tmp/small.csv"
+STDOUT_nt_analyze="stats --latency send:rx_kernel $tmp/small.csv"
+
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }
 path_of() { # the sanitised build, except bench-stamp (always the optimised one)
@@ -151,11 +160,12 @@ check_help() {
 		[ $rc = 0 ] && [ ! -s "$tmp/err" ] && head -n1 "$tmp/out" | grep -q "^usage: $p " &&
 			ok "$p $h" || bad "$p $h: exit $rc, $(head -n1 "$tmp/out")"
 	done
-	local want=$rev
-	[ "$p" = bench-stamp ] && want=$(cat "$top/build/rel/git-rev.txt" 2>/dev/null)
+	# the revision of the build (bench-stamp: the optimised one): a commit of this repository
 	run "$p" --version >"$tmp/out" 2>"$tmp/err"; rc=$?
-	[ $rc = 0 ] && [ "$(cat "$tmp/out")" = "$p $want" ] && ok "$p --version: $(cat "$tmp/out")" ||
-		bad "$p --version: exit $rc, '$(cat "$tmp/out")', want '$p $want'"
+	local v; v=$(sed -n "s/^$p //p" "$tmp/out")
+	[ $rc = 0 ] && [ "$(wc -l <"$tmp/out")" = 1 ] && [[ $v =~ ^[0-9a-f]{12}(-dirty)?$ ]] &&
+		git -C "$top" cat-file -e "${v%-dirty}^{commit}" 2>/dev/null && ok "$p --version: $(cat "$tmp/out")" ||
+		bad "$p --version: exit $rc, '$(cat "$tmp/out")', want '$p REVISION' (build: $rev)"
 }
 
 check_usage() {
@@ -252,12 +262,19 @@ check_full() {
 	umount "$mnt"
 }
 
-check_doc() { # the options of --help = the options of the docs row
+check_doc() { # the options of --help = the options of the docs row ("nt-analyze stats": a command)
 	local p=$1 h d
-	h=$(run "$p" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort -u | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	h=$(run ${p} --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | sed 's/.*--//' | sort -u | tr '\n' ' ')
 	local row; row=$(grep "^| \`$p\` |" "$top/docs/conventions.md" | sed 's/\\|/\//g')
 	d="$(echo "$row" | awk -F'|' '{ print $3 }' | grep -oE '[a-z][a-z0-9-]*') $(echo "$row" | awk -F'|' '{ print $4 }' |
 		grep -oE -- '--[a-z0-9-]+' | sed 's/^--//')"
+	# "the ... analysis / comparison options below": the paragraph that lists them
+	local para; para=$(sed -n '/^The analysis options of/,/^$/p' "$top/docs/conventions.md" | tr '\n' ' ')
+	[[ $row == *"analysis options"* ]] &&
+		d="$d $(sed 's/the comparison options.*//' <<<"$para" | grep -oE -- '--[a-z0-9-]+' | sed 's/^--//')"
+	[[ $row == *"comparison and"* ]] &&
+		d="$d $(sed 's/.*the comparison options//' <<<"$para" | grep -oE -- '--[a-z0-9-]+' | sed 's/^--//')"
 	d=$(printf '%s\n' $d check help quiet version | sort -u | tr '\n' ' ')
 	[ "$h" = "$d" ] && ok "$p: docs/conventions.md lists the options of --help" ||
 		bad "$p: --help options '$h' but docs/conventions.md row '$d'"
@@ -269,6 +286,7 @@ for p in "${progs[@]}"; do
 	check_help "$p"
 	check_usage "$p"
 	check_doc "$p"
+	[ "$p" = nt-analyze ] && for c in run stats compare; do check_doc "$p $c"; done
 	check_signal "$p" INT 130
 	check_signal "$p" TERM 143
 	[ -n "$(var FULL "$p")" ] && check_full "$p"

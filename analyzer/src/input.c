@@ -350,12 +350,23 @@ static size_t read_full(FILE *f, unsigned char *buf, size_t n)
 	return got;
 }
 
+/* A read cut short by a stop signal (a pipe or FIFO: EINTR) ends the input
+ * like its end: what was read so far counts.  1 when that happened. */
+static int read_stopped(struct rstream *s)
+{
+	if (!ferror(s->f) || errno != EINTR || !g_interrupted)
+		return 0;
+	clearerr(s->f);
+	s->eof = 1;
+	return 1;
+}
+
 static int refill_bin(struct rstream *s)
 {
 	enum { NREC = 4096 };
 	static __thread unsigned char buf[NREC * 40];
 	size_t got = read_full(s->f, buf, sizeof(buf));
-	if (ferror(s->f)) {
+	if (!read_stopped(s) && ferror(s->f)) {
 		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
 		return -1;
 	}
@@ -404,7 +415,7 @@ static int refill_csv(struct rstream *s)
 {
 	static __thread char buf[CHUNK];
 	size_t got = fread(buf, 1, sizeof(buf), s->f);
-	if (ferror(s->f)) {
+	if (!read_stopped(s) && ferror(s->f)) {
 		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
 		return -1;
 	}
@@ -426,7 +437,7 @@ static int refill_csv(struct rstream *s)
 	if (s->err)
 		return -1;
 	s->eof = 1;
-	if (!s->header_done) {
+	if (!s->header_done && !g_interrupted) {
 		fprintf(stderr, PROG ": %s: empty file (no header line '%s')\n", s->name, NT_CSV_HEADER);
 		return -1;
 	}
@@ -438,7 +449,7 @@ int rs_next(struct rstream *s, struct nt_rec *r)
 	while (s->qi == s->qn) {
 		if (s->err)
 			return -1;
-		if (s->eof)
+		if (s->eof || g_interrupted) /* a stop signal: no more input; what was read counts */
 			return 0;
 		s->qi = s->qn = 0;
 		if ((s->is_bin ? refill_bin(s) : refill_csv(s)) != 0) {

@@ -22,6 +22,7 @@
 #define NT_PROG_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -122,10 +123,12 @@ void nt_prog_parse(struct nt_prog *p, int argc, char **argv);
 /* "NAME: message (see NAME --help)" on stderr, exit 2. */
 void nt_usage(const struct nt_prog *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+void nt_vusage(const struct nt_prog *p, const char *fmt, va_list ap) __attribute__((noreturn));
 /* "NAME: message" on stderr (a runtime error; sets p->failed). */
 void nt_error(struct nt_prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "NAME: warning: message" on stderr. */
 void nt_warn(const struct nt_prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nt_vwarn(const struct nt_prog *p, const char *fmt, va_list ap);
 /* The help text on f. */
 void nt_prog_help(const struct nt_prog *p, FILE *f);
 /* The build's git revision ("1a2b3c4d5e6f", "-dirty" when built from a
