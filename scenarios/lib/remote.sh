@@ -99,12 +99,12 @@ rmt_fetch() {
 	rc=$?
 	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
-	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null |
-		tar xf - -C "$ldir" --no-same-owner 2>"$ldir/.fetch-tar.log"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null 2>"$ldir/.fetch-remote.log" |
+		tar xvf - -C "$ldir" --no-same-owner >"$ldir/.fetch-names" 2>"$ldir/.fetch-tar.log"
 	rc=$?
 	rmt_verify "$ldir" || return 1
 	[ $rc -eq 0 ] || { RMT_WHY="the copy from $target:$rdir broke off (exit $rc); what arrived is kept"; return $rc; }
-	rm -f "$ldir/.fetch-tar.log"
+	rm -f "$ldir/.fetch-tar.log" "$ldir/.fetch-remote.log"
 }
 
 # rmt_verify LDIR: check LDIR's files against LDIR/SHA256SUMS.remote; names
@@ -112,6 +112,16 @@ rmt_fetch() {
 rmt_verify() {
 	local ldir=$1 out
 	out=$(cd "$ldir" && sha256sum -c SHA256SUMS.remote 2>/dev/null | grep -v ': OK$')
+	# files that arrived but were not listed (created after the listing): not checked
+	if [ -f "$ldir/.fetch-names" ]; then
+		out+=$(cd "$ldir" && while IFS= read -r f; do
+			[ -f "$f" ] || continue
+			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' SHA256SUMS.remote ||
+				printf '\n%s: NOT CHECKED (it appeared after the listing)' "$f"
+		done <.fetch-names)
+		rm -f "$ldir/.fetch-names"
+		out=$(sed '/^$/d' <<<"$out")
+	fi
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" >"$ldir/fetch-check.txt"
 		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/fetch-check.txt)"
