@@ -147,6 +147,35 @@ rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe NT_IN="a b'c" NT_COUNT=3; rc
 rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe 'bad input' 2>/dev/null; rc=$?
 [ $rc = 2 ] && ok "rmt_step: an input that is not K=V is refused" || bad "rmt_step bad input: exit $rc"
 
+# --- a program in the background there: stopped by a signal it can handle,
+# also after its connection was lost
+prog="trap 'echo flushed >$work/flushed.txt; exit 7' TERM; i=0; while [ \$i -lt 300 ]; do i=\$((i + 1)); echo tick \$i; sleep 0.1; done"
+rmt_bg_start prog t nt-xen 60 "$work/prog.log" "$prog"
+sleep 2
+rmt_bg_alive prog || bad "the background program is not running: $(cat "$work/prog.log")"
+rmt_bg_stop prog TERM 5; rc=$?
+[ $rc = 7 ] && [ "$(cat "$work/flushed.txt" 2>/dev/null)" = flushed ] && grep -q '^tick 1$' "$work/prog.log" &&
+	ok "rmt_bg_stop: the program got SIGTERM, ran its handler, its exit status came back" ||
+	bad "rmt_bg_stop: exit $rc, $(tail -n 2 "$work/prog.log")"
+rm -f "$work/flushed.txt"
+before=$(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort)
+rmt_bg_start prog2 t nt-xen 60 "$work/prog2.log" "$prog"
+sess=""
+for i in $(seq 50); do
+	sess=$(comm -13 <(echo "$before") <(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort) | head -n1)
+	[ -n "$sess" ] && break
+	sleep 0.1
+done
+sleep 1
+rpid=$(cat "/tmp/nt-bg-$$-prog2.pid" 2>/dev/null)
+[ -n "$sess" ] && kill -KILL "$sess"
+sleep 0.5
+rmt_bg_stop prog2 TERM 5; rc=$?
+[ $rc = 255 ] && [ -n "$rpid" ] && ! kill -0 "$rpid" 2>/dev/null &&
+	ok "connection lost: the program there was still stopped (by its pid), 255 reported" ||
+	bad "connection lost: exit $rc, remote pid ${rpid:-none} $(kill -0 "$rpid" 2>/dev/null && echo still runs)"
+rm -f "/tmp/nt-bg-$$-prog"*.pid
+
 n=$(grep -c . "$cmdlog")
 [ $fail = 0 ] && echo "remote: ssh transport checked against dropbear on 127.0.0.1:$SSHD_PORT, $n commands logged"
 exit $fail
