@@ -222,17 +222,12 @@ tb_variant_summary() {
 # flood_start V D BOUND: nt-flood from netns A to flb for at most BOUND s,
 # at the variant's flood.rate (nothing when off); 1 if it stopped at once.
 flood_start() {
-	local v=$1 d=$2 bound=$3 rate size backend fcpu
-	rate=$(scn_or flood.rate off "$v"); size=$(scn_or flood.size 1472 "$v")
+	local v=$1 d=$2 bound=$3 rate backend fcpu
+	rate=$(scn_or flood.rate off "$v")
 	backend=$(scn_or flood.backend sendmmsg "$v"); fcpu=$(scn_or flood.cpu none "$v")
 	[ "$rate" = off ] && return 0
-	local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
-		--duration "$bound" --summary "$d/flood.txt" --quiet)
-	case "$rate" in
-	max) fa+=(--max) ;;
-	mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
-	pps:*) fa+=(--rate "${rate#pps:}") ;;
-	esac
+	local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --duration "$bound" --summary "$d/flood.txt" --quiet)
+	mapfile -t -O ${#fa[@]} fa < <(scn_flood_args "$v")
 	[ "$fcpu" != none ] && fa+=(--cpu "$fcpu")
 	[ "$backend" != sendmmsg ] && fa+=(--iface fla)
 	bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${fa[@]}"
