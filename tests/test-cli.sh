@@ -48,7 +48,7 @@ rev=$(git -C "$top" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/n
 #   BAD_NAME    arguments with one bad value
 #   FULL_NAME   arguments writing more than 160 KiB into $mnt/ (before: a feeder command in FEED_NAME)
 #   TOTAL_NAME  a function printing the number of records the run produced (written + lost), or empty
-progs=(nt-send nt-recv)
+progs=(nt-send nt-recv nt-tick)
 inns_progs=" nt-send nt-recv "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
@@ -61,6 +61,11 @@ BAD_nt_recv="--bind 127.0.0.1:7001 --count 0"
 FULL_nt_recv="--bind 127.0.0.1:7002 --count 4000 --timeout 10 -o $mnt/out.csv"
 FEED_nt_recv() { sleep 0.6; inns "$bin/nt-send" --dst 127.0.0.1:7002 --count 4000 --interval 20us -q; }
 total_nt_recv() { echo $(( 2 * $(meta "$1" unique) - $(meta "$1" no_kernel_ts) )); }
+
+RUN_nt_tick="--count 100000 --period 1ms -o $tmp/run.csv"
+BAD_nt_tick="--count 5 --period 10xs"
+FULL_nt_tick="--count 8000 --period 20us -o $mnt/out.csv"
+total_nt_tick() { meta "$1" wakeups; }
 
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }

@@ -13,7 +13,10 @@
 # low-priority busy loop that keeps a CPU out of idle (idle_guard), RPS
 # (rps.cpus), busy polling (recv.busy_poll).  nt-stallmon runs beside every
 # measurement.  Functions used by the runner: tb_check, tb_setup, tb_variant,
-# tb_variant_seconds, tb_variant_summary, tb_stop_all, tb_teardown.
+# tb_variant_seconds, tb_variant_summary, tb_stop_all, tb_teardown,
+# tb_report.  experiment = timer: testbeds/native-timer.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/native-timer.sh"
 
 NS_A=nt-scenarios-$$-a
 NS_B=nt-scenarios-$$-b
@@ -25,18 +28,16 @@ tb_created=0
 declare -A BG_PID=()
 
 tb_check() {
-	local bad=0 v k c
-	if [ "${S[experiment]}" != net ]; then
-		echo "$PROG: the native testbed runs the network experiment only (experiment = net)" >&2
-		return 1
-	fi
-	IFS=, read -r -a srcs <<<"$(scn_or sources send,recv,stallmon)"
+	local bad=0 v k c ok="send recv stallmon" timer=0
+	[ "${S[experiment]}" = timer ] && { timer=1; ok=$TBT_SOURCES; }
+	IFS=, read -r -a srcs <<<"$(scn_or sources "${ok// /,}")"
 	for k in "${srcs[@]}"; do
-		case "$k" in send|recv|stallmon) ;;
-		*) echo "$PROG: the native testbed has no '$k' probe (sources: send, recv, stallmon);" \
-			"use testbed = qemu-xen or hosts for hypervisor and guest probes" >&2; bad=1 ;;
+		case " $ok " in *" $k "*) ;;
+		*) echo "$PROG: the native testbed has no '$k' probe for experiment = ${S[experiment]}" \
+			"(sources: ${ok// /, }); use testbed = qemu-xen or hosts for hypervisor and guest probes" >&2; bad=1 ;;
 		esac
 	done
+	[ $timer = 1 ] && { tbt_check || bad=1; }
 	for v in "${variants[@]}"; do
 		for k in natsume busy_loop nic.load nic.eval; do
 			if [ -n "$(scn "$k" "$v")" ]; then
@@ -48,7 +49,7 @@ tb_check() {
 	done
 	local ncpu; ncpu=$(nproc)
 	for v in "${variants[@]}"; do
-		for k in flood.cpu send.cpu recv.cpu idle_guard rps.cpus stallmon.cpus; do
+		for k in flood.cpu send.cpu recv.cpu idle_guard rps.cpus stallmon.cpus timer.cpu; do
 			local val; val=$(scn "$k" "$v")
 			case "$val" in ''|none|all) continue ;; esac
 			IFS=, read -r -a cl <<<"$val"
@@ -73,7 +74,8 @@ tb_check() {
 		}
 	done
 	local progs=(nt-flood nt-send nt-recv nt-hostinfo)
-	[ "$(scn_or stallmon 1)" = 1 ] && [[ ",$(scn_or sources send,recv,stallmon)," == *,stallmon,* ]] &&
+	[ $timer = 1 ] && progs=(nt-flood nt-tick nt-hostinfo)
+	[ "$(scn_or stallmon 1)" = 1 ] && [[ ",$(scn_or sources "${ok// /,}")," == *,stallmon,* ]] &&
 		progs+=(nt-stallmon)
 	[ "$analyze" = 1 ] && progs+=(nt-analyze)
 	need_progs "${progs[@]}" || return 1
@@ -196,12 +198,14 @@ cpumask() { # "0,1" -> hex mask
 }
 
 tb_variant_seconds() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant_seconds "$@"; return; }
 	local v=$1 n iv
 	n=$(scn probe.count "$v"); iv=$(scn probe.interval "$v")
 	echo $(( n * iv / 1000000000 + 4 ))
 }
 
 tb_variant_summary() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant_summary "$@"; return; }
 	local v=$1 d=$2 s r st
 	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
 	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
@@ -215,7 +219,31 @@ tb_variant_summary() {
 	printf ')'
 }
 
+# flood_start V D BOUND: nt-flood from netns A to flb for at most BOUND s,
+# at the variant's flood.rate (nothing when off); 1 if it stopped at once.
+flood_start() {
+	local v=$1 d=$2 bound=$3 rate size backend fcpu
+	rate=$(scn_or flood.rate off "$v"); size=$(scn_or flood.size 1472 "$v")
+	backend=$(scn_or flood.backend sendmmsg "$v"); fcpu=$(scn_or flood.cpu none "$v")
+	[ "$rate" = off ] && return 0
+	local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
+		--duration "$bound" --summary "$d/flood.txt" --quiet)
+	case "$rate" in
+	max) fa+=(--max) ;;
+	mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
+	pps:*) fa+=(--rate "${rate#pps:}") ;;
+	esac
+	[ "$fcpu" != none ] && fa+=(--cpu "$fcpu")
+	[ "$backend" != sendmmsg ] && fa+=(--iface fla)
+	bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${fa[@]}"
+	sleep 0.5 # let the flood reach its rate before the measurement
+	kill -0 "${BG_PID[flood]}" 2>/dev/null && return 0
+	say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
+	return 1
+}
+
 tb_variant() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant "$@"; return; }
 	local v=$1 d=$2
 	cur_variant=$v
 	local count interval iv_arg rate size backend fcpu scpu fifo rcpu busy guard rps psize
@@ -298,24 +326,7 @@ tb_variant() {
 		return 1
 	fi
 
-	if [ "$rate" != off ]; then
-		local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
-			--duration "$bound" --summary "$d/flood.txt" --quiet)
-		case "$rate" in
-		max) fa+=(--max) ;;
-		mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
-		pps:*) fa+=(--rate "${rate#pps:}") ;;
-		esac
-		[ "$fcpu" != none ] && fa+=(--cpu "$fcpu")
-		[ "$backend" != sendmmsg ] && fa+=(--iface fla)
-		bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${fa[@]}"
-		sleep 0.5 # let the flood reach its rate before the first probe
-		if ! kill -0 "${BG_PID[flood]}" 2>/dev/null; then
-			say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
-			tb_stop_all
-			return 1
-		fi
-	fi
+	flood_start "$v" "$d" "$bound" || { tb_stop_all; return 1; }
 
 	local sa=(--dst "$B_PR:$PROBE_PORT" --count "$count" --interval "$iv_arg" --run-id "$run_id"
 		--size "$psize" --out "$d/send.csv")
@@ -356,3 +367,5 @@ tb_variant() {
 	case $rc_sm in 0|130|143) ;; *) say "$PROG: variant '$v': nt-stallmon exited $rc_sm (see $d/stallmon.log)"; bad=1 ;; esac
 	return $bad
 }
+
+tb_report() { [ "${S[experiment]}" = timer ] && tbt_report "$@"; return 0; }
