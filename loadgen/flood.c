@@ -285,8 +285,8 @@ static unsigned pace(struct fl_worker *w, uint64_t now)
 	if (due > w->sched_sent)
 		return (unsigned)(due - w->sched_sent < batch ? due - w->sched_sent : batch);
 	uint64_t next = w->tbase + (uint64_t)((double)w->sched_sent * cpp);
-	if (next > now + (uint64_t)(hz * 200e-6))
-		nt_sleep_ns((int64_t)nt_cyc_to_ns((double)(next - now) - hz * 50e-6, hz));
+	if (next > now + (uint64_t)(hz * 200e-6)) /* in steps of at most 50 ms: a stop is seen soon */
+		nt_sleep_ns((int64_t)fmin(nt_cyc_to_ns((double)(next - now) - hz * 50e-6, hz), 50e6));
 	else
 		while (nt_rdtsc() < next && !atomic_load_explicit(&w->sh->stop, memory_order_relaxed))
 			__builtin_ia32_pause();

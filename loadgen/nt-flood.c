@@ -100,8 +100,11 @@ static int resolve_mac(const char *ifn, const struct sockaddr_in *dst, struct in
 	if (s < 0)
 		return -1;
 	setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifn, (socklen_t)strlen(ifn) + 1);
+	/* to the discard port, not the flood's: a receiver there would count it as a stray */
 	static const char probe[] = "nt-flood neighbour probe";
-	sendto(s, probe, sizeof(probe), 0, (const struct sockaddr *)dst, sizeof(*dst));
+	struct sockaddr_in d = *dst;
+	d.sin_port = htons(9);
+	sendto(s, probe, sizeof(probe), 0, (const struct sockaddr *)&d, sizeof(d));
 	close(s);
 	for (int i = 0; i < 100 && nt_sleep_ns(10000000) == 0; i++)
 		if (arp_lookup(ifn, nh, mac) == 0)

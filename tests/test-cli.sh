@@ -57,7 +57,7 @@ git -C "$top" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || { echo "FAIL: 
 #   STDOUT_NAME arguments of a run whose only output is its summary on stdout (sent to /dev/full)
 #   total_NAME  a function printing the number of records the run produced (written + lost); none:
 #               FULL_NAME writes into a disk that is full from the start
-progs=(nt-send nt-recv nt-flood nt-stallmon nt-hostinfo nt-busyloop nt-guest-read nt-hvcollect bench-stamp nt-analyze)
+progs=(nt-send nt-recv nt-tick nt-flood nt-stallmon nt-hostinfo nt-busyloop nt-guest-read nt-hvcollect bench-stamp nt-analyze)
 inns_progs=" nt-send nt-recv nt-flood "
 
 RUN_nt_send="--dst 127.0.0.1:9 --count 100000 --interval 1ms -o $tmp/run.csv"
@@ -70,6 +70,11 @@ BAD_nt_recv="--bind 127.0.0.1:7001 --count 0"
 FULL_nt_recv="--bind 127.0.0.1:7002 --count 4000 --timeout 10 -o $mnt/out.csv"
 FEED_nt_recv() { sleep 0.6; inns "$bin/nt-send" --dst 127.0.0.1:7002 --count 4000 --interval 20us -q; }
 total_nt_recv() { echo $(( 2 * $(meta "$1" unique) - $(meta "$1" no_kernel_ts) )); }
+
+RUN_nt_tick="--count 100000 --period 1ms -o $tmp/run.csv"
+BAD_nt_tick="--count 5 --period 10xs"
+FULL_nt_tick="--count 8000 --period 20us -o $mnt/out.csv"
+total_nt_tick() { meta "$1" wakeups; }
 
 RUN_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 60 --meta $tmp/run.csv.meta"
 BAD_nt_flood="--dst 127.0.0.1:9 --rate 0"

@@ -52,6 +52,11 @@ int common_opt(int c, const char *arg, struct aopts *o)
 	case AO_JOIN_MAP:
 		o->join_irq_map = arg;
 		return 1;
+	case AO_THREADS:
+		if (nt_parse_u64(arg, 1, 1024, &u))
+			die_usage("bad value for --threads: '%s' (1..1024)", arg);
+		g_threads = (int)u;
+		return 1;
 	}
 	return 0;
 }

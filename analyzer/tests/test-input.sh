@@ -2,33 +2,12 @@
 # timeout: 300
 # Malformed input: errors name the file and line (CSV) or byte offset (binary),
 # exit 1; --lenient skips and counts bad rows; usage errors exit 2.
-set -uo pipefail
-A=${NT_BIN:-$(dirname "$0")/../../build/san/bin}/nt-analyze
-w=$(mktemp -d)
-trap 'rm -rf "$w"' EXIT
-fail=0 n=0
+. "$(dirname "$0")/lib.sh"
 H=source,event,cpu,tsc,irq,vector,seq,dom,aux,flags
 L=(--latency send:rx_kernel)
 
-# expect RC PATTERN CMD...: exit status RC and stderr matching PATTERN (grep -E; '' = any)
-expect() {
-	local rc=$1 pat=$2
-	shift 2
-	n=$((n + 1))
-	"$@" >"$w/out" 2>"$w/err"
-	local got=$?
-	if [ "$got" != "$rc" ] || { [ -n "$pat" ] && ! grep -Eq -- "$pat" "$w/err"; }; then
-		echo "FAIL: $* -> exit $got (want $rc), stderr:"; sed 's/^/  | /' "$w/err"
-		echo "  (wanted /$pat/)"
-		fail=$((fail + 1))
-	fi
-}
 # json KEY VALUE: a top-level or measure field in the last stdout
 jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$w/out')); print(eval(sys.argv[1]))" "$1"; }
-check() {
-	n=$((n + 1))
-	if [ "$1" != "$2" ]; then echo "FAIL: $3: got '$1', want '$2'"; fail=$((fail + 1)); fi
-}
 
 good="sender,send,0,100,,,1,,,
 receiver,rx_kernel,1,150,,,1,,,converted"
@@ -133,5 +112,4 @@ expect 0 '' "$A" stats --help
 expect 0 '' "$A" run --help
 expect 0 '' "$A" compare --help
 
-echo "test-input: $n checks, $fail failed"
-[ "$fail" = 0 ]
+finish test-input

@@ -79,6 +79,8 @@ BEGIN {
 	defkey("recv.busy_poll", "pinning", "bool")
 	defkey("idle_guard", "pinning", "cpu")
 	defkey("rps.cpus", "pinning", "cpus")
+	defkey("timer.cpu", "pinning", "cpu")
+	defkey("timer.fifo", "pinning", "prio")
 
 	defkey("sources", "probes", "sources")
 	defkey("stallmon", "probes", "bool")
@@ -91,7 +93,7 @@ BEGIN {
 	defkey("hist_bin_cycles", "measure", "count")
 	# latency.N and period.N: see measure_key()
 
-	defkey("natsume", "xen", "enum:off|cpu|vector|all")
+	defkey("natsume", "xen", "enum:off|cpu|vector|all|pit")
 	defkey("busy_loop", "xen", "bool")
 	defkey("nic.load", "xen", "enum:e1000-shared-intx|e1000e-msix")
 	defkey("nic.eval", "xen", "enum:e1000e-msix|passthrough")
@@ -108,7 +110,7 @@ BEGIN {
 
 	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer", evl, " ")
 	for (i in evl) events[evl[i]] = 1
-	split("send recv hv guest stallmon", srl, " ")
+	split("send recv hv guest stallmon tick cyclictest", srl, " ")
 	for (i in srl) srcs[srl[i]] = 1
 }
 

@@ -13,7 +13,10 @@
 # low-priority busy loop that keeps a CPU out of idle (idle_guard), RPS
 # (rps.cpus), busy polling (recv.busy_poll).  nt-stallmon runs beside every
 # measurement.  Functions used by the runner: tb_check, tb_setup, tb_variant,
-# tb_variant_seconds, tb_variant_summary, tb_stop_all, tb_teardown.
+# tb_variant_seconds, tb_variant_summary, tb_stop_all, tb_teardown,
+# tb_report.  experiment = timer: testbeds/native-timer.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/native-timer.sh"
 
 NS_A=nt-scenarios-$$-a
 NS_B=nt-scenarios-$$-b
@@ -25,18 +28,16 @@ tb_created=0
 declare -A BG_PID=() BG_TERMED=()
 
 tb_check() {
-	local bad=0 v k c
-	if [ "${S[experiment]}" != net ]; then
-		echo "$PROG: the native testbed runs the network experiment only (experiment = net)" >&2
-		return 1
-	fi
-	IFS=, read -r -a srcs <<<"$(scn_or sources send,recv,stallmon)"
+	local bad=0 v k c ok="send recv stallmon" timer=0
+	[ "${S[experiment]}" = timer ] && { timer=1; ok=$TBT_SOURCES; }
+	IFS=, read -r -a srcs <<<"$(scn_or sources "${ok// /,}")"
 	for k in "${srcs[@]}"; do
-		case "$k" in send|recv|stallmon) ;;
-		*) echo "$PROG: the native testbed has no '$k' probe (sources: send, recv, stallmon);" \
-			"use testbed = qemu-xen or hosts for hypervisor and guest probes" >&2; bad=1 ;;
+		case " $ok " in *" $k "*) ;;
+		*) echo "$PROG: the native testbed has no '$k' probe for experiment = ${S[experiment]}" \
+			"(sources: ${ok// /, }); use testbed = qemu-xen or hosts for hypervisor and guest probes" >&2; bad=1 ;;
 		esac
 	done
+	[ $timer = 1 ] && { tbt_check || bad=1; }
 	for v in "${variants[@]}"; do
 		for k in natsume busy_loop nic.load nic.eval; do
 			if [ -n "$(scn "$k" "$v")" ]; then
@@ -49,7 +50,7 @@ tb_check() {
 	local ncpu; ncpu=$(nproc)
 	# CPUs the runner uses itself (the programs check theirs: tb_check_args)
 	for v in "${variants[@]}"; do
-		for k in idle_guard rps.cpus; do
+		for k in idle_guard rps.cpus timer.cpu; do
 			local val; val=$(scn "$k" "$v")
 			case "$val" in ''|none|all) continue ;; esac
 			IFS=, read -r -a cl <<<"$val"
@@ -74,11 +75,12 @@ tb_check() {
 		}
 	done
 	local progs=(nt-flood nt-send nt-recv nt-hostinfo)
-	[ "$(scn_or stallmon 1)" = 1 ] && [[ ",$(scn_or sources send,recv,stallmon)," == *,stallmon,* ]] &&
+	[ $timer = 1 ] && progs=(nt-flood nt-tick nt-hostinfo)
+	[ "$(scn_or stallmon 1)" = 1 ] && [[ ",$(scn_or sources "${ok// /,}")," == *,stallmon,* ]] &&
 		progs+=(nt-stallmon)
 	[ "$analyze" = 1 ] && progs+=(nt-analyze)
 	need_progs "${progs[@]}" || return 1
-	tb_check_args || return 2
+	[ $timer = 1 ] || tb_check_args || return 2
 	# Can we make a namespace here (containers may forbid it)?
 	local probe=nt-scenarios-$$-probe
 	if ! ip netns add "$probe" 2>/dev/null; then
@@ -227,20 +229,14 @@ args_recv() { # $3: the run id
 	[ "$(scn_or recv.busy_poll 0 "$v")" = 1 ] && RECV_ARGS+=(--busy-poll)
 	return 0
 }
-args_flood() {
-	local v=$1 d=$2 rate fcpu backend
+args_flood() { # the flood of the variant (scn_flood_args: the one mapping); none when off
+	local v=$1 d=$2 fcpu backend
 	FLOOD_ARGS=()
-	rate=$(scn_or flood.rate off "$v")
-	[ "$rate" = off ] && return 0
-	backend=$(scn_or flood.backend sendmmsg "$v")
-	FLOOD_ARGS=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$(scn_or flood.size 1472 "$v")" --backend "$backend"
-		--duration "$(variant_bound "$v")s" --meta "$d/flood.meta" --quiet)
-	case "$rate" in
-	max) FLOOD_ARGS+=(--max) ;;
-	mbps:*) FLOOD_ARGS+=(--mbps "${rate#mbps:}") ;;
-	pps:*) FLOOD_ARGS+=(--rate "${rate#pps:}") ;;
-	esac
-	fcpu=$(scn_or flood.cpu none "$v")
+	[ "$(scn_or flood.rate off "$v")" = off ] && return 0
+	backend=$(scn_or flood.backend sendmmsg "$v"); fcpu=$(scn_or flood.cpu none "$v")
+	FLOOD_ARGS=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --duration "${3:-$(variant_bound "$v")}s"
+		--meta "$d/flood.meta" --quiet)
+	mapfile -t -O ${#FLOOD_ARGS[@]} FLOOD_ARGS < <(scn_flood_args "$v")
 	[ "$fcpu" != none ] && FLOOD_ARGS+=(--cpu "$fcpu")
 	[ "$backend" != sendmmsg ] && FLOOD_ARGS+=(--iface fla)
 	return 0
@@ -278,12 +274,14 @@ tb_check_args() {
 }
 
 tb_variant_seconds() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant_seconds "$@"; return; }
 	local v=$1 n iv
 	n=$(scn probe.count "$v"); iv=$(scn probe.interval "$v")
 	echo $(( n * iv / 1000000000 + 4 ))
 }
 
 tb_variant_summary() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant_summary "$@"; return; }
 	local v=$1 d=$2 s r st
 	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
 	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
@@ -297,7 +295,21 @@ tb_variant_summary() {
 	printf ')'
 }
 
+# flood_start V D BOUND: nt-flood from netns A to flb for at most BOUND s,
+# at the variant's flood.rate (nothing when off); 1 if it stopped at once.
+flood_start() {
+	local v=$1 d=$2 bound=$3
+	args_flood "$v" "$d" "$bound"
+	[ ${#FLOOD_ARGS[@]} -gt 0 ] || return 0
+	bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${FLOOD_ARGS[@]}"
+	sleep 0.5 # let the flood reach its rate before the measurement
+	kill -0 "${BG_PID[flood]}" 2>/dev/null && return 0
+	say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
+	return 1
+}
+
 tb_variant() {
+	[ "${S[experiment]}" = timer ] && { tbt_variant "$@"; return; }
 	local v=$1 d=$2
 	cur_variant=$v
 	local count interval iv_arg rate size backend fcpu scpu fifo rcpu busy guard rps psize
@@ -366,15 +378,7 @@ tb_variant() {
 		return 1
 	fi
 
-	if [ ${#FLOOD_ARGS[@]} -gt 0 ]; then
-		bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${FLOOD_ARGS[@]}"
-		sleep 0.5 # let the flood reach its rate before the first probe
-		if ! kill -0 "${BG_PID[flood]}" 2>/dev/null; then
-			say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
-			tb_stop_all
-			return 1
-		fi
-	fi
+	flood_start "$v" "$d" "$bound" || { tb_stop_all; return 1; }
 
 	bg_start send "$d/send.log" ip netns exec "$NS_A" "$bindir/nt-send" "${SEND_ARGS[@]}"
 	local t_start; t_start=$(date +%s)
@@ -424,3 +428,5 @@ tb_variant() {
 	[ "${nk:-0}" = 0 ] || say "$PROG: variant '$v': warning: $nk packets without a kernel RX stamp"
 	return $bad
 }
+
+tb_report() { [ "${S[experiment]}" = timer ] && tbt_report "$@"; return 0; }
