@@ -14,7 +14,7 @@
  *   cal    the module's calibration method: the ring is emptied (tail = head)
  *          after each batch, on the same CPU; no consumer running
  *   drain  a consumer thread on another CPU drains the ring every
- *          --drain-us (acquire head, copy records, release tail: the module's
+ *          --drain (acquire head, copy records, release tail: the module's
  *          read(); nt-guest-read drains every 10 ms by default)
  *   spin   the same consumer polling without pause: the worst case, the
  *          reader keeps pulling the producer's cache lines

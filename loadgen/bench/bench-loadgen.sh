@@ -49,7 +49,7 @@ stall_start() {
 	stall_pid=
 	rm -f "$tmp/stall.csv" "$tmp/stall.csv.meta"
 	[ -x "$bin/nt-stallmon" ] || return 0
-	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold-us 1000 --duration "$1" --quiet >/dev/null 2>&1 &
+	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold 1ms --duration "$1" --quiet >/dev/null 2>&1 &
 	stall_pid=$!
 }
 stall_stop() { # in the main shell, before a row is printed

@@ -208,13 +208,13 @@ cpumask() { # "0,1" -> hex mask
 stallmon_on() {
 	[[ ",$(scn_or sources send,recv,stallmon "$1")," == *,stallmon,* ]] && [ "$(scn_or stallmon 1 "$1")" = 1 ]
 }
-args_stallmon() {
+args_stallmon() { # $3: the bound in seconds (default: the network variant's)
 	local v=$1 d=$2 mode smc
 	SM_ARGS=()
 	stallmon_on "$v" || return 0
 	mode=$(scn_or stallmon.mode tick "$v")
 	SM_ARGS=(--out "$d/stall.csv" --mode "$mode" --threshold "$(ns_to_arg "$(scn_or stallmon.threshold 200000 "$v")")"
-		--duration "$(variant_bound "$v")s")
+		--duration "${3:-$(variant_bound "$v")}s")
 	[ "$mode" = tick ] && SM_ARGS+=(--period "$(ns_to_arg "$(scn_or stallmon.period 1000000 "$v")")")
 	smc=$(scn_or stallmon.cpus all "$v")
 	[ "$smc" != all ] && [ "$smc" != none ] && SM_ARGS+=(--cpu "$smc")
