@@ -7,11 +7,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nt/parse.h"
 #include "nt/prog.h"
 
-enum { K_META = 200, K_CAL, K_VERSION, K_CHECK };
+enum { K_META = 200, K_CAL, K_VERSION, K_CHECK, K_FIFO };
 
 struct copt {
 	unsigned bit; /* 0: every program */
@@ -27,6 +28,7 @@ static const struct copt common_opts[] = {
 	{ NT_C_DURATION, 'd', 'd', { "duration", "DUR", 'd', NULL } },
 	{ NT_C_CPU, 'c', 'c', { "cpu", "LIST", 'c', NULL } },
 	{ NT_C_CAL, 0, K_CAL, { "cal-ms", "MS", K_CAL, "TSC calibration window, 10..10000 ms, two runs\n(default 100)" } },
+	{ NT_C_FIFO, 0, K_FIFO, { "fifo", "PRIO", K_FIFO, "SCHED_FIFO priority 1..99 (plus mlockall), where permitted" } },
 	{ 0, 'q', 'q', { "quiet", NULL, 'q', "no summary (failures and losses are still said)" } },
 	{ 0, 0, K_CHECK, { "check", NULL, K_CHECK, "check the arguments, run nothing (exit 0 or 2)" } },
 	{ 0, 0, K_VERSION, { "version", NULL, K_VERSION, "print the git revision and exit" } },
@@ -223,6 +225,11 @@ static void common_opt(struct nt_prog *p, int key, const char *arg)
 			bad_value(p, key, arg, "10..10000 ms");
 		p->cal_ms = (unsigned)v;
 		break;
+	case K_FIFO:
+		if (nt_parse_u64(arg, 1, 99, &v))
+			bad_value(p, key, arg, "a SCHED_FIFO priority 1..99");
+		p->fifo = (int)v;
+		break;
 	case 'q':
 		p->quiet = 1;
 		break;
@@ -329,6 +336,24 @@ int nt_pin_cpu(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+int nt_prog_realtime(struct nt_prog *p)
+{
+	if (p->ncpus && nt_prog_pin(p) != 0) {
+		nt_error(p, "--cpu: %s", strerror(errno));
+		return -1;
+	}
+	if (!p->fifo)
+		return 0;
+	struct sched_param sp = { .sched_priority = p->fifo };
+	p->mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+	if (!p->mlock_ok)
+		nt_warn(p, "mlockall: %s", strerror(errno));
+	p->fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+	if (!p->fifo_ok)
+		nt_warn(p, "SCHED_FIFO %d: %s (running SCHED_OTHER)", p->fifo, strerror(errno));
+	return 0;
 }
 
 int nt_prog_pin(const struct nt_prog *p)

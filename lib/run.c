@@ -191,6 +191,10 @@ void nt_prog_envelope(const struct nt_prog *p, FILE *m)
 		nt_meta_put(m, "out", "%s", p->out);
 		nt_meta_put(m, "format", "%s", p->fmt == NT_FMT_BIN ? "bin" : "csv");
 	}
+	if (p->common & NT_C_FIFO) {
+		nt_meta_put(m, "fifo", "%d", p->fifo_ok ? p->fifo : 0);
+		nt_meta_put(m, "mlockall", "%d", p->mlock_ok);
+	}
 	nt_meta_put(m, "exit_status", "%d", p->exit_code);
 	if (p->stop_reason[0])
 		nt_meta_put(m, "stop_reason", "%s", p->stop_reason);

@@ -43,6 +43,7 @@ enum {
 	NT_C_DURATION = 1 << 3, /* -d, --duration DUR */
 	NT_C_CPU = 1 << 4,      /* -c, --cpu LIST */
 	NT_C_CAL = 1 << 5,      /* --cal-ms MS      TSC calibration window */
+	NT_C_FIFO = 1 << 6,     /* --fifo PRIO      SCHED_FIFO + mlockall (nt_prog_realtime) */
 	NT_C_RECORDS = NT_C_OUT | NT_C_FORMAT | NT_C_META | NT_C_CAL, /* a record source */
 };
 
@@ -95,6 +96,7 @@ struct nt_prog {
 	uint8_t cpus[NT_CPUS_MAX / 8];
 	unsigned ncpus;       /* 0: --cpu not given */
 	unsigned cal_ms;
+	int fifo;             /* --fifo PRIO, 0: not given */
 	int quiet;
 	int argc;
 	char **argv;
@@ -106,6 +108,7 @@ struct nt_prog {
 	struct nt_tsc_props props;
 	struct nt_tsc_freq freq;
 	int have_clock;                  /* freq.hz is usable */
+	int fifo_ok, mlock_ok;           /* nt_prog_realtime got them */
 	struct nt_writer *w;             /* when NT_C_OUT and a record source */
 	int meta_fd;
 	uint64_t lost_source;            /* records lost before the writer */
@@ -143,6 +146,11 @@ void nt_prog_cpus_check(const struct nt_prog *p);
 int nt_prog_pin(const struct nt_prog *p);
 /* Pin the calling thread to one CPU; 0 or -1 (errno). */
 int nt_pin_cpu(int cpu);
+/* The real-time set-up of the calling thread: pin it to --cpu (a failure is
+ * an error: -1), then with --fifo PRIO mlockall and SCHED_FIFO where
+ * permitted (a refusal is a warning; fifo_ok and mlock_ok say what held and
+ * the metadata keys fifo and mlockall record it). */
+int nt_prog_realtime(struct nt_prog *p);
 /* The n-th CPU (0-based) of the --cpu set, or -1. */
 int nt_prog_cpu_at(const struct nt_prog *p, unsigned n);
 
