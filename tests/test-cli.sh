@@ -54,6 +54,7 @@ git -C "$top" cat-file -e "${rev%-dirty}^{commit}" 2>/dev/null || { echo "FAIL: 
 #   RUN_NAME    arguments of a run that lasts several seconds (records into $tmp/run.*)
 #   BAD_NAME    arguments with one bad value
 #   FULL_NAME   arguments writing more than 160 KiB into $mnt/ (before: a feeder command in FEED_NAME)
+#   META_NAME   arguments of a short run whose metadata goes to /dev/full (the failure must be said)
 #   STDOUT_NAME arguments of a run whose only output is its summary on stdout (sent to /dev/full)
 #   total_NAME  a function printing the number of records the run produced (written + lost); none:
 #               FULL_NAME writes into a disk that is full from the start
@@ -70,6 +71,10 @@ BAD_nt_recv="--bind 127.0.0.1:7001 --count 0"
 FULL_nt_recv="--bind 127.0.0.1:7002 --count 4000 --timeout 10 -o $mnt/out.csv"
 FEED_nt_recv() { sleep 0.6; inns "$bin/nt-send" --dst 127.0.0.1:7002 --count 4000 --interval 20us -q; }
 total_nt_recv() { echo $(( 2 * $(meta "$1" unique) - $(meta "$1" no_kernel_ts) )); }
+
+META_nt_send="--dst 127.0.0.1:9 --count 3 --interval 1ms -o $tmp/m.csv --meta /dev/full"
+META_nt_recv="--bind 127.0.0.1:7003 --duration 0.2s -o $tmp/m.csv --meta /dev/full"
+META_nt_flood="--dst 127.0.0.1:9 --rate 1k --duration 0.2s --meta /dev/full"
 
 RUN_nt_tick="--count 100000 --period 1ms -o $tmp/run.csv"
 BAD_nt_tick="--count 5 --period 10xs"
@@ -252,6 +257,15 @@ check_full_start() {
 		bad "$p on a full disk: not said: $(cat "$tmp/err")"
 }
 
+check_meta_full() { # a .meta that cannot be written: exit 1 and said (was a silent exit 1)
+	local p=$1 rc
+	# shellcheck disable=SC2046
+	run "$p" $(var META "$p") >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] && grep -q "^$p: writing the metadata: No space left on device" "$tmp/err" &&
+		ok "$p with its .meta on a full disk: exit $rc: $(grep -h metadata "$tmp/err")" ||
+		bad "$p with its .meta on a full disk: exit $rc, $(cat "$tmp/err")"
+}
+
 check_full_stdout() { # a summary that cannot be written is a failure, said on stderr
 	local p=$1 rc
 	# shellcheck disable=SC2046
@@ -296,5 +310,26 @@ for p in "${progs[@]}"; do
 	check_signal "$p" TERM 143
 	[ -n "$(var FULL "$p")" ] && check_full "$p"
 	[ -n "$(var STDOUT "$p")" ] && check_full_stdout "$p"
+	[ -n "$(var META "$p")" ] && check_meta_full "$p"
 done
+# scenarios/run (a script on the same convention): help, version, one-line
+# usage errors with exit 2, --check; its signals and failures are the runner
+# tests' (scenarios/tests/test-runner-*.sh)
+echo "== scenarios/run"
+R=$top/scenarios/run
+for h in -h --help; do
+	"$R" $h >"$tmp/out" 2>"$tmp/err" && head -n1 "$tmp/out" | grep -q '^usage: scenarios/run ' &&
+		ok "scenarios/run $h" || bad "scenarios/run $h"
+done
+v=$("$R" --version) && [[ $v =~ ^scenarios/run\ [0-9a-f]{12}(-dirty)?$ ]] && ok "scenarios/run --version: $v" ||
+	bad "scenarios/run --version: '$v'"
+for a in "--bogus" "--variants baseline,baseline" "--results"; do
+	# shellcheck disable=SC2086
+	"$R" $a "$top/scenarios/native-net-quick.scn" >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc = 2 ] || bad "scenarios/run $a: exit $rc"
+	[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "^scenarios/run: .* (see scenarios/run --help)$" "$tmp/err" &&
+		ok "scenarios/run $a: $(cat "$tmp/err")" || bad "scenarios/run $a: stderr '$(cat "$tmp/err")'"
+done
+NT_RUN_BIN=$bin "$R" --check "$top/scenarios/native-net-quick.scn" >"$tmp/out" 2>&1 &&
+	grep -q "testbed 'native' is ready" "$tmp/out" && ok "scenarios/run --check" || bad "scenarios/run --check: $(cat "$tmp/out")"
 exit $fail
