@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,6 +357,7 @@ struct gr {
 	int ncal;
 	unsigned long long ins_n, ins_sum, ins_min, ins_max;
 	unsigned long long wakeups;
+	long nvcsw; /* voluntary context switches (getrusage), -1 unknown */
 };
 
 static int gr_opt(struct nt_prog *p, int key, const char *arg)
@@ -419,6 +421,8 @@ static int drain(struct nt_prog *p, struct gr *g)
 	g->tsc_start = nt_rdtsc();
 	ready(p, g);
 	int rc = drain_loop(&d);
+	struct rusage ru;
+	g->nvcsw = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_nvcsw : -1;
 	g->t_end = nt_mono_ns();
 	g->tsc_end = nt_rdtsc();
 	watch_take(g->watch, g->nwatch, 1);
@@ -500,6 +504,8 @@ static void meta_run(FILE *m, const struct gr *g)
 	nt_meta_put(m, "guest.tsc_start", "%" PRIu64, g->tsc_start);
 	nt_meta_put(m, "guest.tsc_end", "%" PRIu64, g->tsc_end);
 	nt_meta_put(m, "guest.reader_wakeups", "%llu", g->wakeups);
+	if (g->nvcsw >= 0)
+		nt_meta_put(m, "guest.reader_voluntary_switches", "%ld", g->nvcsw);
 	const struct ntgp_join *j = &g->join;
 	nt_meta_put(m, "guest.irq_records", "%llu", j->n_irq);
 	nt_meta_put(m, "guest.irq_tied", "%llu", j->n_tied);
