@@ -264,6 +264,15 @@ check_meta_full() { # a .meta that cannot be written: exit 1 and said (was a sil
 	[ $rc = 1 ] && grep -q "^$p: writing the metadata: No space left on device" "$tmp/err" &&
 		ok "$p with its .meta on a full disk: exit $rc: $(grep -h metadata "$tmp/err")" ||
 		bad "$p with its .meta on a full disk: exit $rc, $(cat "$tmp/err")"
+	# a .meta that cannot be created fails before the work (nt-flood opened it only after the flood)
+	local a t0; a=$(var META "$p"); a=${a/\/dev\/full//nonexistent-dir/x.meta}
+	a=${a/--duration 0.2s/--duration 30s}
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	run "$p" $a >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] && [ $(( $(date +%s) - t0 )) -le 3 ] && grep -q "^$p: cannot create /nonexistent-dir/x.meta" "$tmp/err" &&
+		ok "$p with a .meta it cannot create: exit $rc at once: $(head -n1 "$tmp/err")" ||
+		bad "$p with a .meta it cannot create: exit $rc after $(( $(date +%s) - t0 )) s: $(cat "$tmp/err")"
 }
 
 check_full_stdout() { # a summary that cannot be written is a failure, said on stderr
