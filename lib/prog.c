@@ -190,7 +190,7 @@ static void bad_value(const struct nt_prog *p, int key, const char *arg, const c
 		 what ? what : "");
 }
 
-static void common_opt(struct nt_prog *p, int key, const char *arg)
+static void skeleton_opt(struct nt_prog *p, int key, const char *arg)
 {
 	static const char *const fmts[] = { "csv", "bin", NULL };
 	uint64_t v;
@@ -277,7 +277,7 @@ void nt_prog_parse(struct nt_prog *p, int argc, char **argv)
 		if (c == K_CHECK)
 			check = 1;
 		else if (c < 256)
-			common_opt(p, c, optarg);
+			skeleton_opt(p, c, optarg);
 		else if (!p->opt || p->opt(p, c, optarg) != 0)
 			bad_value(p, c, optarg, NULL);
 	}

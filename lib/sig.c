@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 
-#include "nt/prog.h"
+#include "nt/sig.h"
 
 static volatile sig_atomic_t stop_sig;
 

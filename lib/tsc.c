@@ -17,7 +17,7 @@
 
 #include "nt/meta.h"
 #include "nt/parse.h"
-#include "nt/prog.h"
+#include "nt/sig.h"
 #include "nt/tsc.h"
 
 /* ---- properties -------------------------------------------------------- */

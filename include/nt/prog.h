@@ -28,6 +28,8 @@
 
 #include "nt/parse.h"
 #include "nt/recio.h"
+#include "nt/sig.h"
+#include "nt/version.h"
 #include "nt/tsc.h"
 
 #define NT_EXIT_OK 0
@@ -134,9 +136,6 @@ void nt_warn(const struct nt_prog *p, const char *fmt, ...) __attribute__((forma
 void nt_vwarn(const struct nt_prog *p, const char *fmt, va_list ap);
 /* The help text on f. */
 void nt_prog_help(const struct nt_prog *p, FILE *f);
-/* The build's git revision ("1a2b3c4d5e6f", "-dirty" when built from a
- * modified tree). */
-const char *nt_version(void);
 
 /* --cpu LIST: the CPUs must be allowed for this process (sched_getaffinity);
  * nt_usage otherwise.  Programs whose CPU list names another machine's CPUs
@@ -153,25 +152,6 @@ int nt_pin_cpu(int cpu);
 int nt_prog_realtime(struct nt_prog *p);
 /* The n-th CPU (0-based) of the --cpu set, or -1. */
 int nt_prog_cpu_at(const struct nt_prog *p, unsigned n);
-
-/* ---- signals --------------------------------------------------------------- */
-
-/* SIGINT, SIGTERM and SIGHUP set the stop flag (no SA_RESTART: blocking
- * calls return EINTR); SIGPIPE is ignored (writes fail with EPIPE and are
- * counted).  Installed by nt_prog_parse before anything slow. */
-void nt_signals_install(void);
-/* The signal that asked the program to stop, or 0. */
-int nt_stopping(void);
-/* Block the stop signals in the calling thread, e.g. around pthread_create
- * (threads inherit the mask) so that the main thread takes them; unblock. */
-void nt_signals_block_thread(void);
-void nt_signals_unblock_thread(void);
-/* Sleep until CLOCK_MONOTONIC reaches deadline_ns or a stop signal arrives
- * (no race: the signal is unblocked only inside ppoll).  Returns 0 at the
- * deadline, -1 when stopping. */
-int nt_sleep_until(int64_t deadline_ns);
-int nt_sleep_ns(int64_t ns);
-int64_t nt_mono_ns(void);
 
 /* ---- run ------------------------------------------------------------------- */
 
