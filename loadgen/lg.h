@@ -37,11 +37,12 @@ enum { LG_O_DST = 256, LG_O_SRC, LG_O_IFACE, LG_O_QEMU, LG_O_DST_MAC, LG_O_FREE 
 #define LG_OPT_SRC { "src", "ADDR", LG_O_SRC, "source address (default: the route's)" }
 #define LG_OPT_IFACE { "iface", "IF", LG_O_IFACE, "send through interface IF (SO_BINDTODEVICE)" }
 /* --qemu, --dst-mac: whole frames into a QEMU socket netdev (qemusock.h) */
-#define LG_OPT_QEMU                                                                                      \
-	{ "qemu", "[127.0.0.1:]PORT", LG_O_QEMU,                                                         \
-	  "send each packet as a whole Ethernet frame in one UDP datagram to the local\n"                 \
-	  "address of a QEMU socket netdev (the emulated testbed); --dst is then the guest\n"              \
-	  "NIC's address, --src the frames' source" }
+#define LG_OPT_QEMU                                                                  \
+	{ "qemu", "[127.0.0.1:]PORT", LG_O_QEMU,                                     \
+	  "send each packet as a whole Ethernet frame in one UDP datagram\n"         \
+	  "to the local address of a QEMU socket netdev (the emulated\n"             \
+	  "testbed); --dst is then the guest NIC's address, --src the\n"            \
+	  "frames' source" }
 #define LG_OPT_DST_MAC { "dst-mac", "MAC", LG_O_DST_MAC, "with --qemu: the guest NIC's MAC" }
 
 struct lg_target {
@@ -112,21 +113,6 @@ enum lg_seq_kind lg_seq_add(struct lg_seqtrack *t, uint64_t seq);
 /* Lost = expected (or max_seq + 1) - unique. */
 uint64_t lg_seq_lost(const struct lg_seqtrack *t);
 void lg_seq_free(struct lg_seqtrack *t);
-
-/* ---- transitional: nt-flood's own option/signal/meta code, until it runs on
- * the program skeleton (nt/prog.h).  Thin wrappers over lib/, no second
- * implementation. */
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
-int lg_parse_double(const char *s, double min, double max, double *out);
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
-#define lg_stop (nt_stopping() != 0)
-#define lg_signal nt_stopping()
-#define lg_signals nt_signals_install
-#define lg_mono_ns nt_mono_ns
-#define lg_sleep_until(ns) ((void)nt_sleep_until(ns))
-int lg_pin_cpu(int cpu);
-void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv);
 
 /* Current CPU from rdtscp's TSC_AUX (Linux: cpu | node << 12). */
 static inline uint16_t lg_aux_cpu(uint32_t aux) { return (uint16_t)(aux & 0xfff); }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lg.h"
+#include "nt/parse.h"
 #include "qemusock.h"
 
 const uint8_t lg_qemu_smac[6] = { 0x02, 0x4e, 0x54, 0x00, 0x00, 0x01 };
@@ -25,7 +26,7 @@ int lg_qemu_parse(const char *s, struct sockaddr_in *out)
 		host[n] = '\0';
 		s = p + 1;
 	}
-	if (lg_parse_u64(s, 1, 65535, 0, &port) != 0)
+	if (nt_parse_u64(s, 1, 65535, &port) != 0)
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->sin_family = AF_INET;

@@ -89,7 +89,7 @@ seqs=$(grep -c '^sender,send,' "$work/send.csv")
 port=$((port + 2))
 listen "$port" "$work/flood.txt" 3000
 "$bin/nt-flood" --qemu "$port" --dst 203.0.113.2:9 --dst-mac "$mac" --src 192.0.2.1 --count 3000 \
-	--rate 20000 --size 1472 --run-id 77 --summary "$work/flood.meta" --quiet
+	--rate 20000 --size 1472 --run-id 77 --meta "$work/flood.meta" --quiet
 rc=$?
 wait "$lpid"; lpid=
 [ $rc = 0 ] && ok "nt-flood --qemu: exit 0" || bad "nt-flood --qemu: exit $rc"

@@ -3,9 +3,10 @@
 # by scenarios/run before the driver): started logged, stopped with SIGTERM
 # (the programs flush and exit), then SIGKILL after a grace time.
 #   bg_start NAME LOG CMD...   start CMD (stdin /dev/null, output to LOG); BG_PID[NAME]
-#   bg_stop NAME [GRACE_S]     stop it; returns its exit status
+#   bg_stop NAME [GRACE_S]     stop it; returns its exit status; BG_TERMED[NAME]
+#                              says whether the runner sent the signal
 #   bg_stop_all                stop every one still known
-declare -A BG_PID=()
+declare -A BG_PID=() BG_TERMED=()
 
 bg_start() {
 	local name=$1 log=$2
@@ -13,6 +14,7 @@ bg_start() {
 	logcmd "$cur_variant" "$@"
 	"$@" >"$log" 2>&1 </dev/null &
 	BG_PID[$name]=$!
+	BG_TERMED[$name]=0
 }
 
 bg_stop() {
@@ -20,6 +22,7 @@ bg_stop() {
 	[ -n "$pid" ] || return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		logcmd "$cur_variant" kill -TERM "$name($pid)"
+		BG_TERMED[$name]=1
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		if kill -0 "$pid" 2>/dev/null; then

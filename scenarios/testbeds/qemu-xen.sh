@@ -76,6 +76,7 @@ tb_check() {
 		done
 	done
 	out=$(qx_missing) || miss=1
+	[ $miss = 1 ] || qx_check_args || return 2
 	if [ $miss = 1 ]; then
 		{
 			echo "$PROG: testbed 'qemu-xen' is not ready here, so '$name' cannot run. Missing:"
@@ -414,39 +415,68 @@ tb_variant() {
 	qx_check_data "$d"
 }
 
+# The host programs' arguments of variant V writing into DIR (the flood and
+# the probes into the two NICs' socket netdevs, ports PE and PL), bounded by
+# BOUND seconds; scn_flood_args is the one mapping of the flood's keys (its
+# back end is always qemu here).
+qx_args() {
+	local v=$1 d=$2 pe=$3 pl=$4 bound=$5 i
+	SM_ARGS=() FLOOD_ARGS=()
+	if qx_has stallmon && [ "$(scn_or stallmon 1 "$v")" = 1 ]; then
+		SM_ARGS=(--out "$d/host/stall.csv" --mode "$(scn_or stallmon.mode tick "$v")"
+			--threshold "$(ns_to_arg "$(scn_or stallmon.threshold 200000 "$v")")" --duration "${bound}s")
+	fi
+	if [ "$(scn_or flood.rate off "$v")" != off ]; then
+		FLOOD_ARGS=(--qemu "$pl" --dst "$QX_LOAD_IP:$QX_FLOOD_PORT" --dst-mac "$QX_LOAD_MAC" --src "$QX_FLOOD_IP"
+			--duration "${bound}s" --run-id $(( QX_RUN_ID ^ 1 )) --meta "$d/host/flood.meta" --quiet)
+		mapfile -t -O ${#FLOOD_ARGS[@]} FLOOD_ARGS < <(scn_flood_args "$v")
+		for i in "${!FLOOD_ARGS[@]}"; do
+			[ "${FLOOD_ARGS[i]}" = --backend ] && FLOOD_ARGS[i + 1]=qemu
+		done
+	fi
+	SEND_ARGS=(--qemu "$pe" --dst "$QX_GUEST_IP:$QX_PROBE_PORT" --dst-mac "$QX_EVAL_MAC" --src "$QX_SENDER_IP"
+		--count "$(scn probe.count "$v")" --interval "$(ns_to_arg "$(scn probe.interval "$v")")"
+		--run-id "$QX_RUN_ID" --size "$(scn_or probe.size 64 "$v")" --out "$d/host/send.csv")
+}
+
+# Every host program checks its own arguments (--check) before anything
+# starts; exit 2 when one refuses.
+qx_check_args() {
+	local v p out bad=0 QX_RUN_ID=1
+	for v in "${variants[@]}"; do
+		qx_args "$v" "RUN/$v" 1 2 600
+		for p in stallmon:SM_ARGS flood:FLOOD_ARGS send:SEND_ARGS; do
+			local -n a=${p#*:}
+			[ ${#a[@]} -gt 0 ] || continue
+			if ! out=$("$bindir/nt-${p%%:*}" "${a[@]}" --check 2>&1 >/dev/null); then
+				echo "$PROG: variant '$v': $out" >&2
+				bad=1
+			fi
+			unset -n a
+		done
+	done
+	return $bad
+}
+
 # qx_traffic V DIR EVAL_PORT LOAD_PORT EXPECT_S BOUND_S: the host's part: the
 # stall monitor, the flood into the load NIC, the probes into the evaluation
 # NIC; waits for the sender, then stops the flood.
 qx_traffic() {
-	local v=$1 d=$2 pe=$3 pl=$4 expect=$5 bound=$6 rate size psize iv_arg
-	rate=$(scn_or flood.rate off "$v") size=$(scn_or flood.size 1472 "$v") psize=$(scn_or probe.size 64 "$v")
-	iv_arg=$(ns_to_arg "$QX_INTERVAL")
-	if qx_has stallmon && [ "$(scn_or stallmon 1 "$v")" = 1 ]; then
-		bg_start stallmon "$d/host/stallmon.log" "$bindir/nt-stallmon" --out "$d/host/stall.csv" \
-			--mode "$(scn_or stallmon.mode tick "$v")" \
-			--threshold-us "$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")" --duration "$bound"
-	fi
-	if [ "$rate" != off ]; then
-		local fa=(--qemu "$pl" --dst "$QX_LOAD_IP:$QX_FLOOD_PORT" --dst-mac "$QX_LOAD_MAC" --src "$QX_FLOOD_IP"
-			--size "$size" --duration "$bound" --run-id $(( QX_RUN_ID ^ 1 )) --summary "$d/host/flood.txt" --quiet)
-		case "$rate" in
-		max) fa+=(--max) ;;
-		mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
-		pps:*) fa+=(--rate "${rate#pps:}") ;;
-		esac
-		bg_start flood "$d/host/flood.log" "$bindir/nt-flood" "${fa[@]}"
+	local v=$1 d=$2 pe=$3 pl=$4 expect=$5 bound=$6
+	qx_args "$v" "$d" "$pe" "$pl" "$bound"
+	[ ${#SM_ARGS[@]} -gt 0 ] && bg_start stallmon "$d/host/stallmon.log" "$bindir/nt-stallmon" "${SM_ARGS[@]}"
+	if [ ${#FLOOD_ARGS[@]} -gt 0 ]; then
+		bg_start flood "$d/host/flood.log" "$bindir/nt-flood" "${FLOOD_ARGS[@]}"
 		sleep 1 # the flood reaches its rate before the first probe
 		kill -0 "${BG_PID[flood]}" 2>/dev/null ||
 			{ qx_fail "the flood generator stopped at once (host/flood.log)"; return 1; }
 	fi
-	bg_start send "$d/host/send.log" "$bindir/nt-send" --qemu "$pe" --dst "$QX_GUEST_IP:$QX_PROBE_PORT" \
-		--dst-mac "$QX_EVAL_MAC" --src "$QX_SENDER_IP" --count "$QX_COUNT" --interval "$iv_arg" \
-		--run-id "$QX_RUN_ID" --size "$psize" --out "$d/host/send.csv"
+	bg_start send "$d/host/send.log" "$bindir/nt-send" "${SEND_ARGS[@]}"
 	local ts el
 	ts=$(date +%s)
 	while kill -0 "${BG_PID[send]}" 2>/dev/null && emu_alive; do
 		el=$(( $(date +%s) - ts ))
-		progress "$VLABEL: sending $QX_COUNT probes every $iv_arg under the flood, ${el}s elapsed" \
+		progress "$VLABEL: sending $QX_COUNT probes every $(ns_to_arg "$QX_INTERVAL") under the flood, ${el}s elapsed" \
 			$(( expect - el + 40 + REST_AFTER ))
 		qx_fault_during "$el"
 		sleep 1
@@ -550,8 +580,9 @@ qx_load_rate() {
 			printf "load_irqs=%.0f\nload_irqs_per_s=%.0f\n", i, i / dt
 			printf "load_rx_dropped=%.0f\nload_rx_missed=%.0f\n", y["rx_dropped"] - x["rx_dropped"], y["rx_missed_errors"] - x["rx_missed_errors"]
 		}' "$b" "$a"
-	[ -f "$d/host/flood.txt" ] &&
-		echo "load_sent=$(sed -n 's/^sent=//p' "$d/host/flood.txt") frames, $(sed -n 's/^pps=//p' "$d/host/flood.txt") pps, $(sed -n 's/^mbps_frames=//p' "$d/host/flood.txt") Mbit/s (host, nt-flood)"
+	local fm=$d/host/flood.meta
+	[ -f "$fm" ] && echo "load_sent=$(sed -n 's/^sent=//p' "$fm") frames, $(sed -n 's/^pps=//p' "$fm") pps," \
+		"$(sed -n 's/^mbps_frames=//p' "$fm") Mbit/s (host, nt-flood)"
 }
 
 # qx_check_data DIR: the variant has the records its sources promise

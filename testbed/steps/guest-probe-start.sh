@@ -17,11 +17,11 @@ insmod "$ko" names="$NT_IRQ_NAME" run_id="$NT_RUN_ID" port="${NT_PROBE_PORT:-0}"
 	buf_records="${NT_BUFREC:-262144}" || fail "insmod $ko failed: $(dmesg | grep nt_guest_probe | tail -n 1)"
 cat /proc/interrupts >"$NT_OUT/interrupts-before.txt"
 rm -f /run/nt-guest.stop /run/nt-guest.ready
-nt_bg nt-guest-read "$NT_OUT/guest-read.log" nt-guest-read -o "$NT_OUT/guest.csv" -w "$NT_IRQ" \
-	-s /run/nt-guest.stop -r /run/nt-guest.ready -d "${NT_SECONDS:-600}"
+nt_bg nt-guest-read "$NT_OUT/guest-read.log" nt-guest-read --out "$NT_OUT/guest.csv" --watch-irq "$NT_IRQ" \
+	--stop-file /run/nt-guest.stop --ready-file /run/nt-guest.ready --duration "${NT_SECONDS:-600}"
 nt_wait_file /run/nt-guest.ready 20 || fail "nt-guest-read did not start: $(tail -n 2 "$NT_OUT/guest-read.log")"
 if [ "${NT_BUSY:-0}" = 1 ]; then
-	nt_bg nt-busyloop "$NT_OUT/busyloop.txt" nt-busyloop -c "${NT_BUSY_CPU:-0}" -d "${NT_SECONDS:-600}" \
+	nt_bg nt-busyloop "$NT_OUT/busyloop.txt" nt-busyloop --cpu "${NT_BUSY_CPU:-0}" --duration "${NT_SECONDS:-600}" \
 		--policy idle
 	sleep 0.5
 	nt_bg_alive nt-busyloop || fail "nt-busyloop ended at once: $(cat "$NT_OUT/busyloop.txt")"

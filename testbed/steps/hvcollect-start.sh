@@ -14,7 +14,7 @@ raw=
 rm -rf /tmp/nt-hv
 mkdir -p /tmp/nt-hv
 # shellcheck disable=SC2086
-nt_bg nt-hvcollect "$NT_OUT/hvcollect.log" "$NT_COLLECTOR" live -e natsume --probe-cost \
+nt_bg nt-hvcollect "$NT_OUT/hvcollect.log" "$NT_COLLECTOR" live --events natsume --probe-cost \
 	--pages "${NT_TBUF_PAGES:-256}" -o /tmp/nt-hv/hv.csv --summary /tmp/nt-hv/hv-summary.txt $raw
 sleep 1
 nt_bg_alive nt-hvcollect ||
