@@ -508,6 +508,7 @@ int main(int argc, char **argv)
 		nt_meta_put(meta, "guest.pkt_records", "%llu", join.n_pkt);
 		nt_meta_put(meta, "guest.pkt_without_irq", "%llu", join.n_pkt_noirq);
 		nt_meta_put(meta, "guest.timer_records", "%llu", join.n_timer);
+		nt_meta_put(meta, "guest.irq_exit_records", "%llu", join.n_exit);
 		nt_meta_put(meta, "guest.lost", "%llu", join.n_lost);
 		nt_meta_put(meta, "guest.bad_records", "%llu", join.n_bad);
 		nt_meta_put(meta, "guest.seq_join", "guest_irq.seq = seq of the first guest_pkt on the same CPU whose aux equals the IRQ stamp");
@@ -559,9 +560,9 @@ int main(int argc, char **argv)
 	if (!quiet) {
 		fprintf(stderr,
 			PROG ": %.2f s (CLOCK_MONOTONIC): guest_irq %llu (%llu tied to a packet seq), "
-			"guest_pkt %llu, timer %llu, lost %llu stamps, %llu bad records\n",
-			t_end - t_start, join.n_irq, join.n_tied, join.n_pkt, join.n_timer, join.n_lost,
-			join.n_bad);
+			"guest_irq_exit %llu, guest_pkt %llu, timer %llu, lost %llu stamps, %llu bad records\n",
+			t_end - t_start, join.n_irq, join.n_tied, join.n_exit, join.n_pkt, join.n_timer,
+			join.n_lost, join.n_bad);
 		if (ncal)
 			fprintf(stderr,
 				PROG ": probe cost %" PRIu64 " cycles/stamp (calibrated, median over %d CPUs, "
