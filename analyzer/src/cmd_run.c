@@ -157,7 +157,7 @@ int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const c
 		if (load_variant_dir(v, p, names[i], o, rc->tsc_hz, rc->tsc_src, ms, nms)) {
 			err = 1;
 		} else if (!v->nms) {
-			warnx("%s: no measures (latency.N=FROM:TO or period.N=EVENT in its meta.txt): skipped", p);
+			warnx("%s: no measures (latency.N=FROM:TO, period.N=EVENT or span.N=EVENT in its meta.txt): skipped", p);
 			variant_free(v);
 		} else if (!v->nfiles) {
 			warnx("%s: no data files: skipped", p);
@@ -259,14 +259,42 @@ int cmp_opt(int c, const char *arg, struct cmp_opts *co, const char **baseline)
 	return 0;
 }
 
+/* A run whose variants recorded no stamps but have workload results (e.g.
+ * every configuration's probes failed): the report and results.csv only. */
+static int results_only(struct run_ctx *rc, const char *dir)
+{
+	char p[4400];
+	warnx("%s: no stamps to analyse; writing the workload results only", dir);
+	snprintf(p, sizeof(p), "%s/results.csv", dir);
+	int rcode = results_write_csv(rc->res, p, rc->co.conf) ? 1 : 0;
+	snprintf(p, sizeof(p), "%s/report.md", dir);
+	FILE *f = fopen(p, "w");
+	if (!f) {
+		perror(p);
+		return 1;
+	}
+	fprintf(f, "# Run `%s`\n\n- no variant recorded stamps: only the workload results are reported\n", dir);
+	if (rc->time_label && *rc->time_label)
+		fprintf(f, "- times: %s\n", rc->time_label);
+	fputc('\n', f);
+	results_report_md(f, rc->res, rc->co.conf);
+	if (fclose(f))
+		rcode = 1;
+	printf("wrote %s/report.md, results.csv (workload results only)\n", dir);
+	return rcode;
+}
+
 static void run_help(void)
 {
 	printf("usage: " PROG " run [options] DIR\n"
 	       "\n"
 	       "Analyse a run folder (docs/run-layout.md): for every variant folder, read all *.csv /\n"
-	       "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT),\n"
+	       "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT, span.N=EVENT),\n"
 	       "and write DIR/summary.csv, DIR/summary.json, DIR/report.md and DIR/plots/ (PNG, PDF,\n"
-	       "gnuplot script and data of each figure).  The TSC frequency comes from DIR/meta.txt,\n"
+	       "gnuplot script and data of each figure).  Workload results of the variants' meta.txt\n"
+	       "(result.N=NAME:UNIT, result.NAME.K=VALUE per repetition, grid.row/grid.col) are\n"
+	       "tabulated per grid cell with the mean and its confidence interval, in report.md,\n"
+	       "summary.json and DIR/results.csv.  The TSC frequency comes from DIR/meta.txt,\n"
 	       "else the variant's meta.txt, else the data files' .meta (tsc_hz).\n"
 	       "\n" CMP_HELP "  --hist-bin W           histogram bin width in cycles (default: meta hist_bin_cycles, "
 	       "else auto)\n"
@@ -316,12 +344,26 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	rc.o = &o;
-	if (load_run(dir, &o, &rc, baseline, NULL, 0) || process_all(&rc, &o)) {
-		free_run(&rc);
+	static struct results res;
+	if (results_load(dir, &res)) {
+		results_free(&res);
 		return 1;
+	}
+	rc.res = &res;
+	rc.time_label = res.time_label;
+	if (load_run(dir, &o, &rc, baseline, NULL, 0) || process_all(&rc, &o)) {
+		int rr = res.ndef && !rc.nv ? results_only(&rc, dir) : 1;
+		free_run(&rc);
+		results_free(&res);
+		return rr;
 	}
 	int rcode = 0;
 	char p[4400];
+	if (res.ndef) {
+		snprintf(p, sizeof(p), "%s/results.csv", dir);
+		if (results_write_csv(&res, p, rc.co.conf))
+			rcode = 1;
+	}
 	snprintf(p, sizeof(p), "%s/summary.csv", dir);
 	if (write_summary_csv(&rc, p))
 		rcode = 1;
@@ -352,8 +394,10 @@ int cmd_run(int argc, char **argv)
 		       rc.tsc_hz > 0 ? "us, TSC clock" : "TSC cycles, frequency unknown");
 		md_stats_table(stdout, &rc, &ms[i], rc.tsc_hz > 0);
 	}
-	printf("wrote %s/summary.csv, summary.json, report.md%s\n", dir, plots ? ", plots/" : "");
+	printf("wrote %s/summary.csv, summary.json, report.md%s%s\n", dir, res.ndef ? ", results.csv" : "",
+	       plots ? ", plots/" : "");
 	free_run(&rc);
+	results_free(&res);
 	if (g_interrupted) {
 		fprintf(stderr, PROG ": interrupted: outputs cover the input read so far\n");
 		return 130;

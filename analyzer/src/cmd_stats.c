@@ -140,6 +140,10 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
 			c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
 			c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
+	else if (v->ms[m].kind == M_SPAN)
+		fprintf(f, "  stamps %" PRIu64 ", spans %" PRIu64 ", without aux %" PRIu64 ", aux after tsc %" PRIu64
+			   ", stalled %" PRIu64 "\n",
+			c->from_seen, c->matched, c->unmatched_from, c->negative, c->stalled);
 	else
 		fprintf(f, "  stamps %" PRIu64 ", periods %" PRIu64 ", out of order %" PRIu64 ", stalled %" PRIu64 "\n",
 			c->from_seen, c->matched, c->negative, c->stalled);
@@ -153,7 +157,7 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 
 static void help(void)
 {
-	printf("usage: " PROG " stats [options] (--latency FROM:TO | --period EVENT)... FILE...\n"
+	printf("usage: " PROG " stats [options] (--latency FROM:TO | --period EVENT | --span EVENT)... FILE...\n"
 	       "\n"
 	       "Statistics of measures over the records of FILE... (CSV or binary, merged by tsc):\n"
 	       "count, min, max, mean, stddev, median, p90, p99, p99.9, p99.99 in TSC cycles and us.\n"
@@ -161,6 +165,9 @@ static void help(void)
 	       "  --latency FROM:TO      latency between two events (e.g. send:rx_kernel); stamps join\n"
 	       "                         by seq when both carry one, else by the join rule (below)\n"
 	       "  --period EVENT         intervals between consecutive EVENT stamps of one CPU (e.g. timer)\n"
+	       "  --span EVENT           tsc - aux of each EVENT record whose aux is an earlier stamp of the\n"
+	       "                         same interrupt (hv_deliver: Xen entry -> notify; guest_irq_exit:\n"
+	       "                         the guest handler's duration); no join\n"
 	       "  --hist-bin W           also print a histogram with bins of W cycles (overflow bin kept)\n"
 	       "  --hist-bins N          at most N bins (default 1000); the rest counts as overflow\n"
 	       "  --json                 one JSON object on stdout instead of text\n" COMMON_HELP
@@ -172,6 +179,7 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option lo[] = { { "latency", required_argument, 0, 'l' },
 					    { "period", required_argument, 0, 'p' },
+					    { "span", required_argument, 0, 's' },
 					    { "hist-bin", required_argument, 0, 'b' },
 					    { "hist-bins", required_argument, 0, 'n' },
 					    { "json", no_argument, 0, 'j' },
@@ -183,7 +191,7 @@ int cmd_stats(int argc, char **argv)
 	static struct variant v;
 	memset(&v, 0, sizeof(v));
 	snprintf(v.name, sizeof(v.name), "stats");
-	int json = 0, nl = 0, np = 0, c;
+	int json = 0, nl = 0, np = 0, nsp = 0, c;
 	uint64_t hist_bin = 0, maxbins = 1000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
@@ -193,13 +201,16 @@ int cmd_stats(int argc, char **argv)
 		switch (c) {
 		case 'l':
 		case 'p':
+		case 's': {
+			const char *kn = c == 'l' ? "latency" : c == 'p' ? "period" : "span";
 			if (v.nms == sizeof(v.ms) / sizeof(v.ms[0]))
 				die_usage("too many measures");
-			snprintf(key, sizeof(key), "%s.%d", c == 'l' ? "latency" : "period", c == 'l' ? nl++ : np++);
+			snprintf(key, sizeof(key), "%s.%d", kn, c == 'l' ? nl++ : c == 'p' ? np++ : nsp++);
 			if (measure_parse(key, optarg, &v.ms[v.nms], why, sizeof(why)))
-				die_usage("--%s: %s", c == 'l' ? "latency" : "period", why);
+				die_usage("--%s: %s", kn, why);
 			v.nms++;
 			break;
+		}
 		case 'b':
 			if (parse_u64(optarg, &hist_bin) || !hist_bin)
 				die_usage("--hist-bin: bad width '%s' (cycles, > 0)", optarg);
@@ -219,7 +230,7 @@ int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (!v.nms)
-		die_usage("stats: give a measure (--latency FROM:TO or --period EVENT)");
+		die_usage("stats: give a measure (--latency FROM:TO, --period EVENT or --span EVENT)");
 	if (optind >= argc)
 		die_usage("stats: no input FILE");
 	v.nfiles = (size_t)(argc - optind);

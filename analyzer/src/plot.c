@@ -41,6 +41,19 @@ static void title_safe(const char *in, char *out, size_t ol)
 	out[k] = '\0';
 }
 
+/* " [emulated (QEMU TCG)]": the run's time_label for figure titles, or "" */
+static const char *tl_suffix(const struct run_ctx *rc)
+{
+	static char buf[200];
+	char t[160];
+
+	if (!rc->time_label || !*rc->time_label)
+		return "";
+	title_safe(rc->time_label, t, sizeof(t));
+	snprintf(buf, sizeof(buf), " [%s]", t);
+	return buf;
+}
+
 static int run_gnuplot(const char *dir, const char *name)
 {
 	pid_t pid = fork();
@@ -135,9 +148,10 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 		md->name, md->def, name, name);
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
 	if (us)
-		fprintf(g, "set ylabel 'latency %s (us, TSC @ %.3f MHz)'\n", md->def, rc->tsc_hz / 1e6);
+		fprintf(g, "set ylabel '%s %s (us, TSC @ %.3f MHz)'\n", mkind_name(md->kind), md->def,
+			rc->tsc_hz / 1e6);
 	else
-		fprintf(g, "set ylabel 'latency %s (TSC cycles)'\n", md->def);
+		fprintf(g, "set ylabel '%s %s (TSC cycles)'\n", mkind_name(md->kind), md->def);
 	/* a log axis when MAX is more than 100x MIN, so that MIN and AVERAGE stay
 	 * visible (the papers' Fig. 7 is linear: delete the two log lines) */
 	int logy = lo_all > 0 && hi_all / lo_all > 100;
@@ -146,14 +160,14 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 			(us ? cyc_to_us(lo_all, rc->tsc_hz) : lo_all) / 2);
 	else
 		fprintf(g, "set yrange [0:*]\n");
-	fprintf(g, "set title '%s %s: MAX / MIN / AVERAGE'\n"
+	fprintf(g, "set title '%s %s: MAX / MIN / AVERAGE%s'\n"
 		   "set style data histogram\nset style histogram clustered gap 1\n"
 		   "set style fill pattern 0 border -1\nset boxwidth 0.9\n"
 		   "set grid ytics\nset key top right\nset xtics nomirror\n"
 		   "plot '%s.dat' using 2:xtic(1) title 'MAX' fs pattern 1, \\\n"
 		   "     '' using 3 title 'MIN' fs pattern 3, \\\n"
 		   "     '' using 4 title 'AVERAGE' fs pattern 2\n",
-		md->name, md->def, name);
+		md->name, md->def, tl_suffix(rc), name);
 	gp_tail(g, name);
 	fclose(g);
 	return run_gnuplot(dir, name);
@@ -248,15 +262,15 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 			   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
 			md->name, md->def, v->name, name);
 		fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-		fprintf(g, "set title '%s %s: %s'\n", md->name, md->def, t);
+		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, tl_suffix(rc));
 		if (period_us)
 			fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", hz / 1e6, bw);
 		else if (hz > 0)
 			fprintf(g, "set xlabel '%s (TSC cycles; 1 us = %.1f cycles), bin %" PRIu64 " cycles'\n",
-				md->kind == M_LATENCY ? "latency" : "period", hz / 1e6, width);
+				mkind_name(md->kind), hz / 1e6, width);
 		else
 			fprintf(g, "set xlabel '%s (TSC cycles), bin %" PRIu64 " cycles'\n",
-				md->kind == M_LATENCY ? "latency" : "period", width);
+				mkind_name(md->kind), width);
 		fprintf(g, "set ylabel 'count'\nset xrange [%.9g:%.9g]\nset yrange [0:%.0f]\n"
 			   "set boxwidth %.9g absolute\nset style fill pattern 1 border -1\nset grid ytics\n",
 			xlo, xhi, (double)ymax * 1.08, bw);
@@ -314,14 +328,14 @@ static int fig_ccdf(struct run_ctx *rc, const char *dir, const char *base, const
 	fprintf(g, "# nt-analyze: CCDF (tail) of %s (%s) per variant.  Render: gnuplot %s.gp\n", md->name, md->def,
 		name);
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-	fprintf(g, "set title '%s %s: tail (CCDF)'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
+	fprintf(g, "set title '%s %s: tail (CCDF)%s'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
 		   "set ylabel 'P(X >= x)'\nset key bottom left\n",
-		md->name, md->def);
+		md->name, md->def, tl_suffix(rc));
 	if (us)
-		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", md->kind == M_LATENCY ? "latency" : "period",
+		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", mkind_name(md->kind),
 			rc->tsc_hz / 1e6);
 	else
-		fprintf(g, "set xlabel '%s (TSC cycles)'\n", md->kind == M_LATENCY ? "latency" : "period");
+		fprintf(g, "set xlabel '%s (TSC cycles)'\n", mkind_name(md->kind));
 	fprintf(g, "plot ");
 	for (int b = 0; b < nblocks; b++)
 		fprintf(g, "%s'%s.dat' index %d using 1:2 with steps dt %d lw 1.5 title '%s'", b ? ", \\\n     " : "",
@@ -348,7 +362,7 @@ int make_plots(struct run_ctx *rc, const char *plotdir)
 			if (*p != '.')
 				base[k++] = *p;
 		base[k] = '\0';
-		if (ms[i].kind == M_LATENCY && fig_bars(rc, plotdir, base, &ms[i]))
+		if (ms[i].kind != M_PERIOD && fig_bars(rc, plotdir, base, &ms[i]))
 			rcode = -1;
 		if (fig_hists(rc, plotdir, base, &ms[i]))
 			rcode = -1;

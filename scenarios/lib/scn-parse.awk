@@ -54,7 +54,7 @@ BEGIN {
 
 	defkey("join_window", "measure", "dur")
 	defkey("hist_bin_cycles", "measure", "count")
-	# latency.N and period.N: see measure_key()
+	# latency.N, period.N and span.N: see measure_key()
 
 	defkey("natsume", "xen", "enum:off|cpu|vector|all")
 	defkey("busy_loop", "xen", "bool")
@@ -72,7 +72,7 @@ BEGIN {
 	sections["scenario"] = 1; sections["traffic"] = 1; sections["pinning"] = 1
 	sections["probes"] = 1; sections["measure"] = 1; sections["xen"] = 1; sections["testbed"] = 1
 
-	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer", evl, " ")
+	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer guest_irq_exit", evl, " ")
 	for (i in evl) events[evl[i]] = 1
 	split("send recv hv guest stallmon", srl, " ")
 	for (i in srl) srcs[srl[i]] = 1
@@ -173,7 +173,7 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	if (t == "pair") {
 		n = split(v, parts, /[ \t]*:[ \t]*/)
 		if (n != 2 || !(parts[1] in events) || !(parts[2] in events) || parts[1] == parts[2]) {
-			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer (got '" v "')"); return 0
+			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer, guest_irq_exit (got '" v "')"); return 0
 		}
 		nv = parts[1] ":" parts[2]; return 1
 	}
@@ -184,10 +184,11 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	err("internal: unknown type " t); return 0
 }
 
-# Type of a [measure] key latency.N / period.N, or "".
+# Type of a [measure] key latency.N / period.N / span.N, or "".
 function measure_key(k) {
 	if (k ~ /^latency\.[0-9]+$/ && length(k) < 12) return "pair"
 	if (k ~ /^period\.[0-9]+$/ && length(k) < 11) return "event"
+	if (k ~ /^span\.[0-9]+$/ && length(k) < 9) return "event"
 	return ""
 }
 
