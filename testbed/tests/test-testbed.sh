@@ -45,11 +45,25 @@ usage_case "unknown option" "unknown option" --kernel "$work/k" --initrd "$work/
 usage_case "NIC without a model" "model=" --kernel "$work/k" --initrd "$work/i" --nic port=30000
 usage_case "NIC with a bad port" "bad port" --kernel "$work/k" --initrd "$work/i" --nic model=e1000,port=80
 usage_case "NIC with a bad item" "bad item" --kernel "$work/k" --initrd "$work/i" --nic model=e1000,port=30000,x=1
+usage_case "NIC with a bad remote port" "bad remote port" --kernel "$work/k" --initrd "$work/i" --nic model=e1000,port=30000,remote=x
+usage_case "disk without a model" "model=nvme" --kernel "$work/k" --initrd "$work/i" --disk file=$work/i
+usage_case "disk without its image" "no writable image" --kernel "$work/k" --initrd "$work/i" --disk model=nvme,file=$work/none
+usage_case "disk with a bad item" "bad item" --kernel "$work/k" --initrd "$work/i" --disk model=nvme,file=$work/i,cache=x
 usage_case "bad --timeout" "bad number" --kernel "$work/k" --initrd "$work/i" --timeout 1x
 usage_case "comma in dom0's line" "no commas" --kernel "$work/k" --initrd "$work/i" --xen "$work/k" --append a,b
 usage_case "missing share" "--share" --kernel "$work/k" --initrd "$work/i" --share "$work/none"
 out=$("$tb/mkimage.sh" nonsense 2>&1); rc=$?
 check "mkimage.sh with an unknown role: exit 2 ($out)" [ $rc = 2 ]
+mkdir -p "$work/x"
+out=$("$tb/mkimage.sh" extras "$work/x" bin/true 2>&1); rc=$?
+check "mkimage.sh extras with a relative program path: exit 1 ($out)" [ $rc = 1 ]
+# a host program with its shared libraries (ldd's list), at their paths
+"$tb/mkimage.sh" extras "$work/x" /bin/true
+libs_ok=1
+for l in $(ldd /bin/true | awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }'); do
+	cmp -s "$l" "$work/x$l" || libs_ok=0
+done
+check "mkimage.sh extras copies a program and the libraries ldd names" [ -x "$work/x/bin/true" -a $libs_ok = 1 ]
 
 # ---- overlay: the second archive's files follow the first's
 mkdir -p "$work/a/etc" "$work/b/etc"
