@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "nt/recio.h"
 
@@ -265,12 +267,19 @@ int nt_bin_header_check(const unsigned char in[32], char *why, size_t whylen)
 }
 
 struct nt_writer {
-	FILE *f;
-	int own;
+	int fd;
+	int own;              /* opened here (closed and truncated here) */
 	enum nt_fmt fmt;
-	unsigned long long count;
-	int err; /* sticky errno */
+	unsigned char *buf;
+	size_t len;           /* bytes in buf */
+	uint64_t nbuf;        /* records in buf */
+	uint64_t written;     /* records in the file */
+	uint64_t lost;        /* records that could not be written */
+	off_t good;           /* bytes of whole records in the file */
+	int err;              /* sticky errno of the first failed write */
 };
+
+#define WBUF (64u * 1024u) /* writes happen off the measured path in big chunks */
 
 enum nt_fmt nt_fmt_from_path(const char *path)
 {
@@ -280,41 +289,114 @@ enum nt_fmt nt_fmt_from_path(const char *path)
 	return NT_FMT_CSV;
 }
 
+/* write(2) all of b; 0, or -1 with errno (EIO for a write of 0 bytes). */
+static int write_all(int fd, const unsigned char *b, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Write the buffer out.  On failure the file is cut back to its last whole
+ * record, the buffered records are counted as lost and the error sticks. */
+static int wbuf_flush(struct nt_writer *w)
+{
+	if (!w->len)
+		return w->err ? -1 : 0;
+	if (write_all(w->fd, w->buf, w->len) != 0) {
+		w->err = errno;
+		if (w->own && ftruncate(w->fd, w->good) == 0)
+			lseek(w->fd, w->good, SEEK_SET);
+		w->lost += w->nbuf;
+	} else {
+		w->good += (off_t)w->len;
+		w->written += w->nbuf;
+	}
+	w->len = 0;
+	w->nbuf = 0;
+	errno = w->err;
+	return w->err ? -1 : 0;
+}
+
+/* Append one encoded item (a record or the header) to the buffer. */
+static int wbuf_add(struct nt_writer *w, const void *b, size_t n, int is_rec)
+{
+	if (w->err) {
+		w->lost += (uint64_t)is_rec;
+		errno = w->err;
+		return -1;
+	}
+	if (w->len + n > WBUF && wbuf_flush(w) != 0) {
+		w->lost += (uint64_t)is_rec;
+		return -1;
+	}
+	memcpy(w->buf + w->len, b, n);
+	w->len += n;
+	w->nbuf += (uint64_t)is_rec;
+	return 0;
+}
+
+/* The encoded form of r (CSV line with newline, or 40 bytes); its length. */
+static size_t rec_encode(enum nt_fmt fmt, const struct nt_rec *r, unsigned char *out, size_t cap)
+{
+	if (fmt == NT_FMT_BIN) {
+		nt_rec_to_le(r, out);
+		return 40;
+	}
+	int n = nt_rec_format_csv(r, (char *)out, cap - 1);
+	if (n < 0 || (size_t)n >= cap - 1)
+		return 0;
+	out[n++] = '\n';
+	return (size_t)n;
+}
+
+static void writer_free(struct nt_writer *w)
+{
+	if (w->own && w->fd >= 0)
+		close(w->fd);
+	free(w->buf);
+	free(w);
+}
+
 struct nt_writer *nt_writer_open(const char *path, enum nt_fmt fmt)
 {
 	struct nt_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
 	w->fmt = fmt;
+	w->buf = malloc(WBUF);
 	if (strcmp(path, "-") == 0) {
-		w->f = stdout;
+		w->fd = STDOUT_FILENO;
 	} else {
-		w->f = fopen(path, fmt == NT_FMT_BIN ? "wb" : "w");
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		w->own = 1;
 	}
-	if (!w->f) {
-		int e = errno;
-		free(w);
-		errno = e;
-		return NULL;
-	}
-	/* a large buffer: writes happen off the measured path in big chunks */
-	setvbuf(w->f, NULL, _IOFBF, 1 << 16);
-	int rc;
-	if (fmt == NT_FMT_BIN) {
+	int rc = w->fd < 0 || !w->buf ? -1 : 0;
+	if (rc == 0 && fmt == NT_FMT_BIN) {
 		struct nt_bin_header h;
 		unsigned char b[32];
 		nt_bin_header_init(&h);
 		bin_header_to_le(&h, b);
-		rc = fwrite(b, 1, 32, w->f) == 32 ? 0 : -1;
-	} else {
-		rc = fputs(NT_CSV_HEADER "\n", w->f) >= 0 ? 0 : -1;
+		rc = wbuf_add(w, b, 32, 0);
+	} else if (rc == 0) {
+		rc = wbuf_add(w, NT_CSV_HEADER "\n", strlen(NT_CSV_HEADER) + 1, 0);
 	}
+	/* the header reaches the file now: an unwritable target fails here */
+	if (rc == 0)
+		rc = wbuf_flush(w);
 	if (rc) {
-		int e = errno;
-		if (w->own)
-			fclose(w->f);
-		free(w);
+		int e = errno ? errno : ENOMEM;
+		writer_free(w);
 		errno = e;
 		return NULL;
 	}
@@ -323,63 +405,64 @@ struct nt_writer *nt_writer_open(const char *path, enum nt_fmt fmt)
 
 int nt_writer_put(struct nt_writer *w, const struct nt_rec *r)
 {
-	if (w->err) {
-		errno = w->err;
+	unsigned char b[256];
+	size_t n = rec_encode(w->fmt, r, b, sizeof(b));
+	if (!n) {
+		w->lost++;
+		errno = EOVERFLOW;
 		return -1;
 	}
-	int ok;
-	if (w->fmt == NT_FMT_BIN) {
-		unsigned char b[40];
-		nt_rec_to_le(r, b);
-		ok = fwrite(b, 1, 40, w->f) == 40;
-	} else {
-		char line[256];
-		int n = nt_rec_format_csv(r, line, sizeof(line) - 1);
-		if (n < 0 || (size_t)n >= sizeof(line) - 1) {
-			w->err = EOVERFLOW;
-			errno = w->err;
-			return -1;
-		}
-		line[n++] = '\n';
-		ok = fwrite(line, 1, (size_t)n, w->f) == (size_t)n;
-	}
-	if (!ok) {
-		w->err = errno ? errno : EIO;
-		return -1;
-	}
-	w->count++;
-	return 0;
+	return wbuf_add(w, b, n, 1);
 }
 
 int nt_writer_flush(struct nt_writer *w)
 {
-	if (fflush(w->f) != 0) {
-		w->err = errno;
-		return -1;
-	}
-	if (w->err) {
-		errno = w->err;
-		return -1;
-	}
-	return 0;
+	return wbuf_flush(w);
 }
 
 unsigned long long nt_writer_count(const struct nt_writer *w)
 {
-	return w->count;
+	return w->written;
+}
+
+unsigned long long nt_writer_lost(const struct nt_writer *w)
+{
+	return w->lost;
+}
+
+int nt_writer_error(const struct nt_writer *w)
+{
+	return w->err;
+}
+
+int nt_writer_salvage(struct nt_writer *w, const struct nt_rec *r)
+{
+	unsigned char b[256];
+	size_t n = rec_encode(w->fmt, r, b, sizeof(b));
+	if (wbuf_flush(w) == 0 || !n)
+		return -1; /* only after a failure, and with nothing buffered */
+	if (write_all(w->fd, b, n) != 0) {
+		if (w->own && ftruncate(w->fd, w->good) == 0)
+			lseek(w->fd, w->good, SEEK_SET);
+		return -1;
+	}
+	w->good += (off_t)n;
+	w->written++;
+	return 0;
 }
 
 int nt_writer_close(struct nt_writer *w)
 {
 	if (!w)
 		return 0;
-	int rc = nt_writer_flush(w);
-	int e = errno;
-	if (w->own && fclose(w->f) != 0 && rc == 0) {
+	int rc = wbuf_flush(w);
+	int e = w->err;
+	if (w->own && close(w->fd) != 0 && rc == 0) {
 		rc = -1;
 		e = errno;
 	}
-	free(w);
+	w->fd = -1;
+	writer_free(w);
 	if (rc)
 		errno = e;
 	return rc;

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "nt/meta.h"
+#include "nt/parse.h"
+#include "nt/prog.h"
 #include "nt/tsc.h"
 
 /* ---- properties -------------------------------------------------------- */
@@ -153,43 +155,21 @@ static double cpuinfo_hz(void)
 	return mhz * 1e6;
 }
 
-/* One calibration over ms milliseconds: tightest bracket at each end. */
+/* One calibration over ms milliseconds: tightest bracket at each end.
+ * Returns -2 when a stop signal (nt/prog.h) cut the window short. */
 static int calibrate_once(unsigned ms, double *hz)
 {
 	struct nt_clkpair a, b;
 	if (nt_clkpair_take(CLOCK_MONOTONIC_RAW, 200, &a) != 0)
 		return -1;
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	if (nt_sleep_ns((int64_t)ms * 1000000) != 0)
+		return -2;
 	if (nt_clkpair_take(CLOCK_MONOTONIC_RAW, 200, &b) != 0)
 		return -1;
 	if (b.ns <= a.ns || b.tsc <= a.tsc)
 		return -1;
 	*hz = (double)(b.tsc - a.tsc) * 1e9 / (double)(b.ns - a.ns);
 	return isfinite(*hz) && *hz > 1e6 ? 0 : -1;
-}
-
-/* Parse NT_TSC_HZ: a number of Hz, optional k/M/G suffix. */
-static int parse_env_hz(const char *s, double *hz)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v *= 1e3; end++; break;
-	case 'M': v *= 1e6; end++; break;
-	case 'G': v *= 1e9; end++; break;
-	default: break;
-	}
-	if (*end == 'H' && end[1] == 'z')
-		end += 2;
-	if (*end != '\0' || !isfinite(v) || v < 1e6 || v > 1e11)
-		return -1;
-	*hz = v;
-	return 0;
 }
 
 int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
@@ -206,7 +186,7 @@ int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
 	const char *env = getenv("NT_TSC_HZ");
 	if (env && *env) {
 		double hz;
-		if (parse_env_hz(env, &hz) != 0) {
+		if (nt_parse_hz(env, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &hz) != 0) {
 			snprintf(f->method, sizeof(f->method), "env:NT_TSC_HZ");
 			snprintf(f->warning, sizeof(f->warning),
 				 "NT_TSC_HZ='%.60s' is not a frequency in Hz (1e6..1e11)", env);
@@ -222,9 +202,14 @@ int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
 	f->cal_ms = ms;
 	int tries = 0, ok = 0;
 	for (tries = 1; tries <= 2 && !ok; tries++) {
-		if (calibrate_once(ms, &f->hz_cal) != 0 || calibrate_once(ms, &f->hz_cal2) != 0) {
-			snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:failed");
-			snprintf(f->warning, sizeof(f->warning), "calibration against CLOCK_MONOTONIC_RAW failed");
+		int c1 = calibrate_once(ms, &f->hz_cal), c2 = c1 ? c1 : calibrate_once(ms, &f->hz_cal2);
+		if (c1 || c2) {
+			int intr = c1 == -2 || c2 == -2;
+			f->hz = 0;
+			snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:%s",
+				 intr ? "interrupted" : "failed");
+			snprintf(f->warning, sizeof(f->warning), "%s", intr ? "calibration interrupted by a signal"
+						 : "calibration against CLOCK_MONOTONIC_RAW failed");
 			return -1;
 		}
 		f->hz = (f->hz_cal + f->hz_cal2) / 2;

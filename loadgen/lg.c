@@ -7,10 +7,15 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lg.h"
-#include "nt/meta.h"
+#include "nt/parse.h"
+#include "nt/tsc.h"
 
 /* ---- parsing ----------------------------------------------------------- */
 
@@ -71,7 +76,7 @@ int lg_parse_addr(const char *s, int need_port, struct sockaddr_storage *ss, soc
 		return -1;
 	uint64_t p = 0;
 	if (port) {
-		if (lg_parse_u64(port, 1, 65535, 0, &p) != 0)
+		if (port[strspn(port, "0123456789")] != '\0' || nt_parse_u64(port, 1, 65535, &p) != 0)
 			return -1;
 	} else if (need_port) {
 		return -1;
@@ -97,80 +102,6 @@ void lg_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "?");
 	}
-}
-
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
-{
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	uint64_t mul = 1;
-	if (suffix && *end) {
-		switch (*end) {
-		case 'k': case 'K': mul = 1000ull; break;
-		case 'M': mul = 1000000ull; break;
-		case 'G': mul = 1000000000ull; break;
-		default: return -1;
-		}
-		end++;
-	}
-	if (*end)
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	v *= mul;
-	if (v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int lg_parse_double(const char *s, double min, double max, double *out)
-{
-	if (!s || !*s || isspace((unsigned char)s[0]))
-		return -1;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
-{
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-		return -1;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	double unit;
-	if (*end == '\0')
-		unit = default_unit_ns;
-	else if (!strcmp(end, "ns"))
-		unit = 1;
-	else if (!strcmp(end, "us"))
-		unit = 1e3;
-	else if (!strcmp(end, "ms"))
-		unit = 1e6;
-	else if (!strcmp(end, "s"))
-		unit = 1e9;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		unit = 60e9;
-	else
-		return -1;
-	double r = v * unit;
-	if (!(r >= 1) || r > 86400e9)
-		return -1;
-	*ns = (int64_t)llround(r);
-	return 0;
 }
 
 int lg_parse_mac(const char *s, uint8_t mac[6])
@@ -338,26 +269,24 @@ void lg_seq_free(struct lg_seqtrack *t)
 	t->nbits = 0;
 }
 
-/* ---- process ------------------------------------------------------------ */
+/* ---- transitional (see lg.h) --------------------------------------------- */
 
-volatile sig_atomic_t lg_stop;
-volatile sig_atomic_t lg_signal;
-
-static void on_signal(int sig)
+int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
 {
-	lg_stop = 1;
-	lg_signal = sig;
+	if (!s || (!suffix && s[strspn(s, "0123456789")] != '\0'))
+		return -1;
+	return nt_parse_u64(s, min, max, out);
 }
 
-void lg_signals(void)
+int lg_parse_double(const char *s, double min, double max, double *out)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	return nt_parse_double(s, min, max, out);
+}
+
+int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
+{
+	(void)default_unit_ns; /* seconds, as nt_parse_dur */
+	return nt_parse_dur(s, 1, 86400000000000LL, ns);
 }
 
 int lg_pin_cpu(int cpu)
@@ -370,50 +299,86 @@ int lg_pin_cpu(int cpu)
 
 void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv)
 {
-	char cmd[2048];
-	size_t off = 0;
-	cmd[0] = '\0';
-	for (int i = 0; i < argc && off + 1 < sizeof(cmd); i++) {
-		int n = snprintf(cmd + off, sizeof(cmd) - off, "%s%s", i ? " " : "", argv[i]);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-		if (off >= sizeof(cmd))
-			off = sizeof(cmd) - 1;
+	struct nt_prog p = { .name = prog, .argc = argc, .argv = argv };
+	clock_gettime(CLOCK_REALTIME, &p.t_start);
+	p.t_end = p.t_start;
+	p.exit_code = nt_stopping() ? 128 + nt_stopping() : 0;
+	nt_prog_envelope(&p, meta);
+}
+
+/* ---- target ------------------------------------------------------------ */
+
+int lg_target_opt(struct lg_target *t, int key, const char *arg)
+{
+	switch (key) {
+	case LG_O_DST:
+		t->have_dst = lg_parse_addr(arg, 1, &t->dst, &t->dstlen) == 0;
+		if (t->have_dst)
+			lg_fmt_addr(&t->dst, t->dsttxt, sizeof(t->dsttxt));
+		return t->have_dst ? 0 : -1;
+	case LG_O_SRC:
+		t->have_src = lg_parse_ip(arg, &t->src, &t->srclen) == 0;
+		return t->have_src ? 0 : -1;
+	case LG_O_IFACE:
+		t->iface = arg;
+		return *arg && strlen(arg) < IFNAMSIZ ? 0 : -1;
 	}
-	char t[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	nt_meta_put(meta, "program", "%s", prog);
-	nt_meta_put(meta, "program_version", "%s", LG_VERSION);
-	nt_meta_put(meta, "command", "%s", cmd);
-	nt_meta_put(meta, "started", "%s", t);
+	return -1;
 }
 
-FILE *lg_meta_open(const char *prog, const char *data)
+void lg_target_validate(const struct nt_prog *p, const struct lg_target *t)
 {
-	char path[4096];
-	if (nt_meta_path_for(data, path, sizeof(path)) != 0) {
-		fprintf(stderr, "%s: %s: path too long\n", prog, data);
-		return NULL;
+	if (t->have_src && t->have_dst && t->src.ss_family != t->dst.ss_family)
+		nt_usage(p, "--src and --dst are of different address families");
+}
+
+int lg_target_open(struct nt_prog *p, struct lg_target *t)
+{
+	t->fd = socket(t->dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t->fd < 0) {
+		nt_error(p, "socket: %s", strerror(errno));
+		return -1;
 	}
-	FILE *f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-	return f;
+	if (t->iface && if_nametoindex(t->iface) == 0)
+		nt_usage(p, "--iface %s: no such interface", t->iface);
+	if (t->iface && setsockopt(t->fd, SOL_SOCKET, SO_BINDTODEVICE, t->iface, (socklen_t)strlen(t->iface) + 1)) {
+		nt_error(p, "--iface %s: %s", t->iface, strerror(errno));
+		return -1;
+	}
+	if (t->have_src && bind(t->fd, (struct sockaddr *)&t->src, t->srclen) != 0) {
+		if (errno == EADDRNOTAVAIL)
+			nt_usage(p, "--src: not an address of this host");
+		nt_error(p, "--src: cannot bind: %s", strerror(errno));
+		return -1;
+	}
+	/* the route must exist; it also gives the source address */
+	if (connect(t->fd, (struct sockaddr *)&t->dst, t->dstlen) != 0)
+		nt_usage(p, "%s: unreachable: %s", t->dsttxt, strerror(errno));
+	socklen_t l = sizeof(t->route_src);
+	getsockname(t->fd, (struct sockaddr *)&t->route_src, &l);
+	/* send unconnected: ICMP port-unreachable from a target that does not
+	 * listen (the usual case for a flood) must not fail later sends */
+	struct sockaddr un = { .sa_family = AF_UNSPEC };
+	connect(t->fd, &un, sizeof(un));
+	return 0;
 }
 
-int64_t lg_mono_ns(void)
+ssize_t lg_target_send(const struct lg_target *t, const void *buf, size_t len)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return sendto(t->fd, buf, len, 0, (const struct sockaddr *)&t->dst, t->dstlen);
 }
 
-void lg_sleep_until(int64_t mono_ns)
+void lg_target_close(struct lg_target *t)
 {
-	struct timespec ts = { .tv_sec = mono_ns / 1000000000LL, .tv_nsec = mono_ns % 1000000000LL };
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	if (t->fd > 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+uint32_t lg_random_u32(void)
+{
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)getpid() ^ (uint32_t)nt_rdtsc();
+	return r;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers shared by nt-flood, nt-send and nt-recv: option parsing, the
- * payload codec, sequence accounting, signals, pinning, metadata. */
+/* Helpers shared by nt-flood, nt-send and nt-recv: addresses and the
+ * sender's target, the payload codec, sequence accounting.  Options,
+ * signals, clock and metadata are the program skeleton's (nt/prog.h). */
 #ifndef LG_H
 #define LG_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,32 +12,50 @@
 #include <sys/socket.h>
 
 #include "nt/payload.h"
+#include "nt/prog.h"
 
-#define LG_VERSION "1.0"
-
-/* ---- parsing (all return 0 on success, -1 on bad input) ---------------- */
+/* ---- addresses ---------------------------------------------------------- */
 
 /* "A.B.C.D:PORT" or "[v6addr]:PORT" (numeric only).  With need_port == 0 a
- * bare address is accepted as well (port 0). */
+ * bare address is accepted as well (port 0).  Returns 0 or -1. */
 int lg_parse_addr(const char *s, int need_port, struct sockaddr_storage *ss, socklen_t *len);
 /* Plain numeric address without port. */
 int lg_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len);
-/* Unsigned integer in [min, max]; accepts k/M/G (x1000) suffixes when
- * `suffix` is set. */
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
-/* Non-negative finite double in [min, max]. */
-int lg_parse_double(const char *s, double min, double max, double *out);
-/* Duration: number with unit ns/us/ms/s/m (minutes); a bare number uses
- * `default_unit_ns` (1e9 for seconds).  Result > 0 and <= 1 day. */
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
-/* CPU list "0", "0,2", "0-3": at most max distinct CPUs below CPU_SETSIZE, in
- * the order given. */
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
 /* MAC "aa:bb:cc:dd:ee:ff". */
 int lg_parse_mac(const char *s, uint8_t mac[6]);
 /* Format an address "A.B.C.D:PORT" / "[v6]:PORT". */
 void lg_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
 
+/* ---- the target of a sender (nt-send, nt-flood) ----------------------------- */
+
+/* The options --dst, --src, --iface (LG_OPT_* in a program's nt_opt table,
+ * handled by lg_target_opt); programs number their own options from
+ * LG_O_FREE. */
+enum { LG_O_DST = 256, LG_O_SRC, LG_O_IFACE, LG_O_FREE };
+#define LG_OPT_DST { "dst", "ADDR:PORT", LG_O_DST, "destination (numeric IPv4 or [IPv6])" }
+#define LG_OPT_SRC { "src", "ADDR", LG_O_SRC, "source address (default: the route's)" }
+#define LG_OPT_IFACE { "iface", "IF", LG_O_IFACE, "send through interface IF (SO_BINDTODEVICE)" }
+
+struct lg_target {
+	struct sockaddr_storage dst, src, route_src;
+	socklen_t dstlen, srclen;
+	int have_dst, have_src;
+	const char *iface;
+	char dsttxt[80];
+	int fd; /* UDP socket, not connected */
+};
+int lg_target_opt(struct lg_target *t, int key, const char *arg);
+/* --src and --dst of one family (nt_usage otherwise). */
+void lg_target_validate(const struct nt_prog *p, const struct lg_target *t);
+/* Socket, interface, source address; the route to --dst must exist (it
+ * gives route_src).  An unknown interface, a source address that is not
+ * local or no route are usage errors (exit 2); other failures return -1
+ * after nt_error. */
+int lg_target_open(struct nt_prog *p, struct lg_target *t);
+ssize_t lg_target_send(const struct lg_target *t, const void *buf, size_t len);
+void lg_target_close(struct lg_target *t);
+/* A random 32-bit run id. */
+uint32_t lg_random_u32(void);
 /* The kernel's route to dst: output interface index, and the gateway when the
  * route has one (rtnetlink).  0, or -1 with errno. */
 int lg_route_get(const struct sockaddr_in *dst, int *oif, struct in_addr *gw, int *has_gw);
@@ -81,23 +99,22 @@ enum lg_seq_kind lg_seq_add(struct lg_seqtrack *t, uint64_t seq);
 uint64_t lg_seq_lost(const struct lg_seqtrack *t);
 void lg_seq_free(struct lg_seqtrack *t);
 
-/* ---- process ------------------------------------------------------------ */
-
-extern volatile sig_atomic_t lg_stop;
-extern volatile sig_atomic_t lg_signal;
-/* SIGINT/SIGTERM set lg_stop (no SA_RESTART: blocking calls return EINTR). */
-void lg_signals(void);
-/* Pin the calling thread to CPU n; returns 0 or -1 (errno). */
+/* ---- transitional: nt-flood's own option/signal/meta code, until it runs on
+ * the program skeleton (nt/prog.h).  Thin wrappers over lib/, no second
+ * implementation. */
+int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
+int lg_parse_double(const char *s, double min, double max, double *out);
+int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
+int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
+#define lg_stop (nt_stopping() != 0)
+#define lg_signal nt_stopping()
+#define lg_signals nt_signals_install
+#define lg_mono_ns nt_mono_ns
+#define lg_sleep_until(ns) ((void)nt_sleep_until(ns))
 int lg_pin_cpu(int cpu);
+void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv);
+
 /* Current CPU from rdtscp's TSC_AUX (Linux: cpu | node << 12). */
 static inline uint16_t lg_aux_cpu(uint32_t aux) { return (uint16_t)(aux & 0xfff); }
-/* program, program_version, command, started (UTC ISO 8601). */
-void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv);
-/* Open FILE.meta for data file `data`; NULL with a message on failure. */
-FILE *lg_meta_open(const char *prog, const char *data);
-/* CLOCK_MONOTONIC in ns. */
-int64_t lg_mono_ns(void);
-/* Sleep until absolute CLOCK_MONOTONIC time (ns); returns early on a signal. */
-void lg_sleep_until(int64_t mono_ns);
 
 #endif

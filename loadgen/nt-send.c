@@ -6,11 +6,9 @@
  * prints its own send jitter (actual - scheduled).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,382 +19,249 @@
 
 #include "lg.h"
 #include "nt/meta.h"
-#include "nt/recio.h"
+#include "nt/prog.h"
 #include "nt/stats.h"
-#include "nt/tsc.h"
 
-#define PROG "nt-send"
+enum { O_COUNT = LG_O_FREE, O_INTERVAL, O_RUNID, O_FIFO, O_SIZE, O_SPIN, O_LATE };
 
-static void usage(FILE *o)
+static const struct nt_opt send_opts[] = {
+	LG_OPT_DST,
+	{ "count", "N", O_COUNT, "packets to send (1..1G)" },
+	{ "interval", "DUR", O_INTERVAL, "period, at least 1us: 10ms, 100us, 1s" },
+	{ "run-id", "N", O_RUNID, "32-bit run id carried in every payload (default: random)" },
+	{ "fifo", "PRIO", O_FIFO, "SCHED_FIFO priority 1..99 (plus mlockall), where permitted" },
+	{ "size", "BYTES", O_SIZE, "UDP payload size, 40..65507 (default 64)" },
+	{ "spin", "DUR", O_SPIN, "busy-wait on the TSC for the last DUR before each slot\n(default 0)" },
+	{ "late", "DUR", O_LATE, "mark a send late when actual - scheduled exceeds DUR\n(default: half the interval, at most 1ms)" },
+	LG_OPT_SRC,
+	LG_OPT_IFACE,
+	{ NULL, NULL, 0, NULL },
+};
+
+struct send {
+	struct lg_target t;
+	uint64_t count, run_id, size;
+	int have_run_id, fifo, fifo_ok, mlock_ok;
+	int64_t interval, spin, late;
+	/* results */
+	int64_t *jit;
+	uint64_t sent, errors, nlate, skipped;
+	int last_errno;
+};
+
+static int send_opt(struct nt_prog *p, int key, const char *arg)
 {
-	fprintf(o,
-		"usage: " PROG " --dst ADDR:PORT --count N --interval DUR [options]\n"
-		"Send N UDP packets, one every DUR, on an absolute TSC schedule (no catch-up bursts\n"
-		"after a stall: a late packet is marked and the next one waits for its own slot).\n"
-		"  --dst ADDR:PORT   destination (numeric IPv4 or [IPv6])\n"
-		"  --count N         packets to send (1..1e9)\n"
-		"  --interval DUR    period: 10ms, 100us, 1s, 500000ns\n"
-		"  --run-id N        32-bit run id carried in every payload (default: random)\n"
-		"  --cpu N           pin to CPU N\n"
-		"  --fifo PRIO       SCHED_FIFO priority 1..99 (plus mlockall), where permitted\n"
-		"  --size BYTES      UDP payload size, %d..65507 (default 64)\n"
-		"  --spin DUR        busy-wait on the TSC for the last DUR before each slot (default 0)\n"
-		"  --late DUR        mark a send late when actual - scheduled exceeds DUR\n"
-		"                    (default: half the interval, at most 1ms)\n"
-		"  --src ADDR        source address to bind\n"
-		"  --iface IF        send through interface IF (SO_BINDTODEVICE)\n"
-		"  --cal-ms MS       TSC calibration window, 2 runs (default 100)\n"
-		"  --out FILE        write `send` records to FILE (.bin binary, else CSV; - stdout)\n"
-		"                    and metadata to FILE.meta\n"
-		"  --quiet           no summary on success\n"
-		"  --help            this text\n"
-		"Exit: 0 ok, 1 runtime failure, 2 bad usage or unreachable target, 130 interrupted.\n",
-		NT_PAYLOAD_MIN);
+	struct send *s = p->ctx;
+	uint64_t v;
+	switch (key) {
+	case O_COUNT: return nt_parse_u64(arg, 1, 1000000000ull, &s->count);
+	case O_INTERVAL: return nt_parse_dur(arg, 1000, 86400000000000LL, &s->interval);
+	case O_RUNID:
+		s->have_run_id = 1;
+		return nt_parse_u64(arg, 0, UINT32_MAX, &s->run_id);
+	case O_FIFO:
+		if (nt_parse_u64(arg, 1, 99, &v))
+			return -1;
+		s->fifo = (int)v;
+		return 0;
+	case O_SIZE: return nt_parse_u64(arg, NT_PAYLOAD_MIN, 65507, &s->size);
+	case O_SPIN: return nt_parse_dur(arg, 0, 86400000000000LL, &s->spin);
+	case O_LATE: return nt_parse_dur(arg, 1, 86400000000000LL, &s->late);
+	}
+	return lg_target_opt(&s->t, key, arg);
 }
 
-static int bad(const char *opt, const char *val)
+static void send_validate(struct nt_prog *p)
 {
-	fprintf(stderr, PROG ": bad value for %s: '%s' (see --help)\n", opt, val ? val : "");
-	return 2;
+	struct send *s = p->ctx;
+	if (!s->t.have_dst || !s->count || !s->interval)
+		nt_usage(p, "--dst, --count and --interval are required");
+	if (s->spin >= s->interval)
+		nt_usage(p, "--spin must be shorter than --interval");
+	lg_target_validate(p, &s->t);
+	nt_prog_cpus_check(p);
+	if (s->late <= 0)
+		s->late = s->interval / 2 < 1000000 ? s->interval / 2 : 1000000;
+}
+
+/* Pinning, SCHED_FIFO and mlockall, where permitted. */
+static int rt_setup(struct nt_prog *p, struct send *s)
+{
+	if (p->ncpus && nt_prog_pin(p) != 0) {
+		nt_error(p, "--cpu: %s", strerror(errno));
+		return -1;
+	}
+	if (s->fifo) {
+		s->mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+		if (!s->mlock_ok)
+			nt_warn(p, "mlockall: %s", strerror(errno));
+		struct sched_param sp = { .sched_priority = s->fifo };
+		s->fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+		if (!s->fifo_ok)
+			nt_warn(p, "SCHED_FIFO %d: %s (running SCHED_OTHER)", s->fifo, strerror(errno));
+	}
+	return 0;
+}
+
+/* Wait for slot `sched`: sleep, then spin the last --spin; -1 on a stop. */
+static int wait_slot(uint64_t sched, uint64_t spin_cyc, double hz)
+{
+	for (;;) {
+		uint64_t now = nt_rdtsc();
+		if (now + spin_cyc >= sched)
+			break;
+		if (nt_sleep_ns((int64_t)nt_cyc_to_ns((double)(sched - spin_cyc - now), hz)) != 0)
+			return -1;
+	}
+	while (nt_rdtsc() < sched)
+		__builtin_ia32_pause();
+	return 0;
+}
+
+/* One packet and its record. */
+static void send_one(struct nt_prog *p, struct send *s, unsigned char *buf, uint64_t seq, uint64_t sched,
+		     uint64_t late_cyc)
+{
+	uint32_t aux;
+	const uint64_t tsend = nt_rdtscp(&aux);
+	const int is_late = tsend - sched > late_cyc;
+	struct nt_payload pl = {
+		.magic = NT_PAYLOAD_MAGIC, .version = NT_PAYLOAD_VERSION, .flags = is_late ? NT_PAYLOAD_F_LATE : 0,
+		.run_id = (uint32_t)s->run_id, .seq = seq, .tsc_sched = sched, .tsc_send = tsend,
+	};
+	lg_payload_put(buf, &pl);
+	if (lg_target_send(&s->t, buf, s->size) < 0) {
+		s->errors++;
+		s->last_errno = errno;
+		return;
+	}
+	s->jit[s->sent++] = (int64_t)(tsend - sched);
+	s->nlate += is_late;
+	if (p->w) {
+		struct nt_rec r = nt_rec_blank(NT_SRC_SENDER, NT_EV_SEND);
+		r.tsc = tsend;
+		r.seq = seq;
+		r.aux = sched;
+		r.cpu = lg_aux_cpu(aux);
+		r.flags = is_late ? NT_F_LATE : 0;
+		nt_writer_put(p->w, &r);
+	}
+}
+
+/* The measurement loop: absolute TSC schedule, never a catch-up burst. */
+static int send_loop(struct nt_prog *p, struct send *s)
+{
+	const double hz = p->freq.hz;
+	unsigned char *buf = calloc(1, s->size);
+	s->jit = malloc(s->count * sizeof(*s->jit));
+	if (!buf || !s->jit) {
+		free(buf);
+		nt_error(p, "out of memory for %" PRIu64 " packets", s->count);
+		return NT_EXIT_FAIL;
+	}
+	const uint64_t icyc = (uint64_t)llround(nt_ns_to_cyc((double)s->interval, hz));
+	const uint64_t spin_cyc = (uint64_t)llround(nt_ns_to_cyc((double)s->spin, hz));
+	const uint64_t late_cyc = (uint64_t)llround(nt_ns_to_cyc((double)s->late, hz));
+	const uint64_t tsc0 = nt_rdtsc() + icyc;
+	uint64_t k = 0;
+	for (uint64_t seq = 0; seq < s->count; seq++) {
+		if (wait_slot(tsc0 + k * icyc, spin_cyc, hz) != 0)
+			break;
+		send_one(p, s, buf, seq, tsc0 + k * icyc, late_cyc);
+		/* next slot; a missed one is skipped, not caught up */
+		uint64_t after = nt_rdtsc(), nk = ++k;
+		if (tsc0 + k * icyc <= after)
+			nk = (after - tsc0) / icyc + 1;
+		s->skipped += nk - k;
+		k = nk;
+	}
+	free(buf);
+	nt_prog_stop_reason(p, s->sent == s->count ? "count reached" : "sent %" PRIu64 " of %" PRIu64, s->sent,
+			    s->count);
+	if (s->sent == 0 && !nt_stopping()) {
+		nt_error(p, "no packet could be sent: %s", strerror(s->last_errno));
+		return NT_EXIT_FAIL;
+	}
+	return NT_EXIT_OK;
+}
+
+static void jitter_stats(struct nt_prog *p, struct nt_summary *st)
+{
+	struct send *s = p->ctx;
+	memset(st, 0, sizeof(*st));
+	if (s->sent && p->have_clock)
+		nt_summarize_i64(s->jit, s->sent, st);
+}
+
+static void send_meta(struct nt_prog *p, FILE *m)
+{
+	struct send *s = p->ctx;
+	double hz = p->freq.hz;
+	nt_meta_put(m, "run_id", "%" PRIu64, s->run_id);
+	nt_meta_put(m, "dst", "%s", s->t.dsttxt);
+	nt_meta_put(m, "count_planned", "%" PRIu64, s->count);
+	nt_meta_put(m, "count", "%" PRIu64, s->sent);
+	nt_meta_put(m, "send_errors", "%" PRIu64, s->errors);
+	nt_meta_put(m, "interval_ns", "%" PRId64, s->interval);
+	nt_meta_put(m, "size", "%" PRIu64, s->size);
+	nt_meta_put(m, "spin_ns", "%" PRId64, s->spin);
+	nt_meta_put(m, "late_threshold_ns", "%" PRId64, s->late);
+	nt_meta_put(m, "late", "%" PRIu64, s->nlate);
+	nt_meta_put(m, "skipped_slots", "%" PRIu64, s->skipped);
+	nt_meta_put(m, "cpu", "%d", p->ncpus ? nt_prog_cpu_at(p, 0) : -1);
+	nt_meta_put(m, "fifo", "%d", s->fifo_ok ? s->fifo : 0);
+	nt_meta_put(m, "mlockall", "%d", s->mlock_ok);
+	struct nt_summary st;
+	jitter_stats(p, &st);
+	if (!st.n)
+		return;
+	nt_meta_put(m, "jitter_unit", "ns (TSC)");
+	const char *k[] = { "jitter_min_ns", "jitter_median_ns", "jitter_mean_ns", "jitter_p99_ns", "jitter_max_ns",
+			    "jitter_stddev_ns" };
+	double x[] = { st.min, st.median, st.mean, st.p99, st.max, st.stddev };
+	for (int i = 0; i < 6; i++)
+		nt_meta_put(m, k[i], "%.1f", nt_cyc_to_ns(x[i], hz));
+}
+
+static void send_summary(struct nt_prog *p)
+{
+	struct send *s = p->ctx;
+	nt_say(p, "sent %" PRIu64 " of %" PRIu64 " packets to %s every %.3f ms, run_id %" PRIu64 ", %" PRIu64
+		  " send errors%s%s, %" PRIu64 " late (> %.1f us), %" PRIu64 " slots skipped%s%s",
+	       s->sent, s->count, s->t.dsttxt, s->interval / 1e6, s->run_id, s->errors, s->errors ? ": " : "",
+	       s->errors ? strerror(s->last_errno) : "", s->nlate, s->late / 1e3, s->skipped,
+	       s->fifo_ok ? ", SCHED_FIFO" : "", p->ncpus ? ", pinned" : "");
+	struct nt_summary st;
+	jitter_stats(p, &st);
+	double hz = p->freq.hz;
+	if (st.n)
+		nt_say(p, "send jitter (actual - scheduled) in us, TSC @ %.3f MHz: min %.2f median %.2f mean %.2f "
+			  "p99 %.2f max %.2f (n=%zu)",
+		       hz / 1e6, nt_cyc_to_ns(st.min, hz) / 1e3, nt_cyc_to_ns(st.median, hz) / 1e3,
+		       nt_cyc_to_ns(st.mean, hz) / 1e3, nt_cyc_to_ns(st.p99, hz) / 1e3, nt_cyc_to_ns(st.max, hz) / 1e3,
+		       st.n);
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_storage dst, src;
-	socklen_t dstlen = 0, srclen = 0;
-	int have_dst = 0, have_src = 0, quiet = 0, fifo = 0, cpu = -1;
-	uint64_t count = 0, run_id = 0, size = 64, cal_ms = 100;
-	int have_run_id = 0;
-	int64_t interval = 0, spin = 0, late = -1;
-	const char *out = NULL, *iface = NULL;
-	static const struct option opts[] = {
-		{ "dst", required_argument, 0, 'd' },	  { "count", required_argument, 0, 'n' },
-		{ "interval", required_argument, 0, 'i' }, { "run-id", required_argument, 0, 'r' },
-		{ "cpu", required_argument, 0, 'c' },	  { "fifo", required_argument, 0, 'f' },
-		{ "size", required_argument, 0, 's' },	  { "spin", required_argument, 0, 'S' },
-		{ "late", required_argument, 0, 'L' },	  { "src", required_argument, 0, 'a' },
-		{ "iface", required_argument, 0, 'I' },	  { "cal-ms", required_argument, 0, 'C' },
-		{ "out", required_argument, 0, 'o' },	  { "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
+	struct send s = { .size = 64, .late = -1 };
+	struct nt_prog p = {
+		.name = "nt-send", .synopsis = "--dst ADDR:PORT --count N --interval DUR [options]",
+		.about = "Send N UDP packets, one every DUR, on an absolute TSC schedule (no catch-up bursts\n"
+			 "after a stall: a late packet is marked and the next one waits for its own slot).\n"
+			 "Writes `send` records (aux = scheduled TSC) and prints the send jitter.",
+		.common = NT_C_RECORDS | NT_C_CPU, .opts = send_opts, .opt = send_opt, .validate = send_validate,
+		.meta = send_meta, .summary = send_summary, .source = "sender", .ctx = &s,
 	};
-	int c;
-	uint64_t v;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (lg_parse_addr(optarg, 1, &dst, &dstlen) != 0)
-				return bad("--dst", optarg);
-			have_dst = 1;
-			break;
-		case 'n':
-			if (lg_parse_u64(optarg, 1, 1000000000ull, 1, &count) != 0)
-				return bad("--count", optarg);
-			break;
-		case 'i':
-			if (lg_parse_dur(optarg, 1e9, &interval) != 0 || interval < 1000)
-				return bad("--interval", optarg);
-			break;
-		case 'r':
-			if (lg_parse_u64(optarg, 0, UINT32_MAX, 0, &run_id) != 0)
-				return bad("--run-id", optarg);
-			have_run_id = 1;
-			break;
-		case 'c':
-			if (lg_parse_u64(optarg, 0, CPU_SETSIZE - 1, 0, &v) != 0)
-				return bad("--cpu", optarg);
-			cpu = (int)v;
-			break;
-		case 'f':
-			if (lg_parse_u64(optarg, 1, 99, 0, &v) != 0)
-				return bad("--fifo", optarg);
-			fifo = (int)v;
-			break;
-		case 's':
-			if (lg_parse_u64(optarg, NT_PAYLOAD_MIN, 65507, 0, &size) != 0)
-				return bad("--size", optarg);
-			break;
-		case 'S':
-			if (lg_parse_dur(optarg, 1e9, &spin) != 0)
-				return bad("--spin", optarg);
-			break;
-		case 'L':
-			if (lg_parse_dur(optarg, 1e9, &late) != 0)
-				return bad("--late", optarg);
-			break;
-		case 'a':
-			if (lg_parse_ip(optarg, &src, &srclen) != 0)
-				return bad("--src", optarg);
-			have_src = 1;
-			break;
-		case 'I':
-			if (!*optarg || strlen(optarg) >= IFNAMSIZ || if_nametoindex(optarg) == 0)
-				return bad("--iface", optarg);
-			iface = optarg;
-			break;
-		case 'C':
-			if (lg_parse_u64(optarg, 10, 10000, 0, &cal_ms) != 0)
-				return bad("--cal-ms", optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, PROG ": unknown or incomplete option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
-	}
-	if (!have_dst || !count || !interval) {
-		fprintf(stderr, PROG ": --dst, --count and --interval are required (see --help)\n");
-		return 2;
-	}
-	if (have_src && src.ss_family != dst.ss_family) {
-		fprintf(stderr, PROG ": --src and --dst are of different address families\n");
-		return 2;
-	}
-	if (spin >= interval) {
-		fprintf(stderr, PROG ": --spin must be shorter than --interval\n");
-		return 2;
-	}
-	if (late < 0)
-		late = interval / 2 < 1000000 ? interval / 2 : 1000000;
-	if (!have_run_id) {
-		uint32_t r = 0;
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-			r = (uint32_t)getpid() ^ (uint32_t)nt_rdtsc();
-		run_id = r;
-	}
-	FILE *sum = (out && !strcmp(out, "-")) ? stderr : stdout;
-	char dsttxt[80];
-	lg_fmt_addr(&dst, dsttxt, sizeof(dsttxt));
-
-	/* socket; an unreachable target (no route) is a usage error */
-	int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
-		return 1;
-	}
-	if (iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) != 0) {
-		fprintf(stderr, PROG ": --iface %s: %s\n", iface, strerror(errno));
-		return 1;
-	}
-	if (have_src && bind(fd, (struct sockaddr *)&src, srclen) != 0) {
-		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
-		return errno == EADDRNOTAVAIL ? 2 : 1;
-	}
-	{
-		int probe = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && iface)
-			setsockopt(probe, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&dst, dstlen) != 0) {
-			fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
-			close(probe);
-			close(fd);
-			return 2;
-		}
-		if (probe >= 0)
-			close(probe);
-	}
-
-	/* clock */
-	struct nt_tsc_props props;
-	struct nt_tsc_freq freq;
-	nt_tsc_props_read(&props);
-	if (!nt_tsc_props_ok(&props))
-		fprintf(stderr, PROG ": warning: the TSC is not invariant on this host; stamps may drift\n");
-	int frc = nt_tsc_freq_find(&freq, (unsigned)cal_ms, 100);
-	if (frc < 0) {
-		fprintf(stderr, PROG ": TSC frequency: %s\n", freq.warning);
-		return 1;
-	}
-	if (frc > 0)
-		fprintf(stderr, PROG ": warning: %s\n", freq.warning);
-	const double hz = freq.hz;
-
-	/* real-time setup, where permitted */
-	int fifo_ok = 0, mlock_ok = 0, pinned = 0;
-	if (cpu >= 0) {
-		if (lg_pin_cpu(cpu) != 0) {
-			fprintf(stderr, PROG ": --cpu %d: %s\n", cpu, strerror(errno));
-			return 2;
-		}
-		pinned = 1;
-	}
-	if (fifo) {
-		mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
-		if (!mlock_ok)
-			fprintf(stderr, PROG ": warning: mlockall: %s\n", strerror(errno));
-		struct sched_param sp = { .sched_priority = fifo };
-		fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
-		if (!fifo_ok)
-			fprintf(stderr, PROG ": warning: SCHED_FIFO %d: %s (running SCHED_OTHER)\n", fifo,
-				strerror(errno));
-	}
-
-	struct nt_writer *w = NULL;
-	if (out) {
-		w = nt_writer_open(out, nt_fmt_from_path(out));
-		if (!w) {
-			fprintf(stderr, PROG ": %s: %s\n", out, strerror(errno));
-			return 1;
-		}
-	}
-	int64_t *jit = malloc(count * sizeof(*jit));
-	unsigned char *buf = calloc(1, size);
-	if (!jit || !buf) {
-		fprintf(stderr, PROG ": out of memory for %" PRIu64 " packets\n", count);
-		return 1;
-	}
-	lg_signals();
-
-	const uint64_t icyc = (uint64_t)llround(nt_ns_to_cyc((double)interval, hz));
-	const uint64_t spin_cyc = (uint64_t)llround(nt_ns_to_cyc((double)spin, hz));
-	const uint64_t late_cyc = (uint64_t)llround(nt_ns_to_cyc((double)late, hz));
-	const uint64_t tsc0 = nt_rdtsc() + icyc;
-	uint64_t k = 0, sent = 0, errors = 0, nlate = 0, skipped = 0;
-	int werr = 0, last_errno = 0;
-	char started[64];
-	{
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	uint64_t seq;
-	for (seq = 0; seq < count && !lg_stop; seq++) {
-		const uint64_t sched = tsc0 + k * icyc;
-		for (;;) {
-			uint64_t now = nt_rdtsc();
-			if (now + spin_cyc >= sched)
-				break;
-			int64_t mono = lg_mono_ns();
-			lg_sleep_until(mono + (int64_t)nt_cyc_to_ns((double)(sched - spin_cyc - now), hz));
-			if (lg_stop)
-				break;
-		}
-		if (lg_stop)
-			break;
-		while (nt_rdtsc() < sched)
-			__builtin_ia32_pause();
-		uint32_t aux;
-		const uint64_t tsend = nt_rdtscp(&aux);
-		const int is_late = tsend - sched > late_cyc;
-		struct nt_payload p = {
-			.magic = NT_PAYLOAD_MAGIC,
-			.version = NT_PAYLOAD_VERSION,
-			.flags = is_late ? NT_PAYLOAD_F_LATE : 0,
-			.run_id = (uint32_t)run_id,
-			.seq = seq,
-			.tsc_sched = sched,
-			.tsc_send = tsend,
-		};
-		lg_payload_put(buf, &p);
-		ssize_t r = sendto(fd, buf, size, 0, (struct sockaddr *)&dst, dstlen);
-		if (r < 0) {
-			errors++;
-			last_errno = errno;
-			if (errno == EINTR && lg_stop)
-				break;
-		} else {
-			jit[sent++] = (int64_t)(tsend - sched);
-			nlate += is_late;
-			if (w) {
-				struct nt_rec rec = nt_rec_blank(NT_SRC_SENDER, NT_EV_SEND);
-				rec.tsc = tsend;
-				rec.seq = seq;
-				rec.aux = sched;
-				rec.cpu = lg_aux_cpu(aux);
-				rec.flags = is_late ? NT_F_LATE : 0;
-				if (nt_writer_put(w, &rec) != 0)
-					werr = errno;
-			}
-		}
-		/* next slot; never send back to back to catch up */
-		k++;
-		uint64_t after = nt_rdtsc();
-		if (tsc0 + k * icyc <= after) {
-			uint64_t nk = (after - tsc0) / icyc + 1;
-			skipped += nk - k;
-			k = nk;
-		}
-	}
-	const int interrupted = lg_stop != 0;
-
-	struct nt_summary s = { 0 };
-	int have_stats = sent > 0 && nt_summarize_i64(jit, sent, &s) == 0;
-	if (w && nt_writer_close(w) != 0 && !werr)
-		werr = errno;
-	if (werr)
-		fprintf(stderr, PROG ": writing %s: %s\n", out, strerror(werr));
-	FILE *m = out && strcmp(out, "-") ? lg_meta_open(PROG, out) : NULL;
-	if (m) {
-		lg_meta_common(m, PROG, argc, argv);
-		nt_meta_put(m, "source", "sender");
-		nt_host_describe(m, &props, &freq);
-		nt_meta_put(m, "run_id", "%" PRIu64, run_id);
-		nt_meta_put(m, "dst", "%s", dsttxt);
-		nt_meta_put(m, "count_planned", "%" PRIu64, count);
-		nt_meta_put(m, "count", "%" PRIu64, sent);
-		nt_meta_put(m, "send_errors", "%" PRIu64, errors);
-		nt_meta_put(m, "interval_ns", "%" PRId64, interval);
-		nt_meta_put(m, "size", "%" PRIu64, size);
-		nt_meta_put(m, "spin_ns", "%" PRId64, spin);
-		nt_meta_put(m, "late_threshold_ns", "%" PRId64, late);
-		nt_meta_put(m, "late", "%" PRIu64, nlate);
-		nt_meta_put(m, "skipped_slots", "%" PRIu64, skipped);
-		nt_meta_put(m, "cpu", "%d", cpu);
-		nt_meta_put(m, "fifo", "%d", fifo_ok ? fifo : 0);
-		nt_meta_put(m, "mlockall", "%d", mlock_ok);
-		nt_meta_put(m, "send_started", "%s", started);
-		nt_meta_put(m, "interrupted", "%d", interrupted);
-		if (have_stats) {
-			nt_meta_put(m, "jitter_unit", "ns (TSC)");
-			nt_meta_put(m, "jitter_min_ns", "%.1f", nt_cyc_to_ns(s.min, hz));
-			nt_meta_put(m, "jitter_median_ns", "%.1f", nt_cyc_to_ns(s.median, hz));
-			nt_meta_put(m, "jitter_mean_ns", "%.1f", nt_cyc_to_ns(s.mean, hz));
-			nt_meta_put(m, "jitter_p99_ns", "%.1f", nt_cyc_to_ns(s.p99, hz));
-			nt_meta_put(m, "jitter_max_ns", "%.1f", nt_cyc_to_ns(s.max, hz));
-			nt_meta_put(m, "jitter_stddev_ns", "%.1f", nt_cyc_to_ns(s.stddev, hz));
-		}
-		if (fclose(m) != 0)
-			werr = errno ? errno : EIO;
-	} else if (out && strcmp(out, "-")) {
-		werr = werr ? werr : EIO;
-	}
-	if (!quiet || interrupted || errors) {
-		fprintf(sum, PROG ": sent %" PRIu64 " of %" PRIu64 " packets to %s every %.3f ms, run_id %" PRIu64
-			     ", %" PRIu64 " send errors%s%s, %" PRIu64 " late (> %.1f us), %" PRIu64
-			     " slots skipped%s%s\n",
-			sent, count, dsttxt, interval / 1e6, run_id, errors, errors ? ": " : "",
-			errors ? strerror(last_errno) : "", nlate, late / 1e3, skipped,
-			fifo_ok ? ", SCHED_FIFO" : "", pinned ? ", pinned" : "");
-		if (have_stats)
-			fprintf(sum,
-				PROG ": send jitter (actual - scheduled) in us, TSC @ %.3f MHz: min %.2f median %.2f "
-				     "mean %.2f p99 %.2f max %.2f (n=%zu)\n",
-				hz / 1e6, nt_cyc_to_ns(s.min, hz) / 1e3, nt_cyc_to_ns(s.median, hz) / 1e3,
-				nt_cyc_to_ns(s.mean, hz) / 1e3, nt_cyc_to_ns(s.p99, hz) / 1e3,
-				nt_cyc_to_ns(s.max, hz) / 1e3, s.n);
-		if (interrupted)
-			fprintf(sum, PROG ": interrupted by signal %d\n", (int)lg_signal);
-	}
-	free(jit);
-	free(buf);
-	close(fd);
-	if (werr)
-		return 1;
-	if (interrupted)
-		return 130;
-	return sent == 0 ? 1 : 0;
+	nt_prog_parse(&p, argc, argv);
+	if (!s.have_run_id)
+		s.run_id = lg_random_u32();
+	int rc = NT_EXIT_OK; /* a failed step says so and marks p failed */
+	if (lg_target_open(&p, &s.t) == 0 && nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0 &&
+	    rt_setup(&p, &s) == 0)
+		rc = send_loop(&p, &s);
+	rc = nt_prog_close(&p, rc);
+	lg_target_close(&s.t);
+	free(s.jit);
+	return rc;
 }

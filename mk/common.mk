@@ -33,6 +33,13 @@ FUZZDIR   := $(TOP)/build/fuzz
 FUZZFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -I$(TOP)/include \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
+# The git revision the programs report (--version, program_version=).
+NT_GIT_REV := $(shell git -C $(TOP) describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
+# Every lib/*.c: for builds that compile the library's sources directly
+# (static guest and dom0 programs, fuzz targets).
+LIBNT_SRCS := $(wildcard $(TOP)/lib/*.c)
+LIBNT_DEFS := -DNT_GIT_REV='"$(NT_GIT_REV)"'
+
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 

@@ -20,6 +20,11 @@
  * stamping path; a full ring drops the record and counts it, and the next
  * record that fits is preceded by a `lost` record carrying the count.
  *
+ * read() blocks while every ring is empty (EAGAIN with O_NONBLOCK) and poll()
+ * reports POLLIN when a record is waiting.  A sleeping reader "arms" the
+ * producers; the first stamp after that wakes it (see ntgp_arm()), so the
+ * stamping path pays one load of a flag and no memory barrier.
+ *
  * A guest_pkt record carries irq = the last chosen IRQ stamped on the same
  * CPU and aux = the TSC of that guest_irq stamp; the reader (nt-guest-read)
  * copies the seq of the first packet after an IRQ stamp into that guest_irq
@@ -39,6 +44,9 @@
 #include <linux/slab.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
 #include <linux/uaccess.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -124,6 +132,35 @@ static struct ntgp_ring __percpu *ntgp_rings;
 static DEFINE_MUTEX(ntgp_read_lock);
 static unsigned int ntgp_read_cpu;
 
+/* a reader waits in read() or poll(): the next stamp wakes it */
+static DECLARE_WAIT_QUEUE_HEAD(ntgp_wq);
+static bool ntgp_armed;
+static DEFINE_MUTEX(ntgp_arm_lock);
+
+/* After storing a record, with interrupts still off. */
+static __always_inline void ntgp_kick(void)
+{
+	if (unlikely(READ_ONCE(ntgp_armed))) {
+		WRITE_ONCE(ntgp_armed, false);
+		wake_up_interruptible(&ntgp_wq);
+	}
+}
+
+/*
+ * Testing aid: fail_alloc=N makes the N-th allocation of the module from now
+ * on fail (1 = the next one), like the kernel's fail-nth for one task; the
+ * Debian kernels the tests boot have no CONFIG_FAULT_INJECTION.
+ */
+static atomic_t ntgp_fail_nth = ATOMIC_INIT(0);
+
+static bool ntgp_alloc_fails(void)
+{
+	/* counts down while positive; the allocation that reaches 0 fails */
+	return atomic_dec_if_positive(&ntgp_fail_nth) == 0;
+}
+
+#define NTGP_ALLOC(expr) (ntgp_alloc_fails() ? NULL : (expr))
+
 /* ----------------------------------------------------------- IRQ stamping */
 
 static __always_inline bool ntgp_name_match(const struct ntgp_cfg *c,
@@ -180,16 +217,16 @@ static __always_inline int ntgp_irq_chosen(const struct ntgp_cfg *c, int irq,
 	return NTGP_NOT_CHOSEN;
 }
 
-static noinline void ntgp_irq_on(struct ntgp_ring *r, const struct ntgp_cfg *c,
+static noinline bool ntgp_irq_on(struct ntgp_ring *r, const struct ntgp_cfg *c,
 				 u64 tsc, int irq, struct irqaction *action)
 {
 	int how;
 
 	if (!c)
-		return;
+		return false;
 	how = ntgp_irq_chosen(c, irq, action);
 	if (how == NTGP_NOT_CHOSEN)
-		return;
+		return false;
 	ntgp_put(r, tsc, NT_EV_GUEST_IRQ, irq, NT_NONE16, NT_NONE64,
 		 NT_NONE64);
 	r->last_irq = irq;
@@ -197,14 +234,16 @@ static noinline void ntgp_irq_on(struct ntgp_ring *r, const struct ntgp_cfg *c,
 	r->open_action = action;
 	r->open_line = how == NTGP_BY_NUMBER;
 	ntgp_cost(r, tsc);
+	return true;
 }
 
 static void ntgp_probe_irq(void *data, int irq, struct irqaction *action)
 {
 	u64 tsc = rdtsc();
 
-	ntgp_irq_on(this_cpu_ptr(ntgp_rings), rcu_dereference_sched(ntgp_cfg),
-		    tsc, irq, action);
+	if (ntgp_irq_on(this_cpu_ptr(ntgp_rings),
+			rcu_dereference_sched(ntgp_cfg), tsc, irq, action))
+		ntgp_kick();
 }
 
 /*
@@ -243,6 +282,7 @@ static void ntgp_probe_local_timer(void *data, int vector)
 	ntgp_put(r, tsc, NT_EV_TIMER, NT_NONE32, (u16)vector, NT_NONE64,
 		 NT_NONE64);
 	ntgp_cost(r, tsc);
+	ntgp_kick();
 }
 
 static struct hrtimer ntgp_hrtimer;
@@ -260,6 +300,7 @@ static enum hrtimer_restart ntgp_hrtimer_fn(struct hrtimer *t)
 	if (n > 1)
 		r->hr_overruns += n - 1;
 	ntgp_cost(r, tsc);
+	ntgp_kick();
 	return HRTIMER_RESTART;
 }
 
@@ -306,6 +347,7 @@ static void ntgp_probe_rx(void *data, const struct sk_buff *skb)
 	r = this_cpu_ptr(ntgp_rings);
 	ntgp_put(r, tsc, NT_EV_GUEST_PKT, r->last_irq, NT_NONE16, pk.seq,
 		 r->last_irq == NT_NONE32 ? NT_NONE64 : r->last_irq_tsc);
+	ntgp_kick();
 	local_irq_restore(flags);
 }
 
@@ -419,7 +461,7 @@ static int ntgp_cfg_update(int (*fn)(struct ntgp_cfg *c, char *arg), char *arg)
 		mutex_unlock(&ntgp_cfg_lock);
 		return err;
 	}
-	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	c = NTGP_ALLOC(kmalloc(sizeof(*c), GFP_KERNEL));
 	if (!c) {
 		mutex_unlock(&ntgp_cfg_lock);
 		return -ENOMEM;
@@ -735,6 +777,23 @@ static int ntgp_set_exit(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
+static int ntgp_set_fail(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v > INT_MAX) {
+		pr_err("fail_alloc: '%s' is not a count 0..%d\n", val, INT_MAX);
+		return -EINVAL;
+	}
+	atomic_set(&ntgp_fail_nth, v);
+	return 0;
+}
+
+static int ntgp_get_fail(char *out, const struct kernel_param *kp)
+{
+	return scnprintf(out, PAGE_SIZE, "%d\n", atomic_read(&ntgp_fail_nth));
+}
+
 static const struct kernel_param_ops ntgp_irqs_ops = {
 	.set = ntgp_set_irqs, .get = ntgp_get_irqs };
 static const struct kernel_param_ops ntgp_names_ops = {
@@ -753,6 +812,8 @@ static const struct kernel_param_ops ntgp_tcpu_ops = {
 	.set = ntgp_set_tcpu, .get = param_get_int };
 static const struct kernel_param_ops ntgp_exit_ops = {
 	.set = ntgp_set_exit, .get = param_get_bool };
+static const struct kernel_param_ops ntgp_fail_ops = {
+	.set = ntgp_set_fail, .get = ntgp_get_fail };
 
 module_param_cb(irqs, &ntgp_irqs_ops, NULL, 0644);
 MODULE_PARM_DESC(irqs, "IRQ numbers to stamp, e.g. 11,24 (once per interrupt, first handler of the line); writable at run time");
@@ -774,6 +835,8 @@ module_param_named(rx, rx_hook, bool, 0444);
 MODULE_PARM_DESC(rx, "stamp packets carrying the nt payload on the receive path (default 1)");
 module_param_cb(irq_exit, &ntgp_exit_ops, &exit_hook, 0444);
 MODULE_PARM_DESC(irq_exit, "also stamp the exit of the stamped handlers: guest_irq_exit, aux = entry stamp (default 0)");
+module_param_cb(fail_alloc, &ntgp_fail_ops, NULL, 0600);
+MODULE_PARM_DESC(fail_alloc, "testing: make the N-th allocation of the module from now on fail (0 = none, default)");
 
 /* ----------------------------------------------------------- calibration */
 
@@ -821,10 +884,11 @@ static void ntgp_calibrate(void)
 	struct nt_rec *rec;
 	int cpu, irq;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
-	a->scratch = kzalloc(sizeof(*a->scratch), GFP_KERNEL);
-	rec = kcalloc(NTGP_CAL_BATCH, sizeof(*rec), GFP_KERNEL);
+	a = NTGP_ALLOC(kzalloc(sizeof(*a), GFP_KERNEL));
+	cfg = NTGP_ALLOC(kzalloc(sizeof(*cfg), GFP_KERNEL));
+	rec = NTGP_ALLOC(kcalloc(NTGP_CAL_BATCH, sizeof(*rec), GFP_KERNEL));
+	if (a)
+		a->scratch = NTGP_ALLOC(kzalloc(sizeof(*a->scratch), GFP_KERNEL));
 	if (!a || !cfg || !a->scratch || !rec) {
 		pr_warn("calibration skipped: out of memory\n");
 		goto out;
@@ -872,16 +936,12 @@ out:
 
 /* ------------------------------------------------------------ user space */
 
-static ssize_t ntgp_read(struct file *f, char __user *ubuf, size_t len,
-			 loff_t *ppos)
+/* Copy up to max records from the rings to ubuf: records, or -EFAULT. */
+static ssize_t ntgp_drain(char __user *ubuf, size_t max)
 {
-	size_t max = len / sizeof(struct nt_rec), done = 0;
+	size_t done = 0;
 	unsigned int k, ncpu = nr_cpu_ids;
 
-	if (!max)
-		return -EINVAL;
-	if (mutex_lock_interruptible(&ntgp_read_lock))
-		return -ERESTARTSYS;
 	for (k = 0; k < ncpu && done < max; k++) {
 		unsigned int cpu = (ntgp_read_cpu + k) % ncpu;
 		struct ntgp_ring *r;
@@ -901,9 +961,7 @@ static ssize_t ntgp_read(struct file *f, char __user *ubuf, size_t len,
 					 &r->rec[at],
 					 chunk * sizeof(struct nt_rec))) {
 				smp_store_release(&r->tail, tail);
-				mutex_unlock(&ntgp_read_lock);
-				return done ? done * sizeof(struct nt_rec) :
-					      -EFAULT;
+				return done ? done : -EFAULT;
 			}
 			tail += chunk;
 			done += chunk;
@@ -912,8 +970,72 @@ static ssize_t ntgp_read(struct file *f, char __user *ubuf, size_t len,
 		smp_store_release(&r->tail, tail);
 	}
 	ntgp_read_cpu = (ntgp_read_cpu + 1) % ncpu;
-	mutex_unlock(&ntgp_read_lock);
-	return done * sizeof(struct nt_rec);
+	return done;
+}
+
+static bool ntgp_pending(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ntgp_ring *r = per_cpu_ptr(ntgp_rings, cpu);
+
+		if (smp_load_acquire(&r->head) != READ_ONCE(r->tail))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Make the next stamp wake the reader, without a memory barrier on the
+ * stamping path.  Producers run with interrupts off, i.e. inside RCU
+ * read-side critical sections.  After synchronize_rcu() every producer either
+ * finished before it, and its record is visible to the caller's next
+ * ntgp_pending(), or started after ntgp_armed was set and sees it; that one
+ * wakes ntgp_wq after its store, under the wait queue's lock, which orders the
+ * store before the woken reader's check.  The grace period (milliseconds) is
+ * only paid when the rings are empty, and batches what arrives meanwhile.
+ */
+static void ntgp_arm(void)
+{
+	mutex_lock(&ntgp_arm_lock);
+	if (!READ_ONCE(ntgp_armed)) {
+		WRITE_ONCE(ntgp_armed, true);
+		synchronize_rcu();
+	}
+	mutex_unlock(&ntgp_arm_lock);
+}
+
+static ssize_t ntgp_read(struct file *f, char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	size_t max = len / sizeof(struct nt_rec);
+	ssize_t n;
+
+	if (!max)
+		return -EINVAL;
+	for (;;) {
+		if (mutex_lock_interruptible(&ntgp_read_lock))
+			return -ERESTARTSYS;
+		n = ntgp_drain(ubuf, max);
+		mutex_unlock(&ntgp_read_lock);
+		if (n)
+			return n < 0 ? n : n * sizeof(struct nt_rec);
+		if (f->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ntgp_arm();
+		if (wait_event_interruptible(ntgp_wq, ntgp_pending()))
+			return -ERESTARTSYS;
+	}
+}
+
+static __poll_t ntgp_poll(struct file *f, poll_table *pt)
+{
+	poll_wait(f, &ntgp_wq, pt);
+	if (ntgp_pending())
+		return EPOLLIN | EPOLLRDNORM;
+	ntgp_arm();
+	return ntgp_pending() ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /* One reader at a time: two would split the stream between them. */
@@ -928,6 +1050,7 @@ static int ntgp_open(struct inode *inode, struct file *f)
 
 static int ntgp_release(struct inode *inode, struct file *f)
 {
+	WRITE_ONCE(ntgp_armed, false);
 	atomic_set(&ntgp_open_count, 0);
 	return 0;
 }
@@ -937,6 +1060,7 @@ static const struct file_operations ntgp_fops = {
 	.open = ntgp_open,
 	.release = ntgp_release,
 	.read = ntgp_read,
+	.poll = ntgp_poll,
 	.llseek = noop_llseek,
 };
 
@@ -1037,8 +1161,9 @@ static int __init ntgp_init(void)
 	rcu_assign_pointer(ntgp_cfg, &ntgp_cfg_boot);
 	ntgp_live = true;
 	mutex_unlock(&ntgp_cfg_lock);
-	ntgp_rings = alloc_percpu(struct ntgp_ring);
+	ntgp_rings = NTGP_ALLOC(alloc_percpu(struct ntgp_ring));
 	if (!ntgp_rings) {
+		pr_err("cannot allocate the per-CPU ring descriptors\n");
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -1047,8 +1172,8 @@ static int __init ntgp_init(void)
 
 		r->last_irq = NT_NONE32;
 		r->mask = buf_records - 1;
-		r->rec = vzalloc_node(sizeof(struct nt_rec) * buf_records,
-				      cpu_to_node(cpu));
+		r->rec = NTGP_ALLOC(vzalloc_node(sizeof(struct nt_rec) *
+						 buf_records, cpu_to_node(cpu)));
 		if (!r->rec) {
 			pr_err("cannot allocate %u records for CPU %d\n",
 			       buf_records, cpu);

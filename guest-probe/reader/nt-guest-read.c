@@ -11,10 +11,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +48,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE     data file: .csv (default) or .bin/.ntr binary, '-' = stdout;\n"
 		"                        metadata goes to FILE.meta\n"
 		"  -d, --duration SEC    stop after SEC seconds (default: until Ctrl-C or --stop-file)\n"
-		"  -i, --interval MS     drain period in ms, 1..10000 (default 10)\n"
+		"  -i, --interval MS     at most one drain every MS ms, 0..10000 (default 0: as soon as\n"
+		"                        records arrive; the reader sleeps in poll() until then)\n"
 		"  -w, --watch-irq N     record /proc/interrupts counts of IRQ N at start and end\n"
 		"                        in the metadata (repeatable, at most %d)\n"
 		"  -s, --stop-file PATH  stop when PATH exists\n"
@@ -234,6 +238,153 @@ static void meta_params(FILE *m)
 	closedir(d);
 }
 
+/* ---- the drain loop: sleep in ppoll() until records, the stop file, the
+ * end of the duration or a signal; drain with non-blocking reads */
+struct drain {
+	int fd;
+	const char *dev, *out_path, *stop_file;
+	double duration, interval_ms, t_start;
+	struct ntgp_join *join;
+	struct out *o;
+	unsigned char *buf;
+	size_t bufsize;
+	unsigned long long wakeups; /* ppoll() returns */
+};
+
+/* Read until the rings are empty (EAGAIN) or a read comes back short. */
+static int drain_now(struct drain *d)
+{
+	for (;;) {
+		ssize_t n = read(d->fd, d->buf, d->bufsize);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0) {
+			fprintf(stderr, PROG ": read %s: %s\n", d->dev, strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			fprintf(stderr, PROG ": read %s: end of file (a module without blocking reads?)\n", d->dev);
+			return -1;
+		}
+		if (ntgp_decode(d->join, d->buf, (size_t)n, emit, d->o)) {
+			fprintf(stderr, PROG ": write %s: %s\n", d->out_path, strerror(d->o->err));
+			return -1;
+		}
+		if ((size_t)n < d->bufsize)
+			return 0;
+	}
+}
+
+/* inotify on the stop file's folder (-1 when there is none or it fails) */
+static int stop_watch(const char *stop_file)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(stop_file, '/');
+	int fd;
+
+	if (slash == stop_file)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - stop_file), stop_file);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
+		fprintf(stderr, PROG ": warning: cannot watch %s (%s): checking the stop file every 100 ms\n", dir,
+			strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int stop_file_there(const struct drain *d, int ino)
+{
+	struct stat sb;
+	char ev[4096];
+
+	if (ino >= 0)
+		while (read(ino, ev, sizeof(ev)) > 0)
+			;
+	return d->stop_file && stat(d->stop_file, &sb) == 0;
+}
+
+/* milliseconds from now until `until` (CLOCK_MONOTONIC seconds), at least 0 */
+static double wait_ms(double until)
+{
+	double ms = (until - mono_s()) * 1e3;
+
+	return ms < 0 ? 0 : ms;
+}
+
+static int drain_loop(struct drain *d)
+{
+	sigset_t block, old;
+	int ino = d->stop_file ? stop_watch(d->stop_file) : -1, rc = 0;
+	double next = 0; /* earliest time of the next drain (--interval) */
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old); /* delivered only inside ppoll() */
+	for (;;) {
+		struct pollfd p[2] = { { d->fd, 0, 0 }, { ino, POLLIN, 0 } };
+		double now = mono_s(), until = 1e300;
+		struct timespec ts, *tp = NULL;
+		int r;
+
+		if (g_stop || (d->duration > 0 && now - d->t_start >= d->duration) ||
+		    stop_file_there(d, ino))
+			break;
+		if (now >= next)
+			p[0].events = POLLIN;
+		else
+			until = next;
+		if (d->duration > 0 && d->t_start + d->duration < until)
+			until = d->t_start + d->duration;
+		if (d->stop_file && ino < 0 && now + 0.1 < until)
+			until = now + 0.1;
+		if (until < 1e300) {
+			double ms = wait_ms(until);
+
+			ts.tv_sec = (time_t)(ms / 1e3);
+			ts.tv_nsec = (long)((ms - 1e3 * (double)ts.tv_sec) * 1e6);
+			tp = &ts;
+		}
+		r = ppoll(p, ino >= 0 ? 2 : 1, tp, &old);
+		d->wakeups++;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (p[0].revents & (POLLERR | POLLNVAL))) {
+			fprintf(stderr, PROG ": poll %s: %s\n", d->dev, r < 0 ? strerror(errno) : "error");
+			rc = -1;
+			break;
+		}
+		if (!(p[0].revents & POLLIN))
+			continue;
+		if (drain_now(d)) {
+			rc = -1;
+			break;
+		}
+		if (nt_writer_flush(d->o->w)) {
+			fprintf(stderr, PROG ": write %s: %s\n", d->out_path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		next = mono_s() + d->interval_ms / 1e3;
+	}
+	/* what was stamped up to now */
+	if (!rc && drain_now(d))
+		rc = -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ino >= 0)
+		close(ino);
+	return rc;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -260,7 +411,7 @@ int main(int argc, char **argv)
 	const char *out_path = NULL, *dev = "/dev/nt_guest_probe";
 	const char *stats_path = "/proc/nt_guest_probe", *stop_file = NULL;
 	const char *ready_file = NULL;
-	double duration = 0, interval_ms = 10, tsc_ms = 200, v;
+	double duration = 0, interval_ms = 0, tsc_ms = 200, v;
 	struct watch watch[MAX_WATCH];
 	int nwatch = 0, quiet = 0, c, fd, rc = 0, stopped_by_signal;
 	static struct ntgp_join join;
@@ -273,6 +424,7 @@ int main(int argc, char **argv)
 	double t_start, t_end, hz;
 	uint64_t tsc_start, tsc_end;
 	int tsc_rc;
+	unsigned long long wakeups = 0;
 	FILE *meta;
 
 	while ((c = getopt_long(argc, argv, "o:d:i:w:s:r:qh", opts, NULL)) != -1) {
@@ -285,8 +437,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'i':
-			if (parse_num(optarg, 1, 10000, &interval_ms)) {
-				fprintf(stderr, PROG ": --interval: '%s' is not 1..10000 ms\n", optarg);
+			if (parse_num(optarg, 0, 10000, &interval_ms)) {
+				fprintf(stderr, PROG ": --interval: '%s' is not 0..10000 ms\n", optarg);
 				return 2;
 			}
 			break;
@@ -324,7 +476,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, PROG ": cannot open %s: %s (%s)\n", dev, strerror(errno),
 			errno == EBUSY ? "another reader has it open; there can be only one"
@@ -358,45 +510,14 @@ int main(int argc, char **argv)
 		else
 			close(rf);
 	}
-	for (;;) {
-		int last = g_stop;
-		ssize_t n;
-		struct stat sb;
+	{
+		struct drain d = { .fd = fd, .dev = dev, .out_path = out_path, .stop_file = stop_file,
+				   .duration = duration, .interval_ms = interval_ms, .t_start = t_start,
+				   .join = &join, .o = &o, .buf = buf, .bufsize = sizeof(buf) };
 
-		if (!last && duration > 0 && mono_s() - t_start >= duration)
-			last = 1;
-		if (!last && stop_file && stat(stop_file, &sb) == 0)
-			last = 1;
-		/* drain until a read comes back short */
-		do {
-			n = read(fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				fprintf(stderr, PROG ": read %s: %s\n", dev, strerror(errno));
-				rc = 1;
-				last = 1;
-				break;
-			}
-			if (ntgp_decode(&join, buf, (size_t)n, emit, &o)) {
-				fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(o.err));
-				rc = 1;
-				last = 1;
-				break;
-			}
-		} while (n == (ssize_t)sizeof(buf));
-		if (last)
-			break;
-		if (nt_writer_flush(o.w)) {
-			fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(errno));
+		if (drain_loop(&d))
 			rc = 1;
-			break;
-		}
-		{
-			struct timespec ts = { (time_t)(interval_ms / 1000),
-					       (long)((interval_ms - 1000.0 * (long)(interval_ms / 1000)) * 1e6) };
-			nanosleep(&ts, NULL);
-		}
+		wakeups = d.wakeups;
 	}
 	stopped_by_signal = g_stop;
 	t_end = mono_s();
@@ -467,7 +588,8 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(cal, (size_t)ncal, sizeof(cal[0]), cmp_u64);
-	unsigned long long nrec = nt_writer_count(o.w);
+	nt_writer_flush(o.w);
+	unsigned long long nrec = nt_writer_count(o.w); /* records that reached the file */
 	if (nt_writer_close(o.w)) {
 		fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(errno));
 		rc = 1;
@@ -500,6 +622,13 @@ int main(int argc, char **argv)
 		nt_meta_put(meta, "guest.kernel_tsc_khz", "%llu", st.tsc_khz);
 		meta_params(meta);
 		nt_meta_put(meta, "guest.duration_s", "%.3f", t_end - t_start);
+		nt_meta_put(meta, "guest.reader_wakeups", "%llu", wakeups);
+		{
+			struct rusage ru;
+
+			if (getrusage(RUSAGE_SELF, &ru) == 0)
+				nt_meta_put(meta, "guest.reader_voluntary_switches", "%ld", ru.ru_nvcsw);
+		}
 		nt_meta_put(meta, "guest.tsc_start", "%" PRIu64, tsc_start);
 		nt_meta_put(meta, "guest.tsc_end", "%" PRIu64, tsc_end);
 		nt_meta_put(meta, "guest.records", "%llu", nrec);

@@ -162,6 +162,32 @@ def main():
           and f"range accepted: {sha}-{sha + 2}\n" in ctl,
           "control file /sys/module/nt_guest_probe/parameters/irqs refuses garbage, takes a new list")
 
+    # -- phase 0: blocking read and poll, allocation failures
+    bl = open(f"{d}/block.txt").read()
+    print("      " + bl.strip().replace("\n", "\n      "))
+    check("idle exit=0" in bl and "wake exit=0" in bl and "FAIL" not in bl and bl.count("ok ") >= 7,
+          "the device blocks: EAGAIN with O_NONBLOCK, poll() times out and wakes on a stamp, "
+          "a blocking read sleeps until a stamp or a signal")
+    fa = open(f"{d}/failalloc.txt").read()
+    print("      " + fa.strip().replace("\n", "\n      "))
+    fdm = open(f"{d}/failalloc-dmesg.txt").read()
+    loads = re.findall(r"fail_alloc=(\d+) rc=(\d+) loaded=(\d)", fa)
+    refused = [n for n, rc, ld in loads if rc != "0" and ld == "0"]
+    skipped = fdm.count("calibration skipped: out of memory")
+    check(len(loads) == 20 and all((rc == "0") == (ld == "1") for n, rc, ld in loads),
+          "fail_alloc=1..20 at load: each load either refused or loaded")
+    # allocations at load: the per-CPU descriptors, one ring per possible CPU,
+    # then the four of the calibration (which is skipped, not fatal)
+    check(len(refused) >= 2 and refused == [str(i) for i in range(1, len(refused) + 1)]
+          and "cannot allocate the per-CPU ring descriptors" in fdm and "cannot allocate 8192 records" in fdm,
+          f"the ring allocations failing refuse the load with a message (fail_alloc={','.join(refused)})")
+    check(skipped == 4, f"the calibration's 4 allocations failing skip the calibration ({skipped} times)")
+    check("live write with a failing allocation rc=1 irqs=5\n" in fa and "live write rc=0 irqs=7\n" in fa,
+          "a parameter write whose allocation fails is refused and leaves the selection as it was")
+    bad = [l for l in fdm.splitlines() if re.search(
+        r"WARNING|BUG|Oops|general protection|Call Trace|RIP:|refcount_t|use-after-free|double free", l, re.I)]
+    check(not bad, "no oops while allocations fail" + (": " + " | ".join(bad[:5]) if bad else ""))
+
     sr = open(f"{d}/second-reader.txt").read()
     check("exit=1" in sr and "another reader" in sr, "a second reader is refused while one runs: "
           + sr.strip().splitlines()[0][:100])
@@ -170,6 +196,8 @@ def main():
     m1 = kv(f"{d}/p1.csv.meta")
     r1 = records(f"{d}/p1.csv")
     check(reader_exit(f"{d}/p1.reader.txt") == 0, "phase 1: nt-guest-read exit 0")
+    print(f"      reader woke {m1.get('guest.reader_wakeups')} times in {m1.get('guest.duration_s')} s "
+          f"(poll() on the device; {m1.get('guest.reader_voluntary_switches')} voluntary context switches)")
     print("      " + open(f"{d}/p1.reader.txt").read().strip().replace("\n", "\n      "))
     check(m1.get("guest.lost") == "0", f"phase 1: no record lost (lost={m1.get('guest.lost')})")
     check(m1.get("guest.bad_records") == "0", "phase 1: no malformed record from the module")

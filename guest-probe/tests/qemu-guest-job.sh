@@ -67,11 +67,39 @@ for p in irqs=abc irqs=5000 irqs=1,,2 names=this-name-is-far-too-long-for-a-hand
 	[ "$loaded" = 0 ] || rmmod nt_guest_probe
 done
 
+# ---- phase 0: blocking read and poll(); every allocation failing in turn
+P=/sys/module/nt_guest_probe/parameters
+: >$H/block.txt
+insmod $KO rx=0 || bye "FAIL insmod phase 0 idle"
+ntgp-block idle >>$H/block.txt 2>&1
+echo "idle exit=$?" >>$H/block.txt
+rmmod nt_guest_probe
+insmod $KO rx=0 timer=hrtimer timer_period_us=1000000 || bye "FAIL insmod phase 0 wake"
+ntgp-block wake >>$H/block.txt 2>&1
+echo "wake exit=$?" >>$H/block.txt
+rmmod nt_guest_probe
+dmesg -c >/dev/null
+: >$H/failalloc.txt
+for n in $(seq 1 20); do
+	insmod $KO rx=0 fail_alloc=$n 2>/dev/null
+	rc=$?
+	loaded=$(grep -c '^nt_guest_probe ' /proc/modules)
+	echo "load fail_alloc=$n rc=$rc loaded=$loaded" >>$H/failalloc.txt
+	[ "$loaded" = 0 ] || rmmod nt_guest_probe
+done
+insmod $KO rx=0 irqs=5 || bye "FAIL insmod phase 0 live"
+echo 1 >$P/fail_alloc
+echo 7 >$P/irqs 2>/dev/null
+echo "live write with a failing allocation rc=$? irqs=$(cat $P/irqs)" >>$H/failalloc.txt
+echo 7 >$P/irqs
+echo "live write rc=$? irqs=$(cat $P/irqs)" >>$H/failalloc.txt
+rmmod nt_guest_probe
+dmesg -c >$H/failalloc-dmesg.txt
+
 # ---- phase 1: seq ties on MSI-X and on the shared INTx line, a flood on it
 dmesg -c >/dev/null
 # run_id: only the periodic sender's packets (0x51) make guest_pkt records, not the flood's
 insmod $KO names=$IFE-rx-0 irqs=$SHA buf_records=65536 run_id=81 irq_exit=1 || bye "FAIL insmod phase 1"
-P=/sys/module/nt_guest_probe/parameters
 {
 	echo abc >$P/irqs 2>/dev/null && echo "irqs=abc accepted" || echo "irqs=abc refused"
 	echo "irqs now $(cat $P/irqs)"
@@ -83,7 +111,7 @@ P=/sys/module/nt_guest_probe/parameters
 	echo "names now $(cat $P/names)"
 	dmesg | grep nt_guest_probe
 } >$H/control.txt 2>&1
-nt-guest-read -o $H/p1.csv -w "$RXIRQ" -w "$SHA" -s /tmp/stop-p1 -r $H/ready-p1 -i 10 \
+nt-guest-read -o $H/p1.csv -w "$RXIRQ" -w "$SHA" -s /tmp/stop-p1 -r $H/ready-p1 \
 	>$H/p1.reader.txt 2>&1 &
 RP=$!
 wait_file $H/ready-p1 60

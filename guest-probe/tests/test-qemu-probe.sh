@@ -67,7 +67,8 @@ trap 'exit 130' INT TERM
 
 # ---- the image: the testbed's plain image plus the module and the programs
 cp "$ko" "$work/root/nt_guest_probe.ko"
-cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$work/root/bin/"
+cp "$top/build/guest/bin/nt-guest-read" "$top/build/guest/bin/nt-busyloop" "$top/build/guest/bin/ntgp-block" \
+	"$work/root/bin/"
 emu_overlay "$EMU_IMAGE" "$work/root" "$work/initrd.gz" || die "cannot pack the image"
 cp "$here/qemu-guest-job.sh" "$share/job.sh"
 

@@ -28,17 +28,31 @@ int nt_flags_parse(const char *s, size_t len, unsigned *out);
  * (snprintf semantics). */
 int nt_rec_format_csv(const struct nt_rec *r, char *buf, size_t len);
 
-/* Buffered writer.  Everything is flushed by nt_writer_close, and
- * nt_writer_flush may be called from the main loop at any time (e.g. after a
- * Ctrl-C).  Functions return 0 on success, -1 with errno set on failure. */
+/*
+ * Buffered writer (64 KiB chunks written with write(2)).  nt_writer_flush may
+ * be called from the main loop at any time (e.g. after a Ctrl-C).  A failed
+ * write (ENOSPC, EIO, EPIPE...) is sticky: the file is cut back to its last
+ * whole record, the records of the failed chunk and every later one are
+ * counted as lost, and put/flush/close return -1 with errno set to the first
+ * error.  Functions return 0 on success, -1 with errno set on failure.
+ */
 struct nt_writer;
-/* Format from fmt; path "-" means stdout. */
+/* Format from fmt; path "-" means stdout.  The header is written at once, so
+ * an unwritable target fails here. */
 struct nt_writer *nt_writer_open(const char *path, enum nt_fmt fmt);
 /* Guess the format from the file name: ".bin"/".ntr" binary, else CSV. */
 enum nt_fmt nt_fmt_from_path(const char *path);
 int nt_writer_put(struct nt_writer *w, const struct nt_rec *r);
 int nt_writer_flush(struct nt_writer *w);
+/* Records in the file (written by write(2)); buffered ones are not counted. */
 unsigned long long nt_writer_count(const struct nt_writer *w);
+/* Records that could not be written. */
+unsigned long long nt_writer_lost(const struct nt_writer *w);
+/* The first write error (errno value), or 0. */
+int nt_writer_error(const struct nt_writer *w);
+/* After a failure: try to append the one record r (e.g. the `lost` record
+ * that counts the loss) directly; 0 when it reached the file. */
+int nt_writer_salvage(struct nt_writer *w, const struct nt_rec *r);
 int nt_writer_close(struct nt_writer *w);
 
 /* Little-endian (de)serialisation of the 40-byte binary record. */

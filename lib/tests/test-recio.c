@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Record names, flags, CSV formatting, binary round trip, writer, metadata. */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nt/meta.h"
@@ -122,7 +126,10 @@ static void test_writer(void)
 		CHECK(nt_writer_put(wc, &r) == 0);
 		CHECK(nt_writer_put(wb, &r) == 0);
 	}
+	/* counted once they reach the file */
+	CHECK(nt_writer_flush(wc) == 0);
 	CHECK_EQ_U64(nt_writer_count(wc), 1000);
+	CHECK_EQ_U64(nt_writer_lost(wc), 0);
 	CHECK(nt_writer_close(wc) == 0);
 	CHECK(nt_writer_close(wb) == 0);
 	FILE *f = fopen(bin, "rb");
@@ -193,8 +200,93 @@ static void test_stats(void)
 	CHECK_NEAR(nt_quantile_sorted_double(d, 2, 2), 10, 0);
 }
 
+/* A full disk, made with RLIMIT_FSIZE (writes past the limit fail with
+ * EFBIG) in a child: every record is either in the file or counted as lost,
+ * the file ends with a whole record, and the `lost` record that counts the
+ * loss still fits after the cut. */
+static int writer_full_child(const char *path, enum nt_fmt fmt)
+{
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit rl = { 100000, 100000 };
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 10;
+	struct nt_writer *w = nt_writer_open(path, fmt);
+	if (!w)
+		return 11;
+	int fails = 0;
+	for (int i = 0; i < 10000; i++) {
+		struct nt_rec r = nt_rec_blank(NT_SRC_SENDER, NT_EV_SEND);
+		r.tsc = 123456789ULL + (uint64_t)i;
+		r.seq = (uint64_t)i;
+		fails += nt_writer_put(w, &r) != 0;
+	}
+	if (nt_writer_flush(w) == 0 || nt_writer_error(w) != EFBIG)
+		return 12;
+	unsigned long long in = nt_writer_count(w), lost = nt_writer_lost(w);
+	if (in + lost != 10000 || in == 0 || lost == 0 || (unsigned long long)fails > lost)
+		return 13;
+	struct nt_rec l = nt_rec_blank(NT_SRC_SENDER, NT_EV_LOST);
+	l.aux = lost;
+	if (nt_writer_salvage(w, &l) != 0 || nt_writer_count(w) != in + 1)
+		return 14;
+	if (nt_writer_close(w) == 0)
+		return 15; /* the failure is reported to the end */
+	printf("full disk (%s): %llu records written, %llu lost, lost record added\n",
+	       fmt == NT_FMT_BIN ? "bin" : "csv", in, lost);
+	fflush(stdout);
+	return (int)(in % 200) + 20; /* the parent checks the file against it */
+}
+
+static void test_writer_full(void)
+{
+	char path[] = "/tmp/nt-test-recio-full-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	for (int f = 0; f < 2; f++) {
+		enum nt_fmt fmt = f ? NT_FMT_BIN : NT_FMT_CSV;
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(writer_full_child(path, fmt));
+		int st = 0;
+		waitpid(pid, &st, 0);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) >= 20);
+		/* the file: whole records, the last one the lost record */
+		FILE *in = fopen(path, "rb");
+		unsigned char buf[200000];
+		size_t n = fread(buf, 1, sizeof(buf), in);
+		fclose(in);
+		CHECK(n <= 100000);
+		unsigned long long recs;
+		struct nt_rec last;
+		if (fmt == NT_FMT_BIN) {
+			CHECK((n - 32) % 40 == 0);
+			recs = (n - 32) / 40;
+			nt_rec_from_le(buf + n - 40, &last);
+			CHECK(last.event == NT_EV_LOST && last.aux + recs - 1 == 10000);
+		} else {
+			CHECK(n > 0 && buf[n - 1] == '\n');
+			recs = 0;
+			for (size_t i = 0; i < n; i++)
+				recs += buf[i] == '\n';
+			recs--; /* header */
+			buf[n - 1] = '\0';
+			char *ll = strrchr((char *)buf, '\n') + 1;
+			CHECK(strncmp(ll, "sender,lost,", 12) == 0);
+			char *f8 = ll; /* aux is the 9th field */
+			for (int k = 0; k < 8 && f8; k++)
+				f8 = strchr(f8, ',') ? strchr(f8, ',') + 1 : NULL;
+			CHECK(f8 && strtoull(f8, NULL, 10) + recs - 1 == 10000);
+		}
+		CHECK_EQ_U64((recs - 1) % 200 + 20, WEXITSTATUS(st));
+	}
+	unlink(path);
+}
+
 int main(void)
 {
+	test_writer_full();
 	test_names();
 	test_flags();
 	test_csv();

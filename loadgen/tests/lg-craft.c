@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	socklen_t len;
 	uint64_t run;
 	if (argc != 4 || lg_parse_addr(argv[1], 1, &dst, &len) != 0 ||
-	    lg_parse_u64(argv[2], 0, UINT32_MAX - 1, 0, &run) != 0) {
+	    nt_parse_u64(argv[2], 0, UINT32_MAX - 1, &run) != 0) {
 		fprintf(stderr, "usage: lg-craft ADDR:PORT RUN_ID ITEM[,ITEM...]\n");
 		return 2;
 	}
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 		case 'v': p.version = 99; break;
 		case 'o': p.run_id++; tok++; /* fall through */
 		default:
-			if (lg_parse_u64(tok, 0, UINT64_MAX, 0, &seq) != 0) {
+			if (nt_parse_u64(tok, 0, UINT64_MAX, &seq) != 0) {
 				fprintf(stderr, "lg-craft: bad item '%s'\n", tok);
 				return 2;
 			}

@@ -14,6 +14,10 @@ cleanup() {
 	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for n in "${nss[@]}"; do ip netns del "$n" 2>/dev/null; done
+	# and any other namespace of this test (by its name prefix)
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^nt-loadgen-$$-"); do
+		ip netns del "$n" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -29,12 +33,15 @@ need_netns() {
 		[ -x "$NT_BIN/$p" ] || { echo "missing $NT_BIN/$p (build first)"; exit 1; }
 	done
 }
-mkns() { # mkns NAME: create a namespace with lo up
-	local n="nt-loadgen-$$-$1"
+# mkns VAR NAME: create namespace nt-loadgen-PID-NAME with lo up and put its
+# name in VAR.  Not `VAR=$(mkns NAME)`: in a subshell the cleanup list would
+# stay empty and the namespace would outlive the test.
+mkns() {
+	local n="nt-loadgen-$$-$2"
 	ip netns add "$n" || { echo "cannot create netns $n"; exit 1; }
 	nss+=("$n")
 	ip -n "$n" link set lo up
-	echo "$n"
+	printf -v "$1" '%s' "$n"
 }
 ok() { echo "ok   $*"; }
 no() { echo "FAIL $*"; fails=$((fails + 1)); }

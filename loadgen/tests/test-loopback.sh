@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_netns
 [ -x "$HELPER" ] || { echo "missing $HELPER (make SAN=1 test-bins)"; exit 1; }
-N=$(mkns lo)
+mkns N lo
 inN() { ip netns exec "$N" "$@"; }
 S=$NT_BIN/nt-send R=$NT_BIN/nt-recv F=$NT_BIN/nt-flood
 
@@ -28,8 +28,8 @@ expect_eq "nt-send exit" $? 0
 wait $rp; expect_eq "nt-recv exit" $? 0
 cat "$tmp/s.log" "$tmp/r.log"
 m=$tmp/r.csv.meta
-for k in received:300 unique:300 lost:0 reordered:0 duplicates:0 stray:0 run_id:4242 no_kernel_ts:0 \
-	order_violations_kernel_after_user:0 order_violations_kernel_before_send:0 records_packets:300; do
+for k in received:300 unique:300 packets_lost:0 reordered:0 duplicates:0 stray:0 run_id:4242 no_kernel_ts:0 \
+	order_violations_kernel_after_user:0 order_violations_kernel_before_send:0 records:600 records_lost:0; do
 	expect_eq "recv ${k%%:*}" "$(meta "$m" "${k%%:*}")" "${k#*:}"
 done
 expect_eq "rx_kernel rows" "$(rows "$tmp/r.csv" rx_kernel)" 300
@@ -63,7 +63,7 @@ inN "$HELPER" 127.0.0.1:9002 5 0,1,2,2,4,3,x,s,v,o5,6,7,7 >/dev/null
 drain_stop "$N" 9002 $rp; expect_eq "nt-recv exit after SIGINT" $? 130
 cat "$tmp/c.log"
 m=$tmp/c.csv.meta
-for k in unique:7 lost:1 duplicates:2 reordered:1 stray:4 stray_short:1 stray_bad_magic:1 stray_bad_version:1 \
+for k in unique:7 packets_lost:1 duplicates:2 reordered:1 stray:4 stray_short:1 stray_bad_magic:1 stray_bad_version:1 \
 	stray_other_run:1 received:9; do
 	expect_eq "crafted ${k%%:*}" "$(meta "$m" "${k%%:*}")" "${k#*:}"
 done
@@ -90,12 +90,12 @@ after=$(udp_snmp "$N" RcvbufErrors)
 cat "$tmp/f.log" "$tmp/fr.log"
 expect_eq "flood sent" "$(meta "$tmp/flood.meta" sent)" 20000
 expect_eq "flood back end on lo (auto: no raw frames on loopback)" "$(meta "$tmp/flood.meta" backend)" sendmmsg
-lost=$(meta "$tmp/f.bin.meta" lost)
+lost=$(meta "$tmp/f.bin.meta" packets_lost)
 expect_eq "lost = kernel receive-buffer drops" "$lost" $((after - before))
 expect_eq "unique + lost" $(( $(meta "$tmp/f.bin.meta" unique) + lost )) 20000
 expect_eq "duplicates" "$(meta "$tmp/f.bin.meta" duplicates)" 0
 expect_eq "reordered" "$(meta "$tmp/f.bin.meta" reordered)" 0
-expect_eq "binary rx file size" "$(stat -c %s "$tmp/f.bin")" $((32 + 40 * 2 * $(meta "$tmp/f.bin.meta" records_packets)))
+expect_eq "binary rx file size" "$(stat -c %s "$tmp/f.bin")" $((32 + 40 * $(meta "$tmp/f.bin.meta" records)))
 pps=$(meta "$tmp/flood.meta" pps)
 awk -v p="$pps" 'BEGIN { exit !(p > 0 && p <= 40000 * 1.05) }' && ok "flood never above its rate ($pps pps <= 42000)" ||
 	no "flood rate $pps pps above 40000 x 1.05"
@@ -124,7 +124,7 @@ inN "$S" --dst [::1]:9011 --count 100 --interval 1ms --quiet
 expect_eq "nt-send exit" $? 0
 wait $rp; expect_eq "nt-recv exit" $? 0
 expect_eq "v6 unique" "$(meta "$tmp/v6.csv.meta" unique)" 100
-expect_eq "v6 lost" "$(meta "$tmp/v6.csv.meta" lost)" 0
+expect_eq "v6 lost" "$(meta "$tmp/v6.csv.meta" packets_lost)" 0
 expect_eq "v6 bind" "$(meta "$tmp/v6.csv.meta" bind)" "[::1]:9011"
 
 echo "== 6. Ctrl-C: nt-recv and nt-send flush and exit 130"
@@ -134,12 +134,13 @@ wait_bound 9005
 inN "$S" --dst 127.0.0.1:9005 --count 50 --interval 1ms --quiet
 drain_stop "$N" 9005 $rp; expect_eq "nt-recv exit after SIGINT" $? 130
 expect_eq "rx_user rows after SIGINT" "$(rows "$tmp/i.csv" rx_user)" 50
-expect_eq "interrupted" "$(meta "$tmp/i.csv.meta" interrupted)" 1
+expect_eq "stopped by" "$(meta "$tmp/i.csv.meta" stop_signal)" SIGINT
+expect_eq "exit status in meta" "$(meta "$tmp/i.csv.meta" exit_status)" 130
 grep -q "received 50" "$tmp/i.log" && ok "summary printed" || no "no summary after SIGINT: $(cat "$tmp/i.log")"
 ip netns exec "$N" "$S" --dst 127.0.0.1:9005 --count 5000 --interval 1ms --out "$tmp/j.csv" >"$tmp/j.log" 2>&1 &
 sp=$!
 sleep 1.5
-kill -TERM $sp; wait $sp; expect_eq "nt-send exit after SIGTERM" $? 130
+kill -TERM $sp; wait $sp; expect_eq "nt-send exit after SIGTERM" $? 143
 n=$(meta "$tmp/j.csv.meta" count)
 expect_eq "send rows = meta count after SIGTERM" "$(rows "$tmp/j.csv" send)" "$n"
 [ "${n:-0}" -gt 0 ] && ok "sent $n before SIGTERM" || no "nothing sent before SIGTERM"
@@ -152,6 +153,20 @@ expect_eq "flood summary: interrupted" "$(meta "$tmp/k.meta" interrupted)" 1
 [ "$(meta "$tmp/k.meta" sent)" -gt 0 ] 2>/dev/null && ok "flood sent $(meta "$tmp/k.meta" sent) before SIGINT" ||
 	no "flood summary after SIGINT: $(cat "$tmp/k.log")"
 grep -q "interrupted: sent" "$tmp/k.log" && ok "flood summary printed" || no "no flood summary line"
+
+echo "== 6b. nt-recv writes its records as the run goes (not all at the end)"
+ip netns exec "$N" "$R" --bind 127.0.0.1:9008 --duration 30 --out "$tmp/g.csv" >"$tmp/g.log" 2>&1 &
+rp=$!
+wait_bound 9008
+inN "$S" --dst 127.0.0.1:9008 --count 200 --interval 1ms --quiet
+sleep 2.5 # a clock pair closes the segment about every second
+if kill -0 $rp 2>/dev/null; then
+	expect_eq "rx_user rows on disk while nt-recv still runs" "$(rows "$tmp/g.csv" rx_user)" 200
+else
+	no "nt-recv ended before the check: $(cat "$tmp/g.log")"
+fi
+kill -INT $rp; wait $rp
+expect_eq "rx_user rows after SIGINT" "$(rows "$tmp/g.csv" rx_user)" 200
 
 echo "== 7. nt-recv --duration: stops by itself, exit 0"
 inN "$R" --bind 127.0.0.1:9007 --duration 1 --out "$tmp/e.csv" >"$tmp/e.log" 2>&1

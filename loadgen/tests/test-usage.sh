@@ -4,8 +4,8 @@
 # the documented exit codes (0 / 2) and a one-line error naming the program.
 . "$(dirname "$0")/lib.sh"
 need_netns
-A=$(mkns a)
-B=$(mkns b)
+mkns A a
+mkns B b
 ip link add nt-lg$$a netns "$A" type veth peer name nt-lg$$b netns "$B" || { echo "cannot create veth"; exit 1; }
 ip -n "$A" link set nt-lg$$a name v0
 ip -n "$B" link set nt-lg$$b name v0

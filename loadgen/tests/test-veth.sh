@@ -7,8 +7,8 @@
 # drops, no checksum errors.
 . "$(dirname "$0")/lib.sh"
 need_netns
-A=$(mkns a)
-B=$(mkns b)
+mkns A a
+mkns B b
 ip -n "$A" link add v0 type veth peer name v0 netns "$B" || { echo "cannot create veth"; exit 1; }
 ip -n "$A" addr add 192.0.2.1/24 dev v0 && ip -n "$A" link set v0 up
 ip -n "$B" addr add 192.0.2.2/24 dev v0 && ip -n "$B" link set v0 up
@@ -35,7 +35,7 @@ ip netns exec "$A" "$S" --dst 192.0.2.2:7000 --count 300 --interval 2ms --fifo 5
 expect_eq "nt-send exit" $? 0
 wait $rp; expect_eq "nt-recv exit" $? 0
 cat "$tmp/s.log" "$tmp/r.log"
-for k in received:300 unique:300 lost:0 reordered:0 duplicates:0 stray:0 run_id:31 busy_poll:1 cpu:0 \
+for k in received:300 unique:300 packets_lost:0 reordered:0 duplicates:0 stray:0 run_id:31 busy_poll:1 cpu:0 \
 	order_violations_kernel_after_user:0 order_violations_kernel_before_send:0; do
 	expect_eq "recv ${k%%:*}" "$(meta "$tmp/r.csv.meta" "${k%%:*}")" "${k#*:}"
 done
@@ -81,7 +81,7 @@ for be in sendmmsg packet packet-bypass pcap txring default txring-2cpu txring-m
 	expect_eq "$be: unsent" "$(meta "$tmp/f-$be.meta" unsent)" 0
 	expect_eq "$be: sent by the threads" "$(meta "$tmp/f-$be.meta" sent_by_thread | tr , '\n' | awk '{ s += $1 } END { print s }')" 5000
 	drops=$(( $(udp_snmp "$B" RcvbufErrors) - rb ))
-	expect_eq "$be: lost = receive-buffer drops" "$(meta "$m" lost)" "$drops"
+	expect_eq "$be: lost = receive-buffer drops" "$(meta "$m" packets_lost)" "$drops"
 	expect_eq "$be: unique + drops" $(( $(meta "$m" unique) + drops )) 5000
 	expect_eq "$be: duplicates" "$(meta "$m" duplicates)" 0
 	expect_eq "$be: stray" "$(meta "$m" stray)" 0

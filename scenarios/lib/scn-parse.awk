@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Strict parser of scenario files (docs/scenarios.md).  POSIX awk (mawk, gawk).
 #   awk -f scn-parse.awk [-v scn_name=DEFAULT_NAME] [-v fname=NAME_IN_ERRORS] FILE.scn
+#   awk -f scn-parse.awk -v kind=inventory [-v fname=...] FILE.hosts
 # Prints the scenario in normal form, one "key=value" per line:
 #   global keys as "key=value", variant keys as "variant.NAME.key=value",
 #   and "variants=NAME NAME ..." in file order.
+# With kind=inventory the file is a hosts inventory (docs/hosts.md): the
+# same syntax, one section [hosts], its own keys; printed as "key=value".
 # Values are normalised: durations in ns, rates as "mbps:N" / "pps:N" / "max" /
 # "off", booleans as 1/0, CPUs as a number or "none", CPU lists as "0,1".
 # Every error is printed as "FILE:LINE: error: ..." on stderr; exit 2 when
@@ -15,6 +18,38 @@ function err(msg, ln) {
 	nerr++
 }
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+
+# The hosts inventory (kind=inventory): the machines of the hosts testbed.
+# Replaces the scenario's key table; docs/hosts.md has the meaning of each key.
+function inventory_keys(    k) {
+	for (k in ksec) delete ksec[k]
+	for (k in sections) delete sections[k]
+	for (k in varok) delete varok[k]
+	sections["hosts"] = 1
+	secnames = "hosts"
+	defkey("xen", "hosts", "host")
+	defkey("xen.reboot", "hosts", "bool")
+	defkey("xen.reboot_hook", "hosts", "path")
+	defkey("xen.boot_timeout", "hosts", "dur")
+	defkey("xen.args", "hosts", "xenargs")
+	defkey("xen.eval_cpu", "hosts", "cpunum")
+	defkey("xen.eval_nic", "hosts", "bdf")
+	defkey("xen.load_nic", "hosts", "bdf")
+	defkey("xen.load_iface", "hosts", "iface")
+	defkey("xen.load_addr", "hosts", "ipv4")
+	defkey("xen.dir", "hosts", "path")
+	defkey("guest", "hosts", "host")
+	defkey("guest.name", "hosts", "name")
+	defkey("guest.config", "hosts", "path")
+	defkey("guest.addr", "hosts", "ipv4")
+	defkey("guest.mac", "hosts", "mac")
+	defkey("send", "hosts", "target")
+	defkey("send.iface", "hosts", "iface")
+	defkey("flood", "hosts", "target")
+	defkey("flood.iface", "hosts", "iface")
+	defkey("ssh.options", "hosts", "text")
+	defkey("ssh.timeout", "hosts", "dur")
+}
 
 # Key table: key -> "section type".  Sections a variant may override are
 # marked in `varok`.
@@ -63,14 +98,13 @@ BEGIN {
 
 	defkey("qemu.smp", "testbed", "count")
 	defkey("qemu.mem", "testbed", "count")
-	defkey("host.xen", "testbed", "host")
-	defkey("host.loadgen", "testbed", "host")
-	defkey("host.measure", "testbed", "host")
-	defkey("ssh.options", "testbed", "text")
+	defkey("inventory", "testbed", "path")
 
 	varok["traffic"] = 1; varok["pinning"] = 1; varok["probes"] = 1; varok["xen"] = 1
 	sections["scenario"] = 1; sections["traffic"] = 1; sections["pinning"] = 1
 	sections["probes"] = 1; sections["measure"] = 1; sections["xen"] = 1; sections["testbed"] = 1
+	secnames = "scenario, traffic, pinning, probes, measure, xen, testbed, variant NAME"
+	if (kind == "inventory") inventory_keys()
 
 	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer guest_irq_exit", evl, " ")
 	for (i in evl) events[evl[i]] = 1
@@ -78,6 +112,11 @@ BEGIN {
 	for (i in srl) srcs[srl[i]] = 1
 }
 
+function hex(s,    i, n, c) {
+	n = 0; s = tolower(s)
+	for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); n = n * 16 + c - 1 }
+	return n
+}
 function is_uint(s) { return s ~ /^[0-9]+$/ && length(s) <= 15 }
 function is_num(s) { return s ~ /^[0-9]+(\.[0-9]+)?$/ && length(s) <= 20 }
 
@@ -90,9 +129,48 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 		}
 		nv = v; return 1
 	}
-	if (t == "host") {
-		if (v !~ /^([A-Za-z0-9._-]+@)?[A-Za-z0-9.:_-]+$/) { err(k " must be [user@]host (got '" v "')"); return 0 }
+	if (t == "host" || t == "target") {
+		if (t == "target" && v == "local") { nv = v; return 1 }
+		if (v !~ /^([A-Za-z0-9._-]+@)?[A-Za-z0-9][A-Za-z0-9.:_-]*$/) {
+			err(k " must be [user@]host" (t == "target" ? " or local" : "") " (got '" v "')"); return 0
+		}
 		nv = v; return 1
+	}
+	if (t == "path") {
+		if (v !~ /^[A-Za-z0-9._\/+@:-]+$/) { err(k " must be a path without blanks or shell characters (got '" v "')"); return 0 }
+		nv = v; return 1
+	}
+	if (t == "bdf") {
+		# PCI address: [seg:]bus:dev.fn, normalised to 0000:00:03.0
+		n = split(v, parts, /[:.]/)
+		# (no regex intervals: mawk 1.3.4-20200120 lacks them)
+		if (v !~ /^([0-9a-fA-F]+:)?[0-9a-fA-F][0-9a-fA-F]?:[0-1]?[0-9a-fA-F]\.[0-7]$/ ||
+		    (n == 4 && length(parts[1]) > 4)) {
+			err(k " must be a PCI address like 0000:03:00.0 (got '" v "')"); return 0
+		}
+		if (n == 3) { parts[4] = parts[3]; parts[3] = parts[2]; parts[2] = parts[1]; parts[1] = "0" }
+		nv = sprintf("%04x:%02x:%02x.%d", hex(parts[1]), hex(parts[2]), hex(parts[3]), parts[4]); return 1
+	}
+	if (t == "xenargs") {
+		# boot options go into a GRUB menu entry unquoted: no shell or GRUB
+		# script characters, one blank between options
+		if (v !~ /^[A-Za-z0-9=,._:\/+@ \t-]+$/) { err(k " must be boot options of letters, digits and = , . _ : / + @ - (got '" v "')"); return 0 }
+		nv = v; gsub(/[ \t]+/, " ", nv); return 1
+	}
+	if (t == "iface") {
+		if (v !~ /^[A-Za-z0-9._@-]+$/ || length(v) > 15) { err(k " must be a network interface name (got '" v "')"); return 0 }
+		nv = v; return 1
+	}
+	if (t == "ipv4") {
+		n = split(v, parts, ".")
+		if (v !~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ || parts[1] > 255 || parts[2] > 255 || parts[3] > 255 || parts[4] > 255) {
+			err(k " must be an IPv4 address like 192.0.2.10 (got '" v "')"); return 0
+		}
+		nv = (parts[1] + 0) "." (parts[2] + 0) "." (parts[3] + 0) "." (parts[4] + 0); return 1
+	}
+	if (t == "mac") {
+		if (v !~ /^[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]$/) { err(k " must be a MAC address like 52:54:00:12:34:03 (got '" v "')"); return 0 }
+		nv = tolower(v); return 1
 	}
 	if (substr(t, 1, 5) == "enum:") {
 		n = split(substr(t, 6), a, "|")
@@ -116,6 +194,10 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	if (t == "cpu") {
 		if (v == "none" || v == "any") { nv = "none"; return 1 }
 		if (!is_uint(v) || v + 0 > 4095) { err(k " must be a CPU number or none (got '" v "')"); return 0 }
+		nv = v + 0; return 1
+	}
+	if (t == "cpunum") {
+		if (!is_uint(v) || v + 0 > 4095) { err(k " must be a CPU number (got '" v "')"); return 0 }
 		nv = v + 0; return 1
 	}
 	if (t == "cpus") {
@@ -184,6 +266,30 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	err("internal: unknown type " t); return 0
 }
 
+# Required keys of an inventory, then its normal form.
+function inventory_end(    k, n, i, x, j, keys) {
+	if (!("xen" in keyline)) err("missing 'xen' in [hosts] (user@host of the Xen host's dom0)", L)
+	if (!("guest" in keyline)) err("missing 'guest' in [hosts] (user@host of the evaluation guest)", L)
+	if (!("guest.config" in keyline)) err("missing 'guest.config' in [hosts] (the evaluation guest's xl config on the Xen host)", L)
+	if (!("guest.addr" in keyline)) err("missing 'guest.addr' in [hosts] (the evaluation NIC's address in the guest: where the probes go)", L)
+	if (!("xen.eval_cpu" in keyline)) err("missing 'xen.eval_cpu' in [hosts] (the pCPU of the evaluation guest)", L)
+	if (!("xen.eval_nic" in keyline)) err("missing 'xen.eval_nic' in [hosts] (the PCI address of the evaluation NIC)", L)
+	if (("xen.reboot_hook" in keyline) && val["xen.reboot"] != 1)
+		err("'xen.reboot_hook' needs 'xen.reboot = yes'", keyline["xen.reboot_hook"])
+	if (nerr) { printf "%s: %d error(s)\n", (fname != "" ? fname : FILENAME), nerr > "/dev/stderr"; return }
+	if (!("xen.reboot" in val)) val["xen.reboot"] = 0
+	if (!("xen.boot_timeout" in val)) val["xen.boot_timeout"] = "300000000000"
+	if (!("xen.dir" in val)) val["xen.dir"] = "/var/tmp/natsume-harness"
+	if (!("guest.name" in val)) val["guest.name"] = "nt-eval"
+	if (!("send" in val)) val["send"] = "local"
+	if (!("flood" in val)) val["flood"] = "local"
+	if (!("ssh.timeout" in val)) val["ssh.timeout"] = "10000000000"
+	n = 0
+	for (k in val) keys[++n] = k
+	for (i = 2; i <= n; i++) { x = keys[i]; for (j = i - 1; j >= 1 && keys[j] > x; j--) keys[j + 1] = keys[j]; keys[j + 1] = x }
+	for (i = 1; i <= n; i++) print keys[i] "=" val[keys[i]]
+}
+
 # Type of a [measure] key latency.N / period.N / span.N, or "".
 function measure_key(k) {
 	if (k ~ /^latency\.[0-9]+$/ && length(k) < 12) return "pair"
@@ -205,10 +311,11 @@ function measure_key(k) {
 	# inline comment: whitespace then '#'
 	sub(/[ \t]+#.*$/, "", t)
 	if (t ~ /^\[/) {
+		if (kind == "inventory" && t !~ /^\[[a-z]+\]$/) { err("malformed section header '" t "' (an inventory has one section, [hosts])"); section = "?"; next }
 		if (t ~ /^\[[ \t]*variant[ \t]*\]$/) { err("[variant] needs a name: [variant NAME]"); section = "?"; next }
 		if (t ~ /^\[[a-z]+\]$/) {
 			s = substr(t, 2, length(t) - 2)
-			if (!(s in sections)) { err("unknown section [" s "] (sections: scenario, traffic, pinning, probes, measure, xen, testbed, variant NAME)"); section = "?"; next }
+			if (!(s in sections)) { err("unknown section [" s "] (sections: " secnames ")"); section = "?"; next }
 			if (s in seensec) { err("section [" s "] appears twice (first on line " seensec[s] ")"); section = "?"; next }
 			seensec[s] = NR; section = s; vname = ""; next
 		}
@@ -251,8 +358,9 @@ function measure_key(k) {
 }
 
 END {
-	if (NR == 0 && nerr == 0) { printf "%s: error: empty scenario file\n", (fname != "" ? fname : FILENAME) > "/dev/stderr"; exit 2 }
+	if (NR == 0 && nerr == 0) { printf "%s: error: empty %s file\n", (fname != "" ? fname : FILENAME), (kind == "inventory" ? "inventory" : "scenario") > "/dev/stderr"; exit 2 }
 	L = "end"
+	if (kind == "inventory") { inventory_end(); exit nerr ? 2 : 0 }
 	# Required keys and cross-checks.
 	if (!("testbed" in val) && !("testbed" in keyline)) err("missing 'testbed' in [scenario]", L)
 	if (!("experiment" in keyline)) val["experiment"] = "net"

@@ -24,7 +24,7 @@ xen_missing() {
 	local ko
 	ko=$(ls "$top"/build/*/modules/*/nt_guest_probe.ko 2>/dev/null | head -n1)
 	[ -n "$ko" ] || { echo "  - the guest-probe kernel module build/*/modules/<kver>/nt_guest_probe.ko (make -C guest-probe)"; miss=1; }
-	[ -x "$top/testbed/qemu.sh" ] ||
+	[ "$testbed" != qemu-xen ] || [ -x "$top/testbed/qemu.sh" ] ||
 		{ echo "  - testbed/qemu.sh (boots the patched Xen under QEMU)"; miss=1; }
 	return $miss
 }

@@ -31,9 +31,9 @@ expect 1 "qemu-xen driver" "$run" --results "$res" "$top/scenarios/xen-net.scn"
 expect 1 "hv and guest records\): not implemented in this version" "$run" --results "$res" "$top/scenarios/xen-net.scn"
 expect 1 "nothing was started" "$run" --results "$res" "$top/scenarios/xen-net-100ms.scn"
 expect 1 "so 'xen-timer' cannot run" "$run" --results "$res" "$top/scenarios/xen-timer.scn"
-# hosts: with no host named, no ssh is attempted
-sed '/^host\./d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
-expect 1 "'host.xen' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
+# hosts: with no inventory named, no ssh is attempted
+sed '/^inventory/d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
+expect 1 "an inventory of the machines: 'inventory = FILE' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"
 # the native testbed refuses Xen keys and probes it does not have
 sed 's/^sources *=.*/sources = hv, send/' "$top/scenarios/native-net-quick.scn" >"$res/hv.scn"
 expect 1 "no 'hv' probe" "$run" --results "$res" "$res/hv.scn"

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0
+# The ssh transport of the hosts testbed (sourced by scenarios/run's hosts
+# driver and by hv-probe/install-host.sh).  Every remote command goes through
+# here: ssh in batch mode (never a password prompt), bounded by a connect
+# timeout, keep-alives and a whole-command timeout, logged to commands.log
+# (logcmd, from the caller) before it runs, and only to the hosts of the
+# inventory (rmt_allow).  The remote side needs a POSIX sh, tar, sha256sum
+# (coreutils or busybox): Debian's dom0 and the emulated testbed's alike.
+#
+#   rmt_allow TARGET...          the hosts that may be contacted ("local" is ignored)
+#   rmt_run WHERE TARGET SECS CMD          run the shell command CMD remotely
+#   rmt_script WHERE TARGET SECS FILE ARG...  run the local script FILE with sh there
+#   rmt_put WHERE TARGET SECS LOCAL REMOTE  copy a file there, verified by sha256
+#   rmt_fetch WHERE TARGET SECS RDIR LDIR  copy every file under RDIR into LDIR,
+#                                each checked against its remote sha256
+#                                (LDIR/SHA256SUMS.remote); what arrived is kept
+# Exit status of rmt_run/rmt_script: the remote command's, 255 when ssh could
+# not connect or the connection died, 124 on timeout.  RMT_SSH_OPTS (array)
+# holds the caller's extra ssh options (the inventory's ssh.options).
+
+RMT_HOSTS=()
+RMT_SSH_OPTS=()
+RMT_CONNECT_TIMEOUT=${RMT_CONNECT_TIMEOUT:-10}
+RMT_WHY=""
+
+rmt_allow() {
+	local t
+	for t in "$@"; do [ -n "$t" ] && [ "$t" != local ] && RMT_HOSTS+=("$t"); done
+	return 0
+}
+
+rmt_allowed() {
+	local t
+	for t in "${RMT_HOSTS[@]}"; do [ "$t" = "$1" ] && return 0; done
+	RMT_WHY="$1 is not a host of the inventory: not contacted"
+	echo "remote: $RMT_WHY" >&2
+	return 1
+}
+
+# rmt_ssh_cmd TARGET: the ssh command line (array RMT_CMD).
+rmt_ssh_cmd() {
+	RMT_CMD=(ssh -o BatchMode=yes -o ConnectTimeout="$RMT_CONNECT_TIMEOUT"
+		-o ServerAliveInterval=5 -o ServerAliveCountMax=3 "${RMT_SSH_OPTS[@]}" -- "$1")
+}
+
+rmt_run() {
+	local where=$1 target=$2 secs=$3
+	shift 3
+	rmt_allowed "$target" || return 255
+	rmt_ssh_cmd "$target"
+	logcmd "$where" "${RMT_CMD[@]}" "$*"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "$*" </dev/null
+}
+
+rmt_script() {
+	local where=$1 target=$2 secs=$3 file=$4 a q=""
+	shift 4
+	rmt_allowed "$target" || return 255
+	[ -r "$file" ] || { RMT_WHY="cannot read $file"; echo "remote: $RMT_WHY" >&2; return 2; }
+	for a in "$@"; do q+=" $(printf '%q' "$a")"; done
+	rmt_ssh_cmd "$target"
+	logcmd "$where" "${RMT_CMD[@]}" "sh -s --$q" "<$file" "sha256=$(sha256sum <"$file" | cut -c1-16)"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "sh -s --$q" <"$file"
+}
+
+rmt_put() {
+	local where=$1 target=$2 secs=$3 src=$4 dst=$5 sum got rc
+	rmt_allowed "$target" || return 255
+	sum=$(sha256sum <"$src" | cut -d' ' -f1) || return 2
+	rmt_ssh_cmd "$target"
+	local qd; qd=$(printf '%q' "$dst")
+	logcmd "$where" "${RMT_CMD[@]}" "mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && mv $qd.part $qd" "<$src" "sha256=$sum"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" \
+		"mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && sha256sum $qd.part && mv $qd.part $qd" \
+		<"$src" >"${TMPDIR:-/tmp}/nt-rmt-put.$$" 2>&1
+	rc=$?
+	got=$(awk 'NR == 1 { print $1 }' "${TMPDIR:-/tmp}/nt-rmt-put.$$")
+	rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$"
+	[ $rc -eq 0 ] || { RMT_WHY="copying $src to $target:$dst failed (exit $rc)"; return $rc; }
+	[ "$got" = "$sum" ] || { RMT_WHY="$target:$dst: sha256 $got, sent $sum"; return 1; }
+}
+
+# The remote half of rmt_fetch: the sums of every regular file under DIR
+# (relative names), then the files as a tar stream on a second connection.
+rmt_fetch() {
+	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd
+	rmt_allowed "$target" || return 255
+	mkdir -p "$ldir" || return 2
+	qd=$(printf '%q' "$rdir")
+	rmt_ssh_cmd "$target"
+	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +" \
+		</dev/null >"$ldir/SHA256SUMS.remote"
+	rc=$?
+	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
+	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null |
+		tar xf - -C "$ldir" --no-same-owner 2>"$ldir/.fetch-tar.log"
+	rc=$?
+	rmt_verify "$ldir" || return 1
+	[ $rc -eq 0 ] || { RMT_WHY="the copy from $target:$rdir broke off (exit $rc); what arrived is kept"; return $rc; }
+	rm -f "$ldir/.fetch-tar.log"
+}
+
+# rmt_verify LDIR: check LDIR's files against LDIR/SHA256SUMS.remote; names
+# the missing and the differing in RMT_WHY and LDIR/fetch-check.txt.
+rmt_verify() {
+	local ldir=$1 out
+	out=$(cd "$ldir" && sha256sum -c SHA256SUMS.remote 2>/dev/null | grep -v ': OK$')
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" >"$ldir/fetch-check.txt"
+		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/fetch-check.txt)"
+		return 1
+	fi
+	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/SHA256SUMS.remote")" >"$ldir/fetch-check.txt"
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The ssh transport of the hosts testbed (scenarios/lib/remote.sh) against a
+# real ssh server (Debian's dropbear on 127.0.0.1, sshd-lib.sh): commands and
+# scripts run with their exit status, every one in commands.log before it
+# runs; a host outside the inventory is never contacted; batch mode never
+# prompts (an unknown key fails at once); a command past its time is cut
+# (124); a connection killed mid-command gives 255; files go out and come
+# back checked by sha256, and a file that changed on the way is named while
+# the others are kept.
+# timeout: 180
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$top/scenarios/tests/sshd-lib.sh"
+. "$top/scenarios/lib/remote.sh"
+work=$(mktemp -d /tmp/nt-remote-ssh.XXXXXX)
+chmod 755 "$work"
+cleanup() { sshd_stop; rm -rf "$work"; }
+trap cleanup EXIT
+ok() { echo "ok: $*"; }
+
+sshd_start "$work/sshd" nt-xen nt-load nt-other; rc=$?
+[ $rc = 77 ] && { echo "SKIP: $SSHD_WHY"; exit 77; }
+[ $rc = 0 ] || { echo "FAIL: ssh server: $SSHD_WHY"; exit 1; }
+# a client whose key the server does not know
+ssh-keygen -q -t ed25519 -N '' -f "$work/stranger"
+sed -n '/^Host nt-xen$/,/LogLevel/p' "$SSHD_CONFIG" |
+	sed -e 's/^Host nt-xen$/Host nt-stranger/' -e "s|IdentityFile .*|IdentityFile $work/stranger|" >>"$SSHD_CONFIG"
+
+cmdlog=$work/commands.log
+: >"$cmdlog"
+logcmd() { local w=$1; shift; { printf '[%s]' "$w"; printf ' %q' "$@"; printf '\n'; } >>"$cmdlog"; }
+RMT_SSH_OPTS=(-F "$SSHD_CONFIG")
+RMT_CONNECT_TIMEOUT=5
+rmt_allow nt-xen local nt-load nt-stranger
+conns() { grep -c 'Child connection' "$SSHD_LOG"; }
+
+# --- commands: output, exit status, the log
+out=$(rmt_run t nt-xen 20 'echo "hello $((6 * 7))"'); rc=$?
+[ $rc = 0 ] && [ "$out" = "hello 42" ] && ok "rmt_run: output" || bad "rmt_run: exit $rc, '$out'"
+rmt_run t nt-load 20 'exit 7'; rc=$?
+[ $rc = 7 ] && ok "rmt_run: the remote exit status (7)" || bad "rmt_run exit 7 gave $rc"
+want="-- nt-xen $(printf '%q' 'echo "hello $((6 * 7))"')"
+grep -q '^\[t\] ssh -o BatchMode=yes -o ConnectTimeout=5 ' "$cmdlog" && grep -qF -- "$want" "$cmdlog" &&
+	ok "commands.log has the exact command" || bad "commands.log: $(cat "$cmdlog")"
+
+# --- only the inventory's hosts
+n0=$(conns)
+out=$(rmt_run t nt-other 20 true 2>&1); rc=$?
+[ $rc = 255 ] && grep -q 'nt-other is not a host of the inventory: not contacted' <<<"$out" &&
+	[ "$(conns)" = "$n0" ] && ! grep -q 'nt-other' "$cmdlog" &&
+	ok "a host outside the inventory is refused without a connection" || bad "nt-other: exit $rc, $out"
+
+# --- batch mode: an unknown key fails at once instead of prompting
+t0=$(date +%s)
+rmt_run t nt-stranger 30 true </dev/null >/dev/null 2>&1; rc=$?
+[ $rc = 255 ] && [ $(( $(date +%s) - t0 )) -lt 10 ] && ok "unknown key: 255 at once (batch mode)" ||
+	bad "unknown key: exit $rc after $(( $(date +%s) - t0 )) s"
+
+# --- a command past its time
+t0=$(date +%s)
+rmt_run t nt-xen 2 'sleep 4' ; rc=$?
+[ $rc = 124 ] && [ $(( $(date +%s) - t0 )) -lt 8 ] && ok "timeout: 124" || bad "timeout: exit $rc"
+
+# --- the connection killed mid-command (the server's session process)
+before=$(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort)
+rmt_run t nt-xen 30 'sleep 6; echo finished' >"$work/killed.out" 2>&1 &
+cp=$!
+sess=""
+for i in $(seq 50); do
+	sess=$(comm -13 <(echo "$before") <(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort) | head -n1)
+	[ -n "$sess" ] && break
+	sleep 0.1
+done
+sleep 0.5
+[ -n "$sess" ] && kill -KILL "$sess"
+wait $cp; rc=$?
+[ -n "$sess" ] && [ $rc = 255 ] && ! grep -q finished "$work/killed.out" &&
+	ok "connection killed: 255" || bad "connection killed (session '$sess'): exit $rc, $(cat "$work/killed.out")"
+
+# --- a script with arguments
+cat >"$work/step.sh" <<'E'
+set -u
+echo "args=$#"
+for a in "$@"; do printf '<%s>\n' "$a"; done
+exit 3
+E
+out=$(rmt_script t nt-xen 20 "$work/step.sh" "two words" "it's" '$HOME' ''); rc=$?
+[ $rc = 3 ] && [ "$out" = "$(printf 'args=4\n<two words>\n<it'"'"'s>\n<$HOME>\n<>')" ] &&
+	ok "rmt_script: arguments intact, exit status" || bad "rmt_script: exit $rc, '$out'"
+want="$(printf '%q' "sh -s -- $(printf '%q ' "two words" "it's" '$HOME' '' | sed 's/ $//')") $(printf '%q' "<$work/step.sh") sha256=$(sha256sum <"$work/step.sh" | cut -c1-16)"
+grep -qF -- "$want" "$cmdlog" && ok "commands.log names the script, its arguments and checksum" ||
+	bad "script log: want '$want' in $(tail -n1 "$cmdlog")"
+
+# --- files out and back, checked
+rdir=$work/remote
+mkdir -p "$work/local"
+head -c 300000 /dev/urandom >"$work/local/blob"
+rmt_put t nt-xen 30 "$work/local/blob" "$rdir/in/blob"; rc=$?
+[ $rc = 0 ] && cmp -s "$work/local/blob" "$rdir/in/blob" && ok "rmt_put: copied, sha256 checked" ||
+	bad "rmt_put: exit $rc $RMT_WHY"
+mkdir -p "$rdir/out/sub dir"
+printf 'a,b\n1,2\n' >"$rdir/out/hv.csv"
+head -c 100000 /dev/urandom >"$rdir/out/sub dir/raw trace.xt"
+: >"$rdir/out/empty.log"
+rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched"; rc=$?
+[ $rc = 0 ] && cmp -s "$rdir/out/hv.csv" "$work/fetched/hv.csv" &&
+	cmp -s "$rdir/out/sub dir/raw trace.xt" "$work/fetched/sub dir/raw trace.xt" && [ -f "$work/fetched/empty.log" ] &&
+	grep -q 'all 3 files match' "$work/fetched/fetch-check.txt" && [ "$(wc -l <"$work/fetched/SHA256SUMS.remote")" = 3 ] &&
+	ok "rmt_fetch: 3 files, every sha256 checked" || bad "rmt_fetch: exit $rc $RMT_WHY; $(ls -R "$work/fetched")"
+# a file still being written while it is fetched: named, the rest kept
+( for i in $(seq 400); do echo "line $i" >>"$rdir/out/growing.log"; sleep 0.01; done ) &
+gp=$!
+sleep 0.1
+rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched2"; rc=$?
+kill "$gp" 2>/dev/null; wait "$gp" 2>/dev/null
+[ $rc = 1 ] && grep -q 'growing.log: FAILED' "$work/fetched2/fetch-check.txt" &&
+	cmp -s "$rdir/out/hv.csv" "$work/fetched2/hv.csv" && grep -q '1 file(s) missing or different' <<<"$RMT_WHY" &&
+	ok "a file that changed on the way is named, the others kept" ||
+	bad "changing file: exit $rc, $RMT_WHY, $(cat "$work/fetched2/fetch-check.txt" 2>/dev/null)"
+rmt_fetch t nt-xen 30 "$rdir/nowhere" "$work/fetched3" 2>/dev/null; rc=$?
+[ $rc != 0 ] && grep -q "listing nt-xen:$rdir/nowhere failed" <<<"$RMT_WHY" && ok "fetch of a missing folder fails clearly" ||
+	bad "missing folder: exit $rc, $RMT_WHY"
+
+n=$(grep -c . "$cmdlog")
+[ $fail = 0 ] && echo "remote: ssh transport checked against dropbear on 127.0.0.1:$SSHD_PORT, $n commands logged"
+exit $fail
