@@ -51,10 +51,16 @@ emu_image() {
 	[ -f "$EMU_IMAGE" ] && [ -f "$EMU_KERNEL" ]
 }
 
+# One gzip stream of the two cpio archives, not two gzip members: Xen's PV
+# domain builder (libxc) gunzips a domU's ramdisk itself when the size in
+# the gzip trailer looks plausible, and zlib stops at the end of the first
+# member, so a domU silently lost the overlay of a two-member image whenever
+# the overlay was large (8 MB: its trailer size passed libxc's check).
 emu_overlay() {
 	local img=$1 dir=$2 out=$3
 	"$EMU_TB/mkimage.sh" overlay "$dir" "$out.ovl" || return 1
-	cat "$img" "$out.ovl" >"$out" && rm -f "$out.ovl"
+	{ gzip -dc "$img" && gzip -dc "$out.ovl"; } | gzip -1 >"$out.tmp" && mv "$out.tmp" "$out" &&
+		rm -f "$out.ovl"
 }
 
 emu_xen_patched() {

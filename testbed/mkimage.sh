@@ -16,7 +16,9 @@
 # ROLE:
 #   dom0   Xen's PV dom0: the Xen tools (xl, xenstored, xen-init-dom0,
 #          xenconsoled, xentrace, xenstore-*) with their libraries, the Xen
-#          back-end drivers (pciback, netback, blkback), e1000e, e1000, 9p
+#          back-end drivers (pciback, netback, blkback), e1000e, e1000, 9p,
+#          and the hotplug scripts libxl runs for a domU's phy: disks and
+#          vifs (testbed/xen-scripts/: block, vif-bridge)
 #   domu   a minimal PV domU: busybox, xen-pcifront and xen-netfront; the NIC
 #          drivers (e1000e, e1000) are in the image but loaded by the job, so
 #          that it can choose their parameters (e.g. e1000e IntMode=0)
@@ -53,7 +55,7 @@ copy_libs() {
 	shift 2
 	for b in "$@"; do
 		LD_LIBRARY_PATH=$libpath ldd "$b" 2>/dev/null |
-			awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' || true
+			awk '/=> \// { print $3 } /^[[:space:]]*\/lib/ { print $1 }' || true
 	done | sort -u | while read -r l; do
 		[ -f "$l" ] || die "library $l not found"
 		case "$l" in "$top"/*) dst=/lib/x86_64-linux-gnu/$(basename "$l") ;; *) dst=$l ;; esac
@@ -127,7 +129,7 @@ vmlinuz=$kdir/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "no kernel $vmlinuz"
 
 out=${NT_BUILD_TOP:-$top/build}/testbed/$role.cpio.gz
-key=$( { cat "$0" "$here/init" "$here/guest-lib.sh"; echo "$role"; for d in "${dirs[@]}"; do cat "$d/.done"; done; } |
+key=$( { cat "$0" "$here/init" "$here/guest-lib.sh" "$here"/xen-scripts/*; echo "$role"; for d in "${dirs[@]}"; do cat "$d/.done"; done; } |
 	sha256sum | cut -c1-16)
 if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
 	echo "$out"; echo "$vmlinuz"; exit 0
@@ -154,6 +156,9 @@ if [ "$role" = dom0 ]; then
 		cp "$sdir/usr/bin/$t" "$root/usr/bin/$t"
 	done
 	cp "$cdir/etc/xen/xl.conf" "$root/etc/xen/" 2>/dev/null || true
+	# libxl's hotplug scripts for phy: disks and vifs (testbed/xen-scripts/)
+	mkdir -p "$root/etc/xen/scripts"
+	install -m 755 "$here"/xen-scripts/* "$root/etc/xen/scripts/"
 	# the shared libraries of the tools: the extracted libxen* first, then the host's
 	libpath=
 	for d in "${dirs[@]:5}"; do libpath=$libpath${libpath:+:}$d/usr/lib/x86_64-linux-gnu; done
