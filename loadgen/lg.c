@@ -117,39 +117,6 @@ int lg_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n)
-{
-	int k = 0;
-	if (!s || !*s)
-		return -1;
-	while (*s) {
-		uint64_t a, b;
-		char *end;
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		a = strtoull(s, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return -1;
-			b = strtoull(end + 1, &end, 10);
-		}
-		if (a > b || b >= CPU_SETSIZE || (*end && *end != ',') || (*end == ',' && !end[1]))
-			return -1;
-		for (uint64_t c = a; c <= b; c++) {
-			for (int i = 0; i < k; i++)
-				if (cpus[i] == (int)c)
-					return -1; /* listed twice */
-			if (k == max)
-				return -1;
-			cpus[k++] = (int)c;
-		}
-		s = *end ? end + 1 : end;
-	}
-	*n = k;
-	return 0;
-}
-
 /* ---- payload ----------------------------------------------------------- */
 
 static void put_le(unsigned char *p, uint64_t v, int n)
@@ -267,43 +234,6 @@ void lg_seq_free(struct lg_seqtrack *t)
 	free(t->bits);
 	t->bits = NULL;
 	t->nbits = 0;
-}
-
-/* ---- transitional (see lg.h) --------------------------------------------- */
-
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
-{
-	if (!s || (!suffix && s[strspn(s, "0123456789")] != '\0'))
-		return -1;
-	return nt_parse_u64(s, min, max, out);
-}
-
-int lg_parse_double(const char *s, double min, double max, double *out)
-{
-	return nt_parse_double(s, min, max, out);
-}
-
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
-{
-	(void)default_unit_ns; /* seconds, as nt_parse_dur */
-	return nt_parse_dur(s, 1, 86400000000000LL, ns);
-}
-
-int lg_pin_cpu(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv)
-{
-	struct nt_prog p = { .name = prog, .argc = argc, .argv = argv };
-	clock_gettime(CLOCK_REALTIME, &p.t_start);
-	p.t_end = p.t_start;
-	p.exit_code = nt_stopping() ? 128 + nt_stopping() : 0;
-	nt_prog_envelope(&p, meta);
 }
 
 /* ---- target ------------------------------------------------------------ */

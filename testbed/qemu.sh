@@ -6,7 +6,7 @@
 #
 #   qemu.sh --kernel VMLINUZ --initrd IMAGE [--xen XEN [--xen-args ARGS]
 #           [--dom0-mem MB]] [--append ARGS] [--mem MB] [--smp N] [--iommu]
-#           [--share DIR] [--nic SPEC]... [--disk SPEC]... [--log FILE] [--timeout S]
+#           [--share DIR] [--nic SPEC]... [--disk SPEC]... [--ssh PORT] [--log FILE] [--timeout S]
 #
 # --kernel    the Linux kernel (dom0's under --xen)
 # --initrd    its initramfs (testbed/mkimage.sh)
@@ -32,6 +32,10 @@
 # --disk SPEC a disk controller with its own raw image, for passthrough tests:
 #             SPEC = model=nvme,file=IMAGE[,addr=SLOT]  (QEMU's NVMe controller,
 #             MSI-X, one namespace; the image is written in place)
+# --ssh PORT  a control NIC (e1000, MAC 52:54:00:5e:00:16) on QEMU user
+#             networking 198.51.100.0/24, restricted (no way out), with the
+#             host's 127.0.0.1:PORT forwarded to 198.51.100.15:22: the ssh
+#             server of testbed/ssh-overlay.sh
 # --log       serial console log (default: stdout)
 # --timeout   kill QEMU after S seconds (default 600); exit 124 then
 # Exit status: QEMU's (0 after a clean poweroff), 124 on timeout, 2 bad usage.
@@ -43,14 +47,14 @@ usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' 
 die() { echo "$PROG: $*" >&2; exit 2; }
 isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
 
-kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= log= tmo=600
+kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= log= tmo=600 sshp=
 nics=()
 disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage 0 ;;
 	--iommu) iommu=1; shift; continue ;;
-	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--nic|--disk|--log|--timeout)
+	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--nic|--disk|--ssh|--log|--timeout)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--share) share=$2 ;;
 	--nic) nics+=("$2") ;;
 	--disk) disks+=("$2") ;;
+	--ssh) sshp=$2 ;;
 	--log) log=$2 ;;
 	--timeout) tmo=$2 ;;
 	esac
@@ -128,6 +133,11 @@ for spec in "${disks[@]}"; do
 	      -device "nvme,drive=d$i,serial=nt$i${addr:+,addr=$addr}")
 	i=$((i + 1))
 done
+if [ -n "$sshp" ]; then
+	isnum "$sshp" && [ "$sshp" -gt 1024 ] && [ "$sshp" -lt 65536 ] || die "--ssh: bad port '$sshp'"
+	dev+=(-netdev "user,id=ctl,net=198.51.100.0/24,host=198.51.100.1,restrict=on,hostfwd=tcp:127.0.0.1:$sshp-198.51.100.15:22"
+	      -device "e1000,netdev=ctl,mac=52:54:00:5e:00:16")
+fi
 if [ -n "$share" ]; then
 	dev+=(-fsdev "local,id=fs0,path=$share,security_model=none"
 	      -device "virtio-9p-pci,fsdev=fs0,mount_tag=host")

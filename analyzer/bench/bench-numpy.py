@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""The numpy peer of the analyzer benchmark: the same statistics of
-latency send:rx_kernel from the same record CSV (join by seq, then count,
-min, max, mean, stddev, median, p90, p99, p99.9, p99.99; numpy's default
-quantile definition is the analyzer's).  Prints one line of results."""
+"""The numpy peer of the analyzer benchmark: the same statistics of latency
+send:rx_kernel from the same record CSV (join by seq, then count, min, max,
+mean, stddev, median, p90, p99, p99.9, p99.99; numpy's default quantile
+definition is the analyzer's).  Prints one JSON line (bench-agree.py)."""
+import json
 import sys
 
 import numpy as np
@@ -14,8 +15,8 @@ d = np.loadtxt(path, delimiter=",", skiprows=1, usecols=(1, 3, 6),
 s = d[d["ev"] == "send"]
 r = d[d["ev"] == "rx_kernel"]
 _, i, j = np.intersect1d(s["seq"], r["seq"], assume_unique=False, return_indices=True)
-lat = (r["tsc"][j] - s["tsc"][i]).astype(np.float64)
+lat = (r["tsc"][j] - s["tsc"][i]).astype(np.int64)
 q = np.percentile(lat, [50, 90, 99, 99.9, 99.99])
-print(f"numpy: count {lat.size} min {lat.min():.0f} max {lat.max():.0f} mean {lat.mean():.3f} "
-      f"stddev {lat.std(ddof=1):.3f} median {q[0]:.1f} p90 {q[1]:.1f} p99 {q[2]:.1f} p99.9 {q[3]:.1f} "
-      f"p99.99 {q[4]:.1f} (cycles)")
+print(json.dumps({"tool": "numpy", "count": int(lat.size), "min": int(lat.min()), "max": int(lat.max()),
+                  "mean": float(lat.mean(dtype=np.float64)), "stddev": float(lat.std(ddof=1, dtype=np.float64)),
+                  "median": q[0], "p90": q[1], "p99": q[2], "p999": q[3], "p9999": q[4]}))

@@ -71,8 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (int i = 0; i < 4; i++) {
 			joiner_finish(&j[i]);
-			ss_summary(&j[i].ss, &j[i].sum);
-			ss_summary(&j[i].clean, &j[i].sum_clean);
+			joiner_summarize(&j[i]);
 			check(&j[i]);
 			joiner_free(&j[i]);
 		}

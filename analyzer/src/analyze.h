@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* nt-analyze: shared declarations.  One file per concern:
  *   input.c    record streams (CSV via libcsv, binary), file lists, loading
+ *   csvfast.c  the CSV fast path for canonical rows (falls back to libcsv)
+ *   readahead.c  large files read and decoded by a thread of their own
+ *   par.c      work split over --threads (radix sort, bootstrap)
  *   loghist.c  streaming log-linear histogram (fixed memory)
  *   samples.c  sample sets (exact or streaming), summaries, linear histograms
  *   join.c     measures: latency joins (seq / JOIN_RULE) and periods
  *   variant.c  one variant: files + meta -> measures
  *   bootstrap.c  seeded bootstrap confidence intervals
  *   plot.c     gnuplot figures     report.c  summary.csv/json, report.md
- *   cmd_*.c    subcommands          main.c    dispatch
+ *   cmd_*.c    subcommands (run, stats, compare, convert)   main.c  dispatch
+ *   cli.c      messages and the run of a command on the program skeleton
  */
 #ifndef NT_ANALYZE_H
 #define NT_ANALYZE_H
@@ -15,17 +19,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <getopt.h>
 
 #include <csv.h>
 
+#include "nt/prog.h"
 #include "nt/record.h"
 
 #define PROG "nt-analyze"
 
+/* The messages of the program skeleton (nt/prog.h) with the name nt-analyze:
+ * "nt-analyze: ... (see nt-analyze --help)", exit 2; "nt-analyze: warning: ...". */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern volatile int g_interrupted;
+/* SIGINT/SIGTERM/SIGHUP came (nt/prog.h: the handlers are the skeleton's) */
+#define g_interrupted (nt_stopping() != 0)
 
 /* ---- input.c ---------------------------------------------------------- */
 struct rstream {
@@ -34,9 +41,13 @@ struct rstream {
 	int own;
 	int is_bin;
 	int lenient;
-	/* decoded records waiting to be taken */
+	/* records decoded by the last refill: q[0, qn) */
 	struct nt_rec *q;
-	size_t qn, qi, qcap;
+	size_t qn, qcap;
+	/* the records being handed out: cq[ci, cn) (q itself, or a read-ahead slot) */
+	const struct nt_rec *cq;
+	size_t cn, ci;
+	struct rs_pipe *pipe; /* read-ahead thread (readahead.c), or NULL */
 	int eof, err;
 	/* CSV state */
 	struct csv_parser p;
@@ -53,6 +64,12 @@ struct rstream {
 	char last_flags[32];
 	size_t last_flags_len;
 	unsigned last_flags_val;
+	/* chunked CSV reading: buf[0, blen) holds the start of a line not yet parsed */
+	char *buf;
+	size_t blen, bufsize;
+	int no_fast;        /* every line through libcsv (the differential fuzz target) */
+	int slow_line;      /* libcsv has the start of a line whose '\n' is still to come */
+	FILE *msg;          /* errors and warnings (stderr) */
 	/* binary state */
 	uint64_t offset;
 	/* counters */
@@ -60,11 +77,42 @@ struct rstream {
 	uint64_t last_tsc;
 	int max_warn;
 };
+#define RS_BUFSIZE (1u << 20) /* bytes read at a time */
+#define RS_SLACK 16             /* readable bytes after the CSV chunk buffer (csvfast.c) */
+#define RS_PIPE_MIN (8u << 20)  /* files from this size on are read ahead by a thread */
+extern int g_threads;           /* --threads: CPUs the analyzer may use (par.c) */
 int rs_open(struct rstream *s, const char *path, int lenient);
 /* Parse from an already open FILE (used by the fuzz targets). */
 int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient);
+struct rs_opts {
+	FILE *msg;      /* where errors and warnings go (default stderr) */
+	int no_fast;    /* CSV: libcsv for every line */
+	size_t bufsize; /* bytes read at a time (default RS_BUFSIZE) */
+};
+int rs_open_with(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient, const struct rs_opts *o);
+/* input.c, for csvfast.c: decode field i of a row into r (errors via row_bad),
+ * and feed bytes to libcsv */
+void rs_field(struct rstream *s, unsigned i, const char *f, size_t n, struct nt_rec *r);
+int rs_csv_slow(struct rstream *s, const char *buf, size_t n);
+/* room for n more records in the queue; -1 (printed) when out of memory */
+int rs_q_reserve(struct rstream *s, size_t n);
+/* decode the next chunk into q[0, qn): 0, or -1 on an error (printed) */
+int rs_refill(struct rstream *s);
+/* readahead.c: start the read-ahead thread (0, or -1: read sequentially);
+ * the consumer's next slot (like rs_fill: 1, 0 at the end, -1 error); stop
+ * and join the thread (after it, every counter of s may be read) */
+int rs_pipe_start(struct rstream *s);
+int rs_pipe_fill(struct rstream *s);
+void rs_pipe_stop(struct rstream *s);
+/* csvfast.c: the complete lines buf[0, n) (a line longer than the buffer
+ * may come in pieces): canonical rows decoded directly, the rest through
+ * libcsv.  0 ok, -1 error (printed). */
+int rs_csv_lines(struct rstream *s, const char *buf, size_t n);
 /* 1 = a record in *r, 0 = end of input, -1 = error (message printed). */
 int rs_next(struct rstream *s, struct nt_rec *r);
+/* The same for every record decoded so far: *r[0, *n) stays valid until the
+ * next call on s. */
+int rs_batch(struct rstream *s, const struct nt_rec **r, size_t *n);
 void rs_close(struct rstream *s);
 int path_is_bin(const char *path);
 
@@ -129,9 +177,13 @@ void ss_init(struct sampleset *s, int streaming, size_t limit);
 void ss_free(struct sampleset *s);
 int ss_add(struct sampleset *s, uint64_t x);
 void ss_finish(struct sampleset *s); /* sorts exact samples */
+/* dst (initialised, empty) becomes a copy of src; 0 or -1 (out of memory) */
+int ss_copy(struct sampleset *dst, const struct sampleset *src);
 void ss_summary(struct sampleset *s, struct summary *out);
 double ss_quantile(struct sampleset *s, double q);
 void radix_sort_u64(uint64_t *v, size_t n);
+/* par.c: fn(arg, t, nt) for every part t < nt, on up to nt threads */
+void par_run(int nt, void (*fn)(void *arg, int t, int nt), void *arg);
 
 struct linhist {
 	uint64_t lo, width;
@@ -166,13 +218,14 @@ struct join_counts {
 	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
 };
 
-struct seqent {
-	uint64_t seq, tsc, ringpos;
+struct seqent { /* the stamp of one seq (the seq is the table's key) */
+	uint64_t tsc, ringpos;
 	uint32_t flags;
-	uint8_t state; /* 0 empty, 1 pending from, 2 pending to, 3 done */
+	uint8_t state; /* 1 pending from, 2 pending to, 3 done */
 };
 struct seqtab {
-	struct seqent *e;
+	uint64_t *key;      /* probed; NT_NONE64 = empty slot */
+	struct seqent *e;   /* the entry of key[i] */
 	size_t cap, n;
 };
 struct pend {
@@ -230,12 +283,17 @@ struct joiner {
 	const struct stalls *st;
 	struct summary sum; /* set by variant_process */
 	struct sampleset clean;    /* the samples outside stalled windows */
+	int clean_is_all;          /* no stalled sample yet: clean is not kept, it is ss */
 	struct summary sum_clean;
 };
 void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
 		 int streaming, size_t limit, const struct stalls *st);
 int joiner_feed(struct joiner *j, const struct nt_rec *r);
+/* a hint: r will be fed soon (its seq's slot is fetched into the cache) */
+void joiner_prefetch(const struct joiner *j, const struct nt_rec *r);
 void joiner_finish(struct joiner *j);
+/* sum and sum_clean from the sample sets (after joiner_finish) */
+void joiner_summarize(struct joiner *j);
 void joiner_free(struct joiner *j);
 
 /* ---- variant.c -------------------------------------------------------- */
@@ -391,49 +449,48 @@ int results_write_csv(const struct results *rs, const char *path, double conf);
 void results_json(FILE *f, const struct results *rs, double conf);
 
 /* ---- subcommands ------------------------------------------------------ */
-/* options shared by the commands (cmd_stats.c) */
-#define COMMON_LONGOPTS                                                  \
-	{ "streaming", no_argument, 0, 1001 }, { "lenient", no_argument, 0, 1002 }, \
-	{ "tsc-hz", required_argument, 0, 1003 },                         \
-	{ "join-window-us", required_argument, 0, 1004 },                 \
-	{ "join-window-cycles", required_argument, 0, 1005 },             \
-	{ "sample-limit", required_argument, 0, 1006 },                   \
-	{ "seq-horizon-s", required_argument, 0, 1007 },                  \
-	{ "join-irq", required_argument, 0, 1008 },                       \
-	{ "join-irq-map", required_argument, 0, 1009 },                   \
-	{ "quiet", no_argument, 0, 'q' }
-#define COMMON_HELP                                                                              \
-	"  --streaming            log-linear histograms and a streaming reader: bounded memory,\n"  \
-	"                         quantiles within 2^-8 relative error (default: exact, in memory;\n" \
-	"                         automatic above --sample-limit samples or 4 GiB of input)\n"      \
-	"  --lenient              skip and count malformed rows instead of stopping (default strict)\n" \
-	"  --tsc-hz HZ            TSC frequency (default: tsc_hz from the meta files)\n"            \
-	"  --join-window-us US    join window for stamps without a common seq (default: meta\n"     \
-	"                         join_window_us, 1000)\n"                                         \
-	"  --join-window-cycles C the same in cycles (needed when no TSC frequency is known;\n"     \
-	"                         default then 10000000 cycles)\n"                                   \
-	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
-	"  --seq-horizon-s S      forget matched seq stamps (and, streaming, unmatched ones) after\n"  \
-	"                         S s of stamps (default 10)\n"   \
-	"  --join-irq same|any|map  the irq a FROM and its TO must match: the same irq (default),\n" \
-	"                         any irq, or the pairs of --join-irq-map (meta join_irq)\n"       \
-	"  --join-irq-map F:T,... FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest IRQ 24;\n" \
-	"                         meta join_irq_map); implies --join-irq map\n"               \
-	"  -q, --quiet            no progress messages\n"
+/* options shared by the commands (cmd_stats.c): nt_opt entries */
+enum { AO_STREAMING = 1001, AO_LENIENT, AO_TSC_HZ, AO_WIN_US, AO_WIN_CYC, AO_LIMIT, AO_HORIZON, AO_JOIN_IRQ,
+       AO_JOIN_MAP, AO_THREADS, AO_BASELINE = 2001, AO_RESAMPLES, AO_SEED, AO_CONF };
+#define AN_COMMON_OPTS                                                                                     \
+	{ "streaming", NULL, AO_STREAMING, "log-linear histograms and a streaming reader: bounded memory,\n" \
+					     "quantiles within 2^-8 relative error (default: exact, in memory;\n" \
+					     "automatic above --sample-limit samples or 4 GiB of input)" },     \
+	{ "lenient", NULL, AO_LENIENT, "skip and count malformed rows instead of stopping (default strict)" }, \
+	{ "tsc-hz", "HZ", AO_TSC_HZ, "TSC frequency, 1 MHz..100 GHz, e.g. 2.6GHz (default: tsc_hz\n"       \
+				     "from the meta files)" },                                             \
+	{ "join-window-us", "US", AO_WIN_US, "join window for stamps without a common seq (default: meta\n" \
+					     "join_window_us, 1000)" },                                     \
+	{ "join-window-cycles", "C", AO_WIN_CYC, "the same in cycles (needed when no TSC frequency is known;\n" \
+						 "default then 10000000 cycles)" },                         \
+	{ "sample-limit", "N", AO_LIMIT, "exact statistics up to N samples per measure (default 67108864)" }, \
+	{ "seq-horizon-s", "S", AO_HORIZON, "forget matched seq stamps (and, streaming, unmatched ones) after\n" \
+					    "S s of stamps (default 10)" },                                 \
+	{ "join-irq", "same|any|map", AO_JOIN_IRQ, "the irq a FROM and its TO must match: the same irq\n"   \
+						   "(default), any irq, or the pairs of --join-irq-map\n"    \
+						   "(meta join_irq)" },                                       \
+	{ "join-irq-map", "F:T,...", AO_JOIN_MAP, "FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest\n" \
+						  "IRQ 24; meta join_irq_map); implies --join-irq map" }, \
+	{ "threads", "N", AO_THREADS, "CPUs to use: read-ahead of large files, sorting, bootstrap\n"    \
+				      "(default: the CPUs online; results do not depend on it)" }
+#define AN_COMMON_NOTES "-q, --quiet: no progress messages.  Join rule for stamps without a common seq:\n" JOIN_RULE "."
 #define JOIN_HELP "Join rule for stamps without a common seq: " JOIN_RULE ".\n"
 /* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
 int common_opt(int c, const char *arg, struct aopts *o);
+/* --latency / --period: the next measure (ms[*nms]); exits 2 on a bad one. */
+void measure_opt(struct measure_def *ms, size_t *nms, size_t max, int is_latency, int *nl, int *np, const char *arg);
+/* Run one command: its nt_prog parses argv (argv[0] is the command) with
+ * the name nt-analyze; the exit code of nt_prog_close. */
+int an_main(struct nt_prog *p, int argc, char **argv, int (*body)(struct nt_prog *p));
 void tsc_from_files(struct variant *v);
 /* cmd_run.c: loaders shared with compare */
-#define CMP_LONGOPTS                                                          \
-	{ "baseline", required_argument, 0, 2001 }, { "resamples", required_argument, 0, 2002 }, \
-	{ "seed", required_argument, 0, 2003 }, { "confidence", required_argument, 0, 2004 }
-#define CMP_HELP                                                                                   \
-	"  --baseline NAME        the variant the others are compared with (default: the run's\n"    \
-	"                         meta.txt baseline=, else the first)\n"                              \
-	"  --resamples N          bootstrap resamples (default 2000; fewer for huge samples, stated)\n" \
-	"  --seed N               bootstrap seed (default 1; same seed, same intervals)\n"           \
-	"  --confidence C         interval confidence (default 0.95)\n"
+#define AN_CMP_OPTS                                                                                        \
+	{ "baseline", "NAME", AO_BASELINE, "the variant the others are compared with (default: the run's\n" \
+					   "meta.txt baseline=, else the first)" },                         \
+	{ "resamples", "N", AO_RESAMPLES, "bootstrap resamples, 2..1000000 (default 2000; fewer for huge\n" \
+					  "samples, stated)" },                                             \
+	{ "seed", "N", AO_SEED, "bootstrap seed (default 1; same seed, same intervals)" },                 \
+	{ "confidence", "C", AO_CONF, "interval confidence (default 0.95)" }
 int cmp_opt(int c, const char *arg, struct cmp_opts *co, const char **baseline);
 int load_variant_dir(struct variant *v, const char *dir, const char *name, const struct aopts *o, double run_hz,
 		     const char *run_src, const struct measure_def *ms, size_t nms);
@@ -445,8 +502,7 @@ void free_run(struct run_ctx *rc);
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
-int parse_u64(const char *s, uint64_t *out);
-int parse_double(const char *s, double *out);
+int cmd_convert(int argc, char **argv);
 double cyc_to_us(double c, double hz);
 
 #endif

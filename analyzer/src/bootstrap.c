@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Percentile bootstrap of the difference of a quantile between two samples
- * (variant - baseline).  xoshiro256** seeded through splitmix64, so a given
- * seed gives the same interval on every machine.  Each resample draws n
- * values with replacement from each sample and takes the same quantile
- * (include/nt/stats.h) as the exact statistics. */
+ * (variant - baseline).  xoshiro256** seeded through splitmix64, one stream
+ * per resample derived from the seed and the resample's number, so a given
+ * seed gives the same interval on every machine and with any --threads.
+ * Each resample draws n values with replacement from each sample and takes
+ * the same quantile (include/nt/stats.h) as the exact statistics. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,43 @@ static double resample_q(const uint64_t *v, size_t n, uint64_t *scratch, double 
 	return quant_unsorted(scratch, n, q);
 }
 
+/* the seed of resample i: its own xoshiro stream, whichever thread draws it */
+static uint64_t resample_seed(uint64_t seed, unsigned i)
+{
+	uint64_t z = seed ^ (0x9e3779b97f4a7c15ull * ((uint64_t)i + 1));
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct boot {
+	const uint64_t *base, *var;
+	size_t nb, nv;
+	double q;
+	uint64_t seed;
+	unsigned r;
+	double *d;
+	unsigned char *done;
+};
+
+/* part t of nt: the resamples i with i % nt == t */
+static void boot_part(void *arg, int t, int nt)
+{
+	struct boot *b = arg;
+	uint64_t *scratch = malloc((b->nb > b->nv ? b->nb : b->nv) * sizeof(*scratch));
+	if (!scratch)
+		return;
+	for (unsigned i = (unsigned)t; i < b->r && !g_interrupted; i += (unsigned)nt) {
+		uint64_t s[4];
+		rng_seed(s, resample_seed(b->seed, i));
+		double xb = resample_q(b->base, b->nb, scratch, b->q, s);
+		double xv = resample_q(b->var, b->nv, scratch, b->q, s);
+		b->d[i] = xv - xb;
+		b->done[i] = 1;
+	}
+	free(scratch);
+}
+
 void bootstrap_diff(const uint64_t *base, size_t nb, const uint64_t *var, size_t nv, double q,
 		    unsigned resamples, double conf, uint64_t seed, struct boot_ci *out)
 {
@@ -108,28 +146,25 @@ void bootstrap_diff(const uint64_t *base, size_t nb, const uint64_t *var, size_t
 		if (r > resamples)
 			r = resamples;
 	}
-	uint64_t *scratch = malloc((nb > nv ? nb : nv) * sizeof(*scratch));
-	double *d = malloc(r * sizeof(*d));
-	if (!scratch || !d) {
-		free(scratch);
-		free(d);
+	struct boot b = { base, var, nb, nv, q, seed, r, malloc(r * sizeof(double)), calloc(r, 1) };
+	if (!b.d || !b.done) {
+		free(b.d);
+		free(b.done);
 		return;
 	}
-	uint64_t s[4];
-	rng_seed(s, seed);
-	for (unsigned i = 0; i < r && !g_interrupted; i++) {
-		double b = resample_q(base, nb, scratch, q, s);
-		double x = resample_q(var, nv, scratch, q, s);
-		d[i] = x - b;
-		out->resamples = i + 1;
-	}
+	/* each resample is drawn from its own stream: the same numbers on any
+	 * number of threads */
+	par_run(g_threads < (int)r ? g_threads : (int)r, boot_part, &b);
+	for (unsigned i = 0; i < r; i++) /* all, or after Ctrl-C those that were drawn */
+		if (b.done[i])
+			b.d[out->resamples++] = b.d[i];
 	if (out->resamples >= 2) {
-		qsort(d, out->resamples, sizeof(*d), nt_cmp_double);
+		qsort(b.d, out->resamples, sizeof(*b.d), nt_cmp_double);
 		double a = (1 - conf) / 2;
-		out->lo = nt_quantile_sorted_double(d, out->resamples, a);
-		out->hi = nt_quantile_sorted_double(d, out->resamples, 1 - a);
+		out->lo = nt_quantile_sorted_double(b.d, out->resamples, a);
+		out->hi = nt_quantile_sorted_double(b.d, out->resamples, 1 - a);
 		out->ok = 1;
 	}
-	free(scratch);
-	free(d);
+	free(b.d);
+	free(b.done);
 }

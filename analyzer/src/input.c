@@ -14,7 +14,6 @@
 #include "analyze.h"
 #include "nt/recio.h"
 
-#define CHUNK (256u * 1024u)
 static const char *const hdr_names[NT_CSV_NFIELDS] = { "source", "event", "cpu", "tsc",	"irq",
 						       "vector", "seq",	  "dom", "aux", "flags" };
 
@@ -129,8 +128,12 @@ static void cb_field(void *fv, size_t n, void *data)
 	}
 	if (i >= NT_CSV_NFIELDS)
 		return; /* counted at the row end */
+	rs_field(s, i, f, n, &s->cur);
+}
+
+void rs_field(struct rstream *s, unsigned i, const char *f, size_t n, struct nt_rec *r)
+{
 	uint64_t v = 0;
-	struct nt_rec *r = &s->cur;
 	char b[40];
 	switch (i) {
 	case 0: {
@@ -214,7 +217,7 @@ static void push(struct rstream *s, const struct nt_rec *r)
 		size_t nc = s->qcap ? s->qcap * 2 : 4096;
 		struct nt_rec *q = realloc(s->q, nc * sizeof(*q));
 		if (!q) {
-			fprintf(stderr, PROG ": %s: out of memory\n", s->name);
+			fprintf(s->msg, PROG ": %s: out of memory\n", s->name);
 			s->err = 1;
 			return;
 		}
@@ -227,13 +230,13 @@ static void push(struct rstream *s, const struct nt_rec *r)
 static void bad_row(struct rstream *s, uint64_t line, const char *why)
 {
 	if (!s->lenient) {
-		fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, line, why);
+		fprintf(s->msg, PROG ": %s:%" PRIu64 ": %s\n", s->name, line, why);
 		s->err = 1;
 		return;
 	}
 	s->bad_rows++;
 	if (s->bad_rows <= (uint64_t)s->max_warn)
-		fprintf(stderr, PROG ": warning: %s:%" PRIu64 ": %s (row skipped, --lenient)\n", s->name, line,
+		fprintf(s->msg, PROG ": warning: %s:%" PRIu64 ": %s (row skipped, --lenient)\n", s->name, line,
 			why);
 }
 
@@ -252,7 +255,7 @@ static void cb_row(int c, void *data)
 		if (!s->row_bad && s->field != NT_CSV_NFIELDS)
 			row_bad(s, "header is not '%s'", NT_CSV_HEADER);
 		if (s->row_bad) {
-			fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->row_line, s->row_why);
+			fprintf(s->msg, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->row_line, s->row_why);
 			s->err = 1;
 		}
 		s->header_done = 1;
@@ -285,8 +288,16 @@ static void no_quoting(struct csv_parser *p)
 
 int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient)
 {
+	return rs_open_with(s, f, name, is_bin, lenient, NULL);
+}
+
+int rs_open_with(struct rstream *s, FILE *f, const char *name, int is_bin, int lenient, const struct rs_opts *o)
+{
 	memset(s, 0, sizeof(*s));
 	name_tabs_init();
+	s->msg = o && o->msg ? o->msg : stderr;
+	s->no_fast = o ? o->no_fast : 0;
+	s->bufsize = o && o->bufsize ? o->bufsize : RS_BUFSIZE;
 	s->last_flags_len = SIZE_MAX;
 	s->name = name;
 	s->f = f;
@@ -298,23 +309,23 @@ int rs_open_file(struct rstream *s, FILE *f, const char *name, int is_bin, int l
 		unsigned char h[32];
 		size_t got = fread(h, 1, 32, f);
 		if (got == 0) {
-			fprintf(stderr, PROG ": %s: empty file (no binary header)\n", name);
+			fprintf(s->msg, PROG ": %s: empty file (no binary header)\n", name);
 			return -1;
 		}
 		if (got < 32) {
-			fprintf(stderr, PROG ": %s: truncated: %zu bytes, the binary header alone is 32\n", name, got);
+			fprintf(s->msg, PROG ": %s: truncated: %zu bytes, the binary header alone is 32\n", name, got);
 			return -1;
 		}
 		char why[128];
 		if (nt_bin_header_check(h, why, sizeof(why))) {
-			fprintf(stderr, PROG ": %s: %s\n", name, why);
+			fprintf(s->msg, PROG ": %s: %s\n", name, why);
 			return -1;
 		}
 		s->offset = 32;
 		return 0;
 	}
 	if (csv_init(&s->p, CSV_REPALL_NL)) {
-		fprintf(stderr, PROG ": %s: csv_init failed\n", name);
+		fprintf(s->msg, PROG ": %s: csv_init failed\n", name);
 		return -1;
 	}
 	no_quoting(&s->p);
@@ -335,6 +346,9 @@ int rs_open(struct rstream *s, const char *path, int lenient)
 		return -1;
 	}
 	s->own = 1;
+	struct stat st;
+	if (g_threads > 1 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= RS_PIPE_MIN)
+		rs_pipe_start(s); /* read-ahead; sequential when no thread can be had */
 	return 0;
 }
 
@@ -350,121 +364,246 @@ static size_t read_full(FILE *f, unsigned char *buf, size_t n)
 	return got;
 }
 
-static int refill_bin(struct rstream *s)
+/* queue room for n more records */
+int rs_q_reserve(struct rstream *s, size_t n)
 {
-	enum { NREC = 4096 };
-	static __thread unsigned char buf[NREC * 40];
-	size_t got = read_full(s->f, buf, sizeof(buf));
-	if (ferror(s->f)) {
-		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+	if (s->qn + n <= s->qcap)
+		return 0;
+	size_t nc = s->qcap ? s->qcap : 4096;
+	while (nc < s->qn + n)
+		nc *= 2;
+	struct nt_rec *q = realloc(s->q, nc * sizeof(*q));
+	if (!q) {
+		fprintf(s->msg, PROG ": %s: out of memory\n", s->name);
+		s->err = 1;
 		return -1;
 	}
-	size_t nrec = got / 40, rest = got % 40;
-	for (size_t i = 0; i < nrec; i++) {
+	s->q = q;
+	s->qcap = nc;
+	return 0;
+}
+
+/* a record with a source or event outside the known ones: error or skipped */
+static int bin_bad(struct rstream *s, const struct nt_rec *r, uint64_t off)
+{
+	char why[160];
+	snprintf(why, sizeof(why), "record %" PRIu64 " at byte offset %" PRIu64 ": bad source %u / event %u",
+		 (off - 32) / 40, off, r->source, r->event);
+	if (!s->lenient) {
+		fprintf(s->msg, PROG ": %s: %s\n", s->name, why);
+		return -1;
+	}
+	s->bad_rows++;
+	if (s->bad_rows <= (uint64_t)s->max_warn)
+		fprintf(s->msg, PROG ": warning: %s: %s (skipped, --lenient)\n", s->name, why);
+	return 0;
+}
+
+static int bin_truncated(struct rstream *s, size_t rest)
+{
+	if (!s->lenient) {
+		fprintf(s->msg,
+			PROG ": %s: truncated: %zu trailing bytes at byte offset %" PRIu64
+			     " (records are 40 bytes; file length is not 32 + 40n)\n",
+			s->name, rest, s->offset);
+		return -1;
+	}
+	s->bad_rows++;
+	fprintf(s->msg, PROG ": warning: %s: truncated: %zu trailing bytes at byte offset %" PRIu64 " ignored (--lenient)\n",
+		s->name, rest, s->offset);
+	return 0;
+}
+
+/* A read cut short by a stop signal (a pipe or FIFO: EINTR) ends the input
+ * like its end: what was read so far counts.  1 when that happened. */
+static int read_stopped(struct rstream *s)
+{
+	if (!ferror(s->f) || errno != EINTR || !g_interrupted)
+		return 0;
+	clearerr(s->f);
+	s->eof = 1;
+	return 1;
+}
+
+/* Binary: one large read straight into the queue (the file's layout is
+ * struct nt_rec's on a little-endian host, checked at compile time in
+ * record.h's terms), then only the source/event check per record. */
+static int refill_bin(struct rstream *s)
+{
+	const size_t nrec = s->bufsize / 40 ? s->bufsize / 40 : 1;
+	if (rs_q_reserve(s, nrec + 1))
+		return -1;
+	unsigned char *raw = (unsigned char *)s->q;
+	size_t got = read_full(s->f, raw, nrec * 40);
+	if (!read_stopped(s) && ferror(s->f)) {
+		fprintf(s->msg, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	size_t n = got / 40, rest = got % 40, k = 0;
+	for (size_t i = 0; i < n; i++) {
 		struct nt_rec r;
-		nt_rec_from_le(buf + 40 * i, &r);
-		uint64_t off = s->offset + 40 * i;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&r, raw + 40 * i, sizeof(r));
+#else
+		nt_rec_from_le(raw + 40 * i, &r);
+#endif
 		if (r.source == 0 || r.source >= NT_SRC_MAX || r.event == 0 || r.event >= NT_EV_MAX) {
-			char why[160];
-			snprintf(why, sizeof(why), "record %" PRIu64 " at byte offset %" PRIu64
-				 ": bad source %u / event %u", (off - 32) / 40, off, r.source, r.event);
-			if (!s->lenient) {
-				fprintf(stderr, PROG ": %s: %s\n", s->name, why);
+			if (bin_bad(s, &r, s->offset + 40 * i)) {
+				s->qn = k;
 				return -1;
 			}
-			s->bad_rows++;
-			if (s->bad_rows <= (uint64_t)s->max_warn)
-				fprintf(stderr, PROG ": warning: %s: %s (skipped, --lenient)\n", s->name, why);
 			continue;
 		}
-		push(s, &r);
-		if (s->err)
-			return -1;
+		s->q[k++] = r; /* k <= i: never overwrites what is still to be read */
 	}
-	s->offset += 40 * nrec;
-	if (rest) {
-		/* only possible at the end of the file */
-		if (!s->lenient) {
-			fprintf(stderr,
-				PROG ": %s: truncated: %zu trailing bytes at byte offset %" PRIu64
-				     " (records are 40 bytes; file length is not 32 + 40n)\n",
-				s->name, rest, s->offset);
-			return -1;
-		}
-		s->bad_rows++;
-		fprintf(stderr, PROG ": warning: %s: truncated: %zu trailing bytes at byte offset %" PRIu64
-			" ignored (--lenient)\n", s->name, rest, s->offset);
-	}
-	if (got < sizeof(buf))
+	s->qn = k;
+	s->offset += 40 * n;
+	if (rest && bin_truncated(s, rest)) /* only possible at the end of the file */
+		return -1;
+	if (got < nrec * 40)
 		s->eof = 1;
 	return 0;
 }
 
-static int refill_csv(struct rstream *s)
+/* Feed bytes to libcsv (the reader of record: any CSV, errors, line numbers). */
+int rs_csv_slow(struct rstream *s, const char *buf, size_t n)
 {
-	static __thread char buf[CHUNK];
-	size_t got = fread(buf, 1, sizeof(buf), s->f);
-	if (ferror(s->f)) {
-		fprintf(stderr, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+	size_t used = csv_parse(&s->p, buf, n, cb_field, cb_row, s);
+	if (s->err)
+		return -1;
+	if (used != n) {
+		fprintf(s->msg, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line, csv_strerror(csv_error(&s->p)));
 		return -1;
 	}
-	if (got > 0) {
-		size_t used = csv_parse(&s->p, buf, got, cb_field, cb_row, s);
-		if (s->err)
-			return -1;
-		if (used != got) {
-			fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line,
-				csv_strerror(csv_error(&s->p)));
-			return -1;
-		}
-		return 0;
-	}
+	return 0;
+}
+
+static int csv_end(struct rstream *s)
+{
 	if (csv_fini(&s->p, cb_field, cb_row, s) != 0 && !s->err) {
-		fprintf(stderr, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line, csv_strerror(csv_error(&s->p)));
+		fprintf(s->msg, PROG ": %s:%" PRIu64 ": %s\n", s->name, s->line, csv_strerror(csv_error(&s->p)));
 		return -1;
 	}
 	if (s->err)
 		return -1;
 	s->eof = 1;
-	if (!s->header_done) {
-		fprintf(stderr, PROG ": %s: empty file (no header line '%s')\n", s->name, NT_CSV_HEADER);
+	if (!s->header_done && !g_interrupted) {
+		fprintf(s->msg, PROG ": %s: empty file (no header line '%s')\n", s->name, NT_CSV_HEADER);
 		return -1;
 	}
 	return 0;
 }
 
-int rs_next(struct rstream *s, struct nt_rec *r)
+/* CSV: read a chunk after the partial line kept from the last one and hand
+ * its complete lines to rs_csv_lines (csvfast.c); at the end, the rest to
+ * libcsv. */
+static int refill_csv(struct rstream *s)
 {
-	while (s->qi == s->qn) {
+	if (!s->buf && !(s->buf = calloc(1, s->bufsize + RS_SLACK))) {
+		fprintf(s->msg, PROG ": %s: out of memory\n", s->name);
+		return -1;
+	}
+	size_t got = fread(s->buf + s->blen, 1, s->bufsize - s->blen, s->f);
+	if (!read_stopped(s) && ferror(s->f)) {
+		fprintf(s->msg, PROG ": %s: read error: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	s->blen += got;
+	if (got == 0) {
+		size_t n = s->blen;
+		s->blen = 0;
+		if (n && rs_csv_slow(s, s->buf, n))
+			return -1;
+		return csv_end(s);
+	}
+	size_t keep = 0;
+	while (keep < s->blen && s->buf[s->blen - 1 - keep] != '\n')
+		keep++;
+	size_t n = s->blen - keep;
+	if (n == 0) { /* a line longer than the buffer: libcsv takes it in pieces */
+		n = s->blen;
+		keep = 0;
+	}
+	if (rs_csv_lines(s, s->buf, n))
+		return -1;
+	memmove(s->buf, s->buf + n, keep);
+	s->blen = keep;
+	return 0;
+}
+
+int rs_refill(struct rstream *s)
+{
+	return s->is_bin ? refill_bin(s) : refill_csv(s);
+}
+
+/* 1 when the consumer's view (cq, cn, ci) holds records, 0 at the end, -1
+ * after an error */
+static int rs_fill(struct rstream *s)
+{
+	if (s->pipe)
+		return s->ci < s->cn ? 1 : rs_pipe_fill(s);
+	while (s->ci == s->cn) {
 		if (s->err)
 			return -1;
-		if (s->eof)
+		if (s->eof || g_interrupted) /* a stop signal: no more input; what was read counts */
 			return 0;
-		s->qi = s->qn = 0;
-		if ((s->is_bin ? refill_bin(s) : refill_csv(s)) != 0) {
+		s->qn = 0;
+		/* on an error, the records decoded before it are still handed out */
+		if (rs_refill(s) != 0)
 			s->err = 1;
-			return -1;
-		}
+		s->cq = s->q;
+		s->cn = s->qn;
+		s->ci = 0;
 	}
-	*r = s->q[s->qi++];
-	s->nrecs++;
-	if (r->tsc < s->last_tsc)
-		s->out_of_order++;
-	s->last_tsc = r->tsc;
+	return 1;
+}
+
+static void count_taken(struct rstream *s, const struct nt_rec *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].tsc < s->last_tsc)
+			s->out_of_order++;
+		s->last_tsc = r[i].tsc;
+	}
+	s->nrecs += n;
+}
+
+int rs_next(struct rstream *s, struct nt_rec *r)
+{
+	int k = rs_fill(s);
+	if (k <= 0)
+		return k;
+	*r = s->cq[s->ci++];
+	count_taken(s, r, 1);
+	return 1;
+}
+
+int rs_batch(struct rstream *s, const struct nt_rec **r, size_t *n)
+{
+	int k = rs_fill(s);
+	if (k <= 0)
+		return k;
+	*r = s->cq + s->ci;
+	*n = s->cn - s->ci;
+	count_taken(s, *r, *n);
+	s->ci = s->cn;
 	return 1;
 }
 
 void rs_close(struct rstream *s)
 {
+	rs_pipe_stop(s);
 	if (s->lenient && s->bad_rows > (uint64_t)s->max_warn)
-		fprintf(stderr, PROG ": warning: %s: %" PRIu64 " bad rows skipped in all (--lenient)\n", s->name,
+		fprintf(s->msg, PROG ": warning: %s: %" PRIu64 " bad rows skipped in all (--lenient)\n", s->name,
 			s->bad_rows);
 	if (s->csv_init)
 		csv_free(&s->p);
 	if (s->own && s->f)
 		fclose(s->f);
 	free(s->q);
+	free(s->buf);
 	s->q = NULL;
+	s->buf = NULL;
 	s->f = NULL;
 	s->csv_init = 0;
 }

@@ -113,7 +113,10 @@ int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b)
 	return 0;
 }
 
-/* ---- seq hash table (linear probing, backward-shift deletion) ---- */
+/* ---- seq hash table (linear probing, backward-shift deletion) ----
+ * The keys live in an array of their own (empty: SEQ_EMPTY, a seq no stamp
+ * carries into the table, NT_NONE64), so a probe reads 8 bytes a slot. */
+#define SEQ_EMPTY NT_NONE64
 static inline size_t hseq(uint64_t x)
 {
 	x ^= x >> 30;
@@ -130,32 +133,43 @@ static struct seqent *tab_find(struct seqtab *t, uint64_t seq)
 		return NULL;
 	size_t m = t->cap - 1;
 	for (size_t i = hseq(seq) & m;; i = (i + 1) & m) {
-		if (t->e[i].state == S_EMPTY)
-			return NULL;
-		if (t->e[i].seq == seq)
+		if (t->key[i] == seq)
 			return &t->e[i];
+		if (t->key[i] == SEQ_EMPTY)
+			return NULL;
 	}
+}
+
+void joiner_prefetch(const struct joiner *j, const struct nt_rec *r)
+{
+	if (r->seq == NT_NONE64 || !j->tab.cap || (r->event != j->m.from && r->event != j->m.to))
+		return;
+	size_t i = hseq(r->seq) & (j->tab.cap - 1);
+	__builtin_prefetch(&j->tab.key[i]);
+	__builtin_prefetch(&j->tab.e[i]);
 }
 
 static struct seqent *tab_insert(struct seqtab *t, uint64_t seq);
 static int tab_grow(struct seqtab *t)
 {
 	size_t nc = t->cap ? t->cap * 2 : 1024;
-	struct seqent *old = t->e;
-	size_t oc = t->cap;
-	t->e = calloc(nc, sizeof(*t->e));
-	if (!t->e) {
-		t->e = old;
+	struct seqtab old = *t;
+	t->e = malloc(nc * sizeof(*t->e));
+	t->key = malloc(nc * sizeof(*t->key));
+	if (!t->e || !t->key) {
+		free(t->e);
+		free(t->key);
+		*t = old;
 		return -1;
 	}
+	memset(t->key, 0xff, nc * sizeof(*t->key)); /* SEQ_EMPTY */
 	t->cap = nc;
 	t->n = 0;
-	for (size_t i = 0; i < oc; i++)
-		if (old[i].state != S_EMPTY) {
-			struct seqent *e = tab_insert(t, old[i].seq);
-			*e = old[i];
-		}
-	free(old);
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.key[i] != SEQ_EMPTY)
+			*tab_insert(t, old.key[i]) = old.e[i];
+	free(old.e);
+	free(old.key);
 	return 0;
 }
 
@@ -165,10 +179,10 @@ static struct seqent *tab_insert(struct seqtab *t, uint64_t seq)
 		return NULL;
 	size_t m = t->cap - 1;
 	size_t i = hseq(seq) & m;
-	while (t->e[i].state != S_EMPTY)
+	while (t->key[i] != SEQ_EMPTY)
 		i = (i + 1) & m;
-	t->e[i].seq = seq;
-	t->e[i].state = S_DONE; /* caller sets the real state */
+	t->key[i] = seq;
+	t->e[i] = (struct seqent){ .state = S_DONE }; /* caller sets the real state */
 	t->n++;
 	return &t->e[i];
 }
@@ -177,18 +191,26 @@ static void tab_delete(struct seqtab *t, struct seqent *e)
 {
 	size_t m = t->cap - 1;
 	size_t i = (size_t)(e - t->e);
-	t->e[i].state = S_EMPTY;
+	t->key[i] = SEQ_EMPTY;
 	t->n--;
-	for (size_t j = (i + 1) & m; t->e[j].state != S_EMPTY; j = (j + 1) & m) {
-		size_t h = hseq(t->e[j].seq) & m;
+	for (size_t j = (i + 1) & m; t->key[j] != SEQ_EMPTY; j = (j + 1) & m) {
+		size_t h = hseq(t->key[j]) & m;
 		/* can the entry at j move to the hole at i? (h not in (i, j]) */
 		int move = (i <= j) ? (h <= i || h > j) : (h <= i && h > j);
 		if (move) {
+			t->key[i] = t->key[j];
 			t->e[i] = t->e[j];
-			t->e[j].state = S_EMPTY;
+			t->key[j] = SEQ_EMPTY;
 			i = j;
 		}
 	}
+}
+
+static void tab_free(struct seqtab *t)
+{
+	free(t->e);
+	free(t->key);
+	memset(t, 0, sizeof(*t));
 }
 
 /* ---- queues ---- */
@@ -203,8 +225,8 @@ static int fifo_push(struct agefifo *f, uint64_t seq, uint64_t tsc)
 			return -1;
 		}
 		for (size_t k = 0; k < f->len; k++) {
-			ns[k] = f->seq[(f->head + k) % f->cap];
-			nt[k] = f->tsc[(f->head + k) % f->cap];
+			ns[k] = f->seq[(f->head + k) & (f->cap - 1)];
+			nt[k] = f->tsc[(f->head + k) & (f->cap - 1)];
 		}
 		free(f->seq);
 		free(f->tsc);
@@ -213,7 +235,7 @@ static int fifo_push(struct agefifo *f, uint64_t seq, uint64_t tsc)
 		f->cap = nc;
 		f->head = 0;
 	}
-	size_t p = (f->head + f->len) % f->cap;
+	size_t p = (f->head + f->len) & (f->cap - 1);
 	f->seq[p] = seq;
 	f->tsc[p] = tsc;
 	f->len++;
@@ -228,13 +250,13 @@ static int ring_push(struct joiner *j, const struct nt_rec *r)
 		if (!n)
 			return -1;
 		for (size_t k = 0; k < j->rlen; k++)
-			n[k] = j->ring[(j->rhead + k) % j->rcap];
+			n[k] = j->ring[(j->rhead + k) & (j->rcap - 1)];
 		free(j->ring);
 		j->ring = n;
 		j->rcap = nc;
 		j->rhead = 0;
 	}
-	struct pend *p = &j->ring[(j->rhead + j->rlen) % j->rcap];
+	struct pend *p = &j->ring[(j->rhead + j->rlen) & (j->rcap - 1)];
 	p->tsc = r->tsc;
 	p->seq = r->seq;
 	p->irq = r->irq;
@@ -248,7 +270,7 @@ static struct pend *ring_at_abs(struct joiner *j, uint64_t pos)
 {
 	if (pos < j->rbase || pos >= j->rbase + j->rlen)
 		return NULL;
-	return &j->ring[(j->rhead + (size_t)(pos - j->rbase)) % j->rcap];
+	return &j->ring[(j->rhead + (size_t)(pos - j->rbase)) & (j->rcap - 1)];
 }
 
 void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
@@ -262,6 +284,7 @@ void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window,
 	j->st = st;
 	ss_init(&j->ss, streaming, limit);
 	ss_init(&j->clean, streaming, limit);
+	j->clean_is_all = 1;
 }
 
 static int sample(struct joiner *j, uint64_t a, uint64_t b, uint32_t fa, uint32_t fb)
@@ -271,10 +294,15 @@ static int sample(struct joiner *j, uint64_t a, uint64_t b, uint32_t fa, uint32_
 		return 0;
 	}
 	j->c.matched++;
-	if (((fa | fb) & NT_F_STALLED) || (j->st && stalls_overlap(j->st, a, b)))
+	if (((fa | fb) & NT_F_STALLED) || (j->st && stalls_overlap(j->st, a, b))) {
 		j->c.stalled++;
-	else if (ss_add(&j->clean, b - a))
+		/* the first stalled sample: the clean set so far is every sample */
+		if (j->clean_is_all && ss_copy(&j->clean, &j->ss))
+			return -1;
+		j->clean_is_all = 0;
+	} else if (!j->clean_is_all && ss_add(&j->clean, b - a)) {
 		return -1;
+	}
 	return ss_add(&j->ss, b - a);
 }
 
@@ -286,7 +314,7 @@ static void expire(struct joiner *j, uint64_t now)
 			break;
 		if (!p->consumed && p->seq == NT_NONE64)
 			j->c.unmatched_from++;
-		j->rhead = (j->rhead + 1) % j->rcap;
+		j->rhead = (j->rhead + 1) & (j->rcap - 1);
 		j->rlen--;
 		j->rbase++;
 	}
@@ -299,9 +327,14 @@ static void expire(struct joiner *j, uint64_t now)
 	struct agefifo *f = &j->age;
 	while (f->len) {
 		uint64_t t = f->tsc[f->head], s = f->seq[f->head];
+		if (f->len > 8 && j->tab.cap) { /* the entries aged next are cold: fetch them early */
+			size_t ahead = hseq(f->seq[(f->head + 8) & (f->cap - 1)]) & (j->tab.cap - 1);
+			__builtin_prefetch(&j->tab.key[ahead]);
+			__builtin_prefetch(&j->tab.e[ahead]);
+		}
 		if (!(now > t && now - t > j->horizon))
 			break;
-		f->head = (f->head + 1) % f->cap;
+		f->head = (f->head + 1) & (f->cap - 1);
 		f->len--;
 		struct seqent *e = tab_find(&j->tab, s);
 		if (e && e->tsc == t) {
@@ -423,7 +456,7 @@ static int near_close(struct joiner *j, const struct nt_rec *r, int only_noseq, 
 {
 	uint64_t closed = 0;
 	for (size_t k = 0; k < j->rlen; k++) {
-		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
+		struct pend *p = &j->ring[(j->rhead + k) & (j->rcap - 1)];
 		if (p->tsc > r->tsc || r->tsc - p->tsc > j->window)
 			continue;
 		if ((only_noseq && p->seq != NT_NONE64) || !waiting(j, p))
@@ -533,20 +566,20 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 void joiner_finish(struct joiner *j)
 {
 	for (size_t k = 0; k < j->rlen; k++) {
-		struct pend *p = &j->ring[(j->rhead + k) % j->rcap];
+		struct pend *p = &j->ring[(j->rhead + k) & (j->rcap - 1)];
 		if (!p->consumed && p->seq == NT_NONE64)
 			j->c.unmatched_from++;
 	}
 	j->rlen = 0;
 	for (size_t i = 0; i < j->tab.cap; i++) {
+		if (j->tab.key[i] == SEQ_EMPTY)
+			continue;
 		if (j->tab.e[i].state == S_FROM)
 			j->c.unmatched_from++;
 		else if (j->tab.e[i].state == S_TO)
 			j->c.unmatched_to++;
 	}
-	free(j->tab.e);
-	j->tab.e = NULL;
-	j->tab.cap = j->tab.n = 0;
+	tab_free(&j->tab);
 	free(j->age.seq);
 	free(j->age.tsc);
 	memset(&j->age, 0, sizeof(j->age));
@@ -557,9 +590,18 @@ void joiner_finish(struct joiner *j)
 	ss_finish(&j->clean);
 }
 
+void joiner_summarize(struct joiner *j)
+{
+	ss_summary(&j->ss, &j->sum);
+	if (j->clean_is_all)
+		j->sum_clean = j->sum;
+	else
+		ss_summary(&j->clean, &j->sum_clean);
+}
+
 void joiner_free(struct joiner *j)
 {
-	free(j->tab.e);
+	tab_free(&j->tab);
 	free(j->age.seq);
 	free(j->age.tsc);
 	free(j->ring);

@@ -22,6 +22,32 @@ void ss_init(struct sampleset *s, int streaming, size_t limit)
 	}
 }
 
+int ss_copy(struct sampleset *d, const struct sampleset *s)
+{
+	struct loghist *h = d->h;
+	uint64_t *v = d->v;
+	if (s->streaming) {
+		if (!h && !(h = malloc(sizeof(*h))))
+			return -1;
+		*h = *s->h;
+		free(v);
+		v = NULL;
+	} else if (s->n) {
+		uint64_t *nv = realloc(v, s->n * sizeof(*v));
+		if (!nv)
+			return -1;
+		v = nv;
+		memcpy(v, s->v, s->n * sizeof(*v));
+	}
+	*d = *s;
+	d->h = s->streaming ? h : NULL;
+	if (!s->streaming)
+		free(h);
+	d->v = v;
+	d->cap = s->streaming ? 0 : s->n;
+	return 0;
+}
+
 void ss_free(struct sampleset *s)
 {
 	free(s->v);
@@ -93,7 +119,64 @@ int ss_add(struct sampleset *s, uint64_t x)
 }
 
 /* LSD radix sort, 8 bits a pass; passes where every key has the same byte
- * are skipped (latencies rarely use the high bytes). */
+ * are skipped (latencies rarely use the high bytes).  Large arrays are split
+ * over --threads parts: each counts its share, then writes it after the
+ * shares of the parts before it, so the result is the one-part sort. */
+#define RADIX_PAR_MIN ((size_t)1 << 20)
+struct radix {
+	uint64_t *src, *dst;
+	size_t n;
+	int b;
+	size_t (*cnt)[8][256]; /* per part */
+};
+
+static void share(size_t n, int t, int nt, size_t *lo, size_t *hi)
+{
+	*lo = (size_t)((unsigned __int128)n * (unsigned)t / (unsigned)nt);
+	*hi = (size_t)((unsigned __int128)n * (unsigned)(t + 1) / (unsigned)nt);
+}
+
+static void radix_count(void *arg, int t, int nt)
+{
+	struct radix *r = arg;
+	size_t lo, hi;
+	share(r->n, t, nt, &lo, &hi);
+	size_t(*c)[256] = r->cnt[t];
+	memset(c, 0, sizeof(r->cnt[t]));
+	if (r->b < 0) { /* every byte at once: which passes are needed */
+		for (size_t i = lo; i < hi; i++)
+			for (int b = 0; b < 8; b++)
+				c[b][(r->src[i] >> (8 * b)) & 0xff]++;
+		return;
+	}
+	for (size_t i = lo; i < hi; i++)
+		c[0][(r->src[i] >> (8 * r->b)) & 0xff]++;
+}
+
+static void radix_scatter(void *arg, int t, int nt)
+{
+	struct radix *r = arg;
+	size_t lo, hi;
+	share(r->n, t, nt, &lo, &hi);
+	size_t *off = r->cnt[t][1]; /* prepared by radix_offsets */
+	for (size_t i = lo; i < hi; i++) {
+		uint64_t x = r->src[i];
+		r->dst[off[(x >> (8 * r->b)) & 0xff]++] = x;
+	}
+}
+
+/* where each part writes its keys of each byte value: after the smaller
+ * values, and after the earlier parts' keys of the same value */
+static void radix_offsets(struct radix *r, int nt)
+{
+	size_t sum = 0;
+	for (int d = 0; d < 256; d++)
+		for (int t = 0; t < nt; t++) {
+			r->cnt[t][1][d] = sum;
+			sum += r->cnt[t][0][d];
+		}
+}
+
 void radix_sort_u64(uint64_t *v, size_t n)
 {
 	if (n < 2)
@@ -102,42 +185,38 @@ void radix_sort_u64(uint64_t *v, size_t n)
 		qsort(v, n, sizeof(*v), nt_cmp_u64);
 		return;
 	}
-	size_t (*cnt)[256] = calloc(8, sizeof(*cnt));
-	uint64_t *tmp = malloc(n * sizeof(*tmp));
-	if (!cnt || !tmp) {
-		free(cnt);
-		free(tmp);
+	int nt = n >= RADIX_PAR_MIN && g_threads > 1 ? g_threads : 1;
+	struct radix r = { v, malloc(n * sizeof(*v)), n, -1, calloc((size_t)nt, sizeof(*r.cnt)) };
+	size_t(*all)[256] = malloc(8 * sizeof(*all));
+	if (!r.dst || !r.cnt || !all) {
+		free(r.dst);
+		free(r.cnt);
+		free(all);
 		qsort(v, n, sizeof(*v), nt_cmp_u64);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = v[i];
+	uint64_t *tmp = r.dst;
+	par_run(nt, radix_count, &r);
+	memset(all, 0, 8 * sizeof(*all));
+	for (int t = 0; t < nt; t++)
 		for (int b = 0; b < 8; b++)
-			cnt[b][(x >> (8 * b)) & 0xff]++;
+			for (int d = 0; d < 256; d++)
+				all[b][d] += r.cnt[t][b][d];
+	for (r.b = 0; r.b < 8; r.b++) {
+		if (all[r.b][(v[0] >> (8 * r.b)) & 0xff] == n)
+			continue; /* every key has the same byte here */
+		par_run(nt, radix_count, &r);
+		radix_offsets(&r, nt);
+		par_run(nt, radix_scatter, &r);
+		uint64_t *t = r.src;
+		r.src = r.dst;
+		r.dst = t;
 	}
-	uint64_t *src = v, *dst = tmp;
-	for (int b = 0; b < 8; b++) {
-		size_t *c = cnt[b];
-		if (c[(src[0] >> (8 * b)) & 0xff] == n)
-			continue;
-		size_t sum = 0;
-		for (int k = 0; k < 256; k++) {
-			size_t t = c[k];
-			c[k] = sum;
-			sum += t;
-		}
-		for (size_t i = 0; i < n; i++) {
-			uint64_t x = src[i];
-			dst[c[(x >> (8 * b)) & 0xff]++] = x;
-		}
-		uint64_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof(*v));
-	free(cnt);
+	if (r.src != v)
+		memcpy(v, r.src, n * sizeof(*v));
 	free(tmp);
+	free(r.cnt);
+	free(all);
 }
 
 void ss_finish(struct sampleset *s)

@@ -32,7 +32,7 @@ int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen)
 	if (nt_meta_get(meta, "tsc_hz", val, sizeof(val)) != 0)
 		return -1;
 	double x;
-	if (parse_double(val, &x) || !(x > 0)) {
+	if (nt_parse_hz(val, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &x)) {
 		warnx("%s: ignoring bad tsc_hz '%s'", meta, val);
 		return -1;
 	}
@@ -148,9 +148,7 @@ static int load_file(struct cursor *c, const char *path, const uint8_t *want, co
 	size_t cap = 0;
 	struct nt_rec r;
 	int k;
-	while ((k = rs_next(&rs, &r)) > 0) {
-		if (g_interrupted)
-			break;
+	while ((k = rs_next(&rs, &r)) > 0) { /* after a signal: the records read so far */
 		if (!want[r.event])
 			continue;
 		if (c->n == cap) {
@@ -165,6 +163,7 @@ static int load_file(struct cursor *c, const char *path, const uint8_t *want, co
 		}
 		c->a[c->n++] = r;
 	}
+	rs_pipe_stop(&rs); /* its counters are final */
 	v->nrecs += rs.nrecs;
 	v->bad_rows += rs.bad_rows;
 	if (rs.out_of_order && k == 0 && c->n > 1) {
@@ -202,6 +201,51 @@ static void heap_down(struct cursor *cs, int *h, int n, int i)
 		h[i] = h[m];
 		h[m] = t;
 		i = m;
+	}
+}
+
+/* One record to every measure (and the stall windows, the loss counts) */
+static int feed(struct variant *v, const struct nt_rec *r)
+{
+	if (r->event == NT_EV_STALL)
+		stalls_add(&v->st, r->tsc, r->aux);
+	else if (r->event == NT_EV_LOST) {
+		v->lost_events++;
+		if (r->aux != NT_NONE64)
+			v->lost_records += r->aux;
+	}
+	for (size_t m = 0; m < v->nms; m++)
+		if (joiner_feed(&v->j[m], r)) {
+			fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n", v->name);
+			return -1;
+		}
+	return 0;
+}
+
+/* The last file left in the merge: the rest of its records in order, a
+ * batch at a time. */
+static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
+{
+	if (want[c->cur.event] && feed(v, &c->cur))
+		return -1;
+	for (;;) { /* after a signal the readers give no more input */
+		const struct nt_rec *q = c->a + c->i;
+		size_t n = c->n - c->i;
+		c->i = c->n;
+		if (c->streaming) {
+			int k = rs_batch(&c->rs, &q, &n);
+			if (k <= 0)
+				return k;
+		} else if (n == 0) {
+			return 0;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (i + 16 < n) /* the seq table is larger than the caches: ask early */
+				for (size_t m = 0; m < v->nms; m++)
+					joiner_prefetch(&v->j[m], &q[i + 16]);
+			if (want[q[i].event] && feed(v, &q[i]))
+				return -1;
+		}
 	}
 }
 
@@ -245,26 +289,15 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	}
 	for (int i = nh / 2 - 1; i >= 0 && rc == 0; i--)
 		heap_down(cs, heap, nh, i);
-	while (nh > 0 && rc == 0) {
-		if (g_interrupted)
-			break;
+	while (nh > 0 && rc == 0) { /* after a signal the readers give no more input */
 		struct cursor *c = &cs[heap[0]];
-		const struct nt_rec *r = &c->cur;
-		if (want[r->event]) {
-			if (r->event == NT_EV_STALL)
-				stalls_add(&v->st, r->tsc, r->aux);
-			else if (r->event == NT_EV_LOST) {
-				v->lost_events++;
-				if (r->aux != NT_NONE64)
-					v->lost_records += r->aux;
-			}
-			for (size_t m = 0; m < v->nms; m++)
-				if (joiner_feed(&v->j[m], r)) {
-					fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n",
-						v->name);
-					rc = -1;
-					break;
-				}
+		if (nh == 1) {
+			rc = drain(v, c, want);
+			break;
+		}
+		if (want[c->cur.event] && feed(v, &c->cur)) {
+			rc = -1;
+			break;
 		}
 		int k = cur_next(c);
 		if (k < 0) {
@@ -277,6 +310,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	}
 	for (size_t i = 0; i < v->nfiles; i++) {
 		if (cs[i].streaming) {
+			rs_pipe_stop(&cs[i].rs); /* its counters are final */
 			v->nrecs += cs[i].rs.nrecs;
 			v->bad_rows += cs[i].rs.bad_rows;
 			v->out_of_order += cs[i].rs.out_of_order;
@@ -342,8 +376,7 @@ int variant_process(struct variant *v, const struct aopts *o)
 		return -1;
 	for (size_t m = 0; m < v->nms; m++) {
 		joiner_finish(&v->j[m]);
-		ss_summary(&v->j[m].ss, &v->j[m].sum);
-		ss_summary(&v->j[m].clean, &v->j[m].sum_clean);
+		joiner_summarize(&v->j[m]);
 	}
 	return rc;
 }

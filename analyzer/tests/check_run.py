@@ -132,6 +132,11 @@ def main():
     c3 = run([prog, "compare", "--json", "--seed", "43", "--resamples", "500", d])
     ok(c1.returncode == 0 and c1.stdout == c2.stdout, "compare is not reproducible with a seed")
     ok(c1.stdout != c3.stdout, "compare ignores the seed")
+    # the same numbers on any number of threads (the bootstrap draws each
+    # resample from its own stream; the sort and the read-ahead are exact)
+    for th in ("1", "2", "3"):
+        c = run([prog, "compare", "--json", "--seed", "42", "--resamples", "500", "--threads", th, d])
+        ok(c.returncode == 0 and c.stdout == c1.stdout, f"compare --threads {th} differs from the default")
     t = run([prog, "compare", "--resamples", "200", "--baseline", "natsume-all", d])
     ok(t.returncode == 0 and "over the baseline `natsume-all`" in t.stdout, "compare --baseline")
     # compare two variant folders given directly

@@ -2,33 +2,12 @@
 # timeout: 300
 # Malformed input: errors name the file and line (CSV) or byte offset (binary),
 # exit 1; --lenient skips and counts bad rows; usage errors exit 2.
-set -uo pipefail
-A=${NT_BIN:-$(dirname "$0")/../../build/san/bin}/nt-analyze
-w=$(mktemp -d)
-trap 'rm -rf "$w"' EXIT
-fail=0 n=0
+. "$(dirname "$0")/lib.sh"
 H=source,event,cpu,tsc,irq,vector,seq,dom,aux,flags
 L=(--latency send:rx_kernel)
 
-# expect RC PATTERN CMD...: exit status RC and stderr matching PATTERN (grep -E; '' = any)
-expect() {
-	local rc=$1 pat=$2
-	shift 2
-	n=$((n + 1))
-	"$@" >"$w/out" 2>"$w/err"
-	local got=$?
-	if [ "$got" != "$rc" ] || { [ -n "$pat" ] && ! grep -Eq -- "$pat" "$w/err"; }; then
-		echo "FAIL: $* -> exit $got (want $rc), stderr:"; sed 's/^/  | /' "$w/err"
-		echo "  (wanted /$pat/)"
-		fail=$((fail + 1))
-	fi
-}
 # json KEY VALUE: a top-level or measure field in the last stdout
 jget() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$w/out')); print(eval(sys.argv[1]))" "$1"; }
-check() {
-	n=$((n + 1))
-	if [ "$1" != "$2" ]; then echo "FAIL: $3: got '$1', want '$2'"; fail=$((fail + 1)); fi
-}
 
 good="sender,send,0,100,,,1,,,
 receiver,rx_kernel,1,150,,,1,,,converted"
@@ -120,16 +99,17 @@ expect 2 'give a measure' "$A" stats "$w/ok.bin"
 expect 2 'no input FILE' "$A" stats "${L[@]}"
 expect 2 'unknown event' "$A" stats --latency send:nothing "$w/ok.bin"
 expect 2 'FROM and TO are the same' "$A" stats --latency send:send "$w/ok.bin"
-expect 2 'unrecognized option' "$A" stats --frobnicate "${L[@]}" "$w/ok.bin"
-expect 2 'tsc-hz: bad frequency' "$A" stats --tsc-hz -5 "${L[@]}" "$w/ok.bin"
-expect 2 'hist-bin: bad width' "$A" stats --hist-bin 0 "${L[@]}" "$w/ok.bin"
+expect 2 "unknown option '--frobnicate'" "$A" stats --frobnicate "${L[@]}" "$w/ok.bin"
+expect 2 "bad value for --tsc-hz: '-5'" "$A" stats --tsc-hz -5 "${L[@]}" "$w/ok.bin"
+# a frequency that is no TSC's (printed inf before): refused
+expect 2 "bad value for --tsc-hz: '1e-300'" "$A" stats --tsc-hz 1e-300 "${L[@]}" "$w/ok.bin"
+expect 2 "bad value for --hist-bin: '0'" "$A" stats --hist-bin 0 "${L[@]}" "$w/ok.bin"
 expect 2 'want exactly one DIR' "$A" run
-expect 2 'confidence: bad value' "$A" compare --confidence 2 "$w"
+expect 2 "bad value for --confidence: '2'" "$A" compare --confidence 2 "$w"
 expect 1 'not a folder' "$A" run "$w/nope"
 expect 0 '' "$A" --help
 expect 0 '' "$A" stats --help
 expect 0 '' "$A" run --help
 expect 0 '' "$A" compare --help
 
-echo "test-input: $n checks, $fail failed"
-[ "$fail" = 0 ]
+finish test-input

@@ -8,12 +8,6 @@
 #include "nt/stats.h"
 #include "../../tests/nt_test.h"
 
-volatile int g_interrupted;
-void warnx(const char *fmt, ...) { (void)fmt; }
-void die_usage(const char *fmt, ...) { (void)fmt; exit(2); }
-int parse_double(const char *s, double *out) { char *e; *out = strtod(s, &e); return *e != 0; }
-int parse_u64(const char *s, uint64_t *out) { char *e; *out = strtoull(s, &e, 10); return *e != 0; }
-double cyc_to_us(double c, double hz) { return c / hz * 1e6; }
 
 static uint64_t rs[4];
 
@@ -83,6 +77,26 @@ int main(void)
 		if (t[i - 1] > t[i])
 			sorted = 0;
 	CHECK(sorted);
+
+	/* the radix sort split over 1, 2 and 3 parts: qsort's order every time
+	 * (random keys over all 8 bytes, and latency-like ones over 3) */
+	size_t big = ((size_t)1 << 20) + 12345;
+	uint64_t *b0 = malloc(big * sizeof(*b0)), *b1 = malloc(big * sizeof(*b1));
+	for (int kind = 0; kind < 2 && b0 && b1; kind++) {
+		for (size_t i = 0; i < big; i++)
+			b0[i] = kind ? 50000 + rng_next(rs) % 3000000 : rng_next(rs);
+		qsort(b0, big, sizeof(*b0), nt_cmp_u64);
+		for (int nt = 1; nt <= 3; nt++) {
+			for (size_t i = 0; i < big; i++)
+				b1[i] = b0[(i * 7919) % big]; /* a permutation (7919 is prime, big is not a multiple) */
+			g_threads = nt;
+			radix_sort_u64(b1, big);
+			CHECK(memcmp(b0, b1, big * sizeof(*b0)) == 0);
+		}
+	}
+	g_threads = 1;
+	free(b0);
+	free(b1);
 
 	/* bootstrap: same seed, same interval; the interval holds the estimate
 	 * for a clear shift */

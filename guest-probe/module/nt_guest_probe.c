@@ -9,6 +9,8 @@
  *                                interrupts, aux = their entry stamp)
  *   irq_vectors:local_timer_entry  timer   (timer=apic)
  *   a module hrtimer (hard irq)    timer   (timer=hrtimer)
+ *   irq:irq_handler_entry of one IRQ  timer (timer=irq: timer_irq, or
+ *                                  timer=virq: a Xen VIRQ the module binds)
  *   net:napi_gro_receive_entry, net:netif_receive_skb_entry,
  *   net:netif_rx_entry             guest_pkt (UDP payload with the nt magic)
  *
@@ -65,6 +67,8 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 #include <asm/irq_vectors.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 
 /* record.h defines the C99 limit names (UINT64_MAX...) for the kernel too. */
 #include "nt/record.h"
@@ -114,13 +118,17 @@ static void ntgp_cfg_free(struct ntgp_cfg *c)
 		kfree_rcu(c, rcu);
 }
 
-enum { NTGP_TIMER_OFF, NTGP_TIMER_APIC, NTGP_TIMER_HRTIMER };
-static const char *const ntgp_timer_names[] = { "off", "apic", "hrtimer" };
+enum { NTGP_TIMER_OFF, NTGP_TIMER_APIC, NTGP_TIMER_HRTIMER, NTGP_TIMER_IRQ,
+       NTGP_TIMER_VIRQ };
+static const char *const ntgp_timer_names[] = { "off", "apic", "hrtimer",
+						"irq", "virq" };
 
 static unsigned int buf_records = 8192;
 static int timer_mode = NTGP_TIMER_OFF;
 static unsigned int timer_period_us = 1000;
 static int timer_cpu = -1;
+static int timer_irq = -1;	/* timer=irq: the IRQ; timer=virq: bound IRQ */
+static int timer_virq = -1;	/* timer=virq: the Xen VIRQ */
 static bool rx_hook = true;
 static bool exit_hook;
 
@@ -194,24 +202,30 @@ static __always_inline bool ntgp_name_match(const struct ntgp_cfg *c,
  */
 static struct irqaction *ntgp_first[NTGP_MAX_IRQ];
 
+/* Is action the first handler of the line irq (irq < NTGP_MAX_IRQ)? */
+static __always_inline bool ntgp_first_action(int irq, struct irqaction *action)
+{
+	struct irq_data *d;
+	struct irqaction *first;
+
+	if (likely(READ_ONCE(ntgp_first[irq]) == action))
+		return true;
+	d = irq_get_irq_data(irq);
+	if (!d)
+		return true;
+	first = READ_ONCE(irq_data_to_desc(d)->action);
+	WRITE_ONCE(ntgp_first[irq], first);
+	return first == action;
+}
+
 enum { NTGP_NOT_CHOSEN, NTGP_BY_NUMBER, NTGP_BY_NAME };
 
 static __always_inline int ntgp_irq_chosen(const struct ntgp_cfg *c, int irq,
 					   struct irqaction *action)
 {
-	if ((unsigned int)irq < NTGP_MAX_IRQ && test_bit(irq, c->irq_bits)) {
-		struct irq_data *d;
-		struct irqaction *first;
-
-		if (likely(READ_ONCE(ntgp_first[irq]) == action))
-			return NTGP_BY_NUMBER;
-		d = irq_get_irq_data(irq);
-		if (!d)
-			return NTGP_BY_NUMBER;
-		first = READ_ONCE(irq_data_to_desc(d)->action);
-		WRITE_ONCE(ntgp_first[irq], first);
-		return first == action ? NTGP_BY_NUMBER : NTGP_NOT_CHOSEN;
-	}
+	if ((unsigned int)irq < NTGP_MAX_IRQ && test_bit(irq, c->irq_bits))
+		return ntgp_first_action(irq, action) ? NTGP_BY_NUMBER :
+							NTGP_NOT_CHOSEN;
 	if (c->nnames && ntgp_name_match(c, action->name))
 		return NTGP_BY_NAME;
 	return NTGP_NOT_CHOSEN;
@@ -237,12 +251,31 @@ static noinline bool ntgp_irq_on(struct ntgp_ring *r, const struct ntgp_cfg *c,
 	return true;
 }
 
+/*
+ * timer=irq/virq: the timer IRQ's interrupts become timer records (once per
+ * interrupt, at the first handler of the line), not guest_irq records.
+ */
+static noinline bool ntgp_timer_irq_on(struct ntgp_ring *r, u64 tsc, int irq,
+				       struct irqaction *action)
+{
+	if (!ntgp_first_action(irq, action))
+		return false;
+	ntgp_put(r, tsc, NT_EV_TIMER, irq, NT_NONE16, NT_NONE64, NT_NONE64);
+	ntgp_cost(r, tsc);
+	return true;
+}
+
 static void ntgp_probe_irq(void *data, int irq, struct irqaction *action)
 {
 	u64 tsc = rdtsc();
+	struct ntgp_ring *r = this_cpu_ptr(ntgp_rings);
 
-	if (ntgp_irq_on(this_cpu_ptr(ntgp_rings),
-			rcu_dereference_sched(ntgp_cfg), tsc, irq, action))
+	if (unlikely(irq == READ_ONCE(timer_irq))) {
+		if (ntgp_timer_irq_on(r, tsc, irq, action))
+			ntgp_kick();
+		return;
+	}
+	if (ntgp_irq_on(r, rcu_dereference_sched(ntgp_cfg), tsc, irq, action))
 		ntgp_kick();
 }
 
@@ -308,6 +341,45 @@ static void ntgp_hrtimer_start(void *unused)
 {
 	hrtimer_start(&ntgp_hrtimer, ktime_add(ktime_get(), ntgp_period),
 		      HRTIMER_MODE_ABS_PINNED_HARD);
+}
+
+/*
+ * timer=virq: the handler of the bound VIRQ only counts; the stamp is taken
+ * by the irq_handler_entry probe just before it, like for any timer IRQ.
+ */
+static atomic64_t ntgp_virq_ticks = ATOMIC64_INIT(0);
+
+static irqreturn_t ntgp_virq_handler(int irq, void *dev_id)
+{
+	atomic64_inc(&ntgp_virq_ticks);
+	return IRQ_HANDLED;
+}
+
+static int ntgp_virq_bind(void)
+{
+	int irq;
+
+	if (!xen_domain()) {
+		pr_err("timer=virq: not a Xen guest\n");
+		return -ENODEV;
+	}
+	irq = bind_virq_to_irqhandler(timer_virq, timer_cpu, ntgp_virq_handler,
+				      IRQF_NO_THREAD, NTGP_NAME "-timer", NULL);
+	if (irq < 0) {
+		pr_err("timer=virq: cannot bind VIRQ %d on CPU %d: %d\n",
+		       timer_virq, timer_cpu, irq);
+		return irq;
+	}
+	if (irq >= NTGP_MAX_IRQ) {
+		unbind_from_irqhandler(irq, NULL);
+		pr_err("timer=virq: VIRQ %d got IRQ %d, above %d\n", timer_virq,
+		       irq, NTGP_MAX_IRQ - 1);
+		return -ERANGE;
+	}
+	WRITE_ONCE(timer_irq, irq);
+	pr_info("timer=virq: VIRQ %d bound to IRQ %d on CPU %d\n", timer_virq,
+		irq, timer_cpu);
+	return 0;
 }
 
 /* ------------------------------------------------------------ rx packets */
@@ -729,7 +801,7 @@ static int ntgp_set_timer(const char *val, const struct kernel_param *kp)
 			return 0;
 		}
 	}
-	pr_err("timer: '%s' is not off, apic or hrtimer\n", buf);
+	pr_err("timer: '%s' is not off, apic, hrtimer, irq or virq\n", buf);
 	return -EINVAL;
 }
 
@@ -777,6 +849,32 @@ static int ntgp_set_exit(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
+static int ntgp_set_tirq(const char *val, const struct kernel_param *kp)
+{
+	int v;
+
+	if (kstrtoint(val, 0, &v) || v < 0 || v >= NTGP_MAX_IRQ) {
+		pr_err("timer_irq: '%s' must be an IRQ 0..%d\n", val,
+		       NTGP_MAX_IRQ - 1);
+		return -EINVAL;
+	}
+	timer_irq = v;
+	return 0;
+}
+
+static int ntgp_set_tvirq(const char *val, const struct kernel_param *kp)
+{
+	int v;
+
+	if (kstrtoint(val, 0, &v) || v < 0 || v >= NR_VIRQS) {
+		pr_err("timer_virq: '%s' must be a Xen VIRQ 0..%d\n", val,
+		       NR_VIRQS - 1);
+		return -EINVAL;
+	}
+	timer_virq = v;
+	return 0;
+}
+
 static int ntgp_set_fail(const char *val, const struct kernel_param *kp)
 {
 	unsigned int v;
@@ -812,6 +910,10 @@ static const struct kernel_param_ops ntgp_tcpu_ops = {
 	.set = ntgp_set_tcpu, .get = param_get_int };
 static const struct kernel_param_ops ntgp_exit_ops = {
 	.set = ntgp_set_exit, .get = param_get_bool };
+static const struct kernel_param_ops ntgp_tirq_ops = {
+	.set = ntgp_set_tirq, .get = param_get_int };
+static const struct kernel_param_ops ntgp_tvirq_ops = {
+	.set = ntgp_set_tvirq, .get = param_get_int };
 static const struct kernel_param_ops ntgp_fail_ops = {
 	.set = ntgp_set_fail, .get = ntgp_get_fail };
 
@@ -826,11 +928,15 @@ MODULE_PARM_DESC(port, "only UDP packets to this destination port (0 = any, defa
 module_param_cb(buf_records, &ntgp_buf_ops, &buf_records, 0444);
 MODULE_PARM_DESC(buf_records, "ring size in records per CPU, a power of two 16..1048576 (default 8192)");
 module_param_cb(timer, &ntgp_timer_ops, NULL, 0444);
-MODULE_PARM_DESC(timer, "timer stamps: off (default), apic (every local APIC timer interrupt), hrtimer (a periodic hard hrtimer of timer_period_us)");
+MODULE_PARM_DESC(timer, "timer stamps: off (default), apic (every local APIC timer interrupt), hrtimer (a periodic hard hrtimer of timer_period_us), irq (every interrupt of timer_irq), virq (Xen: bind the VIRQ timer_virq and stamp its interrupts)");
 module_param_cb(timer_period_us, &ntgp_period_ops, &timer_period_us, 0444);
 MODULE_PARM_DESC(timer_period_us, "hrtimer mode period in microseconds, 20..1000000 (default 1000)");
 module_param_cb(timer_cpu, &ntgp_tcpu_ops, &timer_cpu, 0444);
-MODULE_PARM_DESC(timer_cpu, "CPU of the timer stamps: -1 = all CPUs in apic mode, CPU 0 in hrtimer mode (default -1)");
+MODULE_PARM_DESC(timer_cpu, "CPU of the timer stamps: -1 = all CPUs in apic mode, CPU 0 in hrtimer and virq mode (default -1)");
+module_param_cb(timer_irq, &ntgp_tirq_ops, &timer_irq, 0444);
+MODULE_PARM_DESC(timer_irq, "timer=irq: the IRQ whose interrupts are the timer (stamped as timer records); timer=virq: shows the IRQ the VIRQ was bound to");
+module_param_cb(timer_virq, &ntgp_tvirq_ops, &timer_virq, 0444);
+MODULE_PARM_DESC(timer_virq, "timer=virq: the Xen VIRQ to bind (17 = VIRQ_NATSUME_PIT of the patched Xen: a global VIRQ, bound on CPU 0)");
 module_param_named(rx, rx_hook, bool, 0444);
 MODULE_PARM_DESC(rx, "stamp packets carrying the nt payload on the receive path (default 1)");
 module_param_cb(irq_exit, &ntgp_exit_ops, &exit_hook, 0444);
@@ -1081,6 +1187,9 @@ static int ntgp_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "timer=%s\ntimer_period_us=%u\ntimer_cpu=%d\nrx=%d\nirq_exit=%d\n",
 		   ntgp_timer_names[timer_mode], timer_period_us, timer_cpu,
 		   rx_hook, exit_hook);
+	seq_printf(m, "timer_irq=%d\ntimer_virq=%d\nvirq_ticks=%lld\n",
+		   READ_ONCE(timer_irq), timer_virq,
+		   (long long)atomic64_read(&ntgp_virq_ticks));
 	rcu_read_lock();
 	c = ntgp_cfg_now();
 	if (c)
@@ -1107,7 +1216,7 @@ static int ntgp_stats_show(struct seq_file *m, void *v)
 /* ------------------------------------------------------------ init, exit */
 
 static struct proc_dir_entry *ntgp_proc;
-static bool ntgp_misc_on, ntgp_hrtimer_on;
+static bool ntgp_misc_on, ntgp_hrtimer_on, ntgp_virq_on;
 
 static void ntgp_free_rings(void)
 {
@@ -1131,6 +1240,9 @@ static void ntgp_teardown(void)
 	if (ntgp_hrtimer_on)
 		hrtimer_cancel(&ntgp_hrtimer);
 	ntgp_hrtimer_on = false;
+	if (ntgp_virq_on)
+		unbind_from_irqhandler(timer_irq, NULL);
+	ntgp_virq_on = false;
 	ntgp_tp_unregister_all();
 	ntgp_free_rings();
 	mutex_lock(&ntgp_cfg_lock);
@@ -1149,13 +1261,21 @@ static int __init ntgp_init(void)
 		pr_err("this CPU has no TSC\n");
 		return -ENODEV;
 	}
-	if (timer_mode == NTGP_TIMER_HRTIMER) {
+	if (timer_mode == NTGP_TIMER_HRTIMER || timer_mode == NTGP_TIMER_VIRQ) {
 		if (timer_cpu < 0)
 			timer_cpu = 0;
 		if (!cpu_online(timer_cpu)) {
 			pr_err("timer_cpu: CPU %d is not online\n", timer_cpu);
 			return -EINVAL;
 		}
+	}
+	if ((timer_mode == NTGP_TIMER_IRQ) != (timer_irq >= 0)) {
+		pr_err("timer_irq: needs timer=irq, and timer=irq needs it\n");
+		return -EINVAL;
+	}
+	if ((timer_mode == NTGP_TIMER_VIRQ) != (timer_virq >= 0)) {
+		pr_err("timer_virq: needs timer=virq, and timer=virq needs it\n");
+		return -EINVAL;
 	}
 	mutex_lock(&ntgp_cfg_lock);
 	rcu_assign_pointer(ntgp_cfg, &ntgp_cfg_boot);
@@ -1192,6 +1312,12 @@ static int __init ntgp_init(void)
 	err = ntgp_tp_register_all();
 	if (err)
 		goto fail;
+	if (timer_mode == NTGP_TIMER_VIRQ) {
+		err = ntgp_virq_bind();
+		if (err)
+			goto fail;
+		ntgp_virq_on = true;
+	}
 	if (timer_mode == NTGP_TIMER_HRTIMER) {
 		ntgp_period = ns_to_ktime((u64)timer_period_us * NSEC_PER_USEC);
 		hrtimer_init(&ntgp_hrtimer, CLOCK_MONOTONIC,

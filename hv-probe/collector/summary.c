@@ -100,6 +100,12 @@ void xt_summary_print(FILE *o, struct xt_dec *d, const struct xt_run *run)
 			d->deliver_no_entry, d->ival_negative);
 	fprintf(o, "  probe cost (cycles writing the previous interrupt's trace records took on that CPU, NATSUME_ENTRY d5):\n");
 	stat_line(o, "probe cost", &d->cost, run->tsc_hz);
+	fprintf(o, "  entry stub -> do_IRQ (cycles before do_IRQ that the entry stamp now includes, NATSUME_ENTRY d6):\n");
+	stat_line(o, "stub to do_IRQ", &d->stub, run->tsc_hz);
+	if (d->entry_late || d->entry_nostub)
+		fprintf(o, "  (hv_entry stamped in do_IRQ, flag late: %" PRIu64
+			   "; from a series without the stub stamp: %" PRIu64 ")\n",
+			d->entry_late, d->entry_nostub);
 	if (d->opt.stock) {
 		fprintf(o, "  stock TRC_HW_IRQ_HANDLED tsc_out - tsc_in (32-bit stamps, after lock/ack):\n");
 		stat_line(o, "irq_handled", &d->handled, run->tsc_hz);
@@ -142,8 +148,11 @@ void xt_summary_meta(FILE *m, const struct xt_dec *d)
 	nt_meta_put(m, "trace_records", "%" PRIu64, tr);
 	nt_meta_put(m, "records_hv_entry", "%" PRIu64, d->emitted[NT_EV_HV_ENTRY]);
 	nt_meta_put(m, "records_hv_deliver", "%" PRIu64, d->emitted[NT_EV_HV_DELIVER]);
-	nt_meta_put(m, "records_lost", "%" PRIu64, d->emitted[NT_EV_LOST]);
+	nt_meta_put(m, "records_hv_lost", "%" PRIu64, d->emitted[NT_EV_LOST]);
 	nt_meta_put(m, "records_probe_cost", "%" PRIu64, d->emitted[NT_EV_PROBE_COST]);
+	nt_meta_put(m, "hv_entry_stub_stamped", "%zu", d->stub.n);
+	nt_meta_put(m, "hv_entry_late", "%" PRIu64, d->entry_late);
+	nt_meta_put(m, "hv_entry_without_stub", "%" PRIu64, d->entry_nostub);
 	nt_meta_put(m, "lost_trace_records", "%" PRIu64, lost);
 	nt_meta_put(m, "ring_overruns", "%" PRIu64, d->overruns);
 	nt_meta_put(m, "skipped_events", "%" PRIu64, skipped);
@@ -153,6 +162,11 @@ void xt_summary_meta(FILE *m, const struct xt_dec *d)
 		nt_meta_put(m, "first_anomaly", "%s", d->err);
 	if (d->truncated)
 		nt_meta_put(m, "truncated_at", "%" PRIu64, d->trunc_off);
+	for (unsigned i = 0; i < d->nskipped_ids; i++) {
+		char k[48];
+		snprintf(k, sizeof(k), "skipped_event.0x%08x", d->skipped_ids[i].id);
+		nt_meta_put(m, k, "%" PRIu64, d->skipped_ids[i].n);
+	}
 	if (d->have_config)
 		nt_meta_put(m, "natsume_config", "sbdf=0x%x pcpu=%u vector=0x%x state=%s", d->cfg_sbdf,
 			    d->cfg_pcpu, d->cfg_vector, state_name(d->cfg_state));

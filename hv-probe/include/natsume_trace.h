@@ -15,12 +15,19 @@
 #define NATSUME_TRACE_H
 
 #define TRC_HW_NATSUME          0x00804000
-/* Hypervisor interrupt entry (first statement of do_IRQ), written at the end
- * of do_IRQ for guest-bound interrupts and the Natsume vector:
+/* Hypervisor interrupt entry, written at the end of do_IRQ for guest-bound
+ * interrupts and the Natsume vector.  The entry TSC is read in the interrupt
+ * entry stub (common_interrupt) right after the registers are saved, before
+ * the speculation-control and CR3 work; with the LATE flag it was
+ * read at the first statement of do_IRQ instead (the first interrupt on a
+ * CPU after tracing was enabled, or an interrupt that reached do_IRQ through
+ * a VM exit):
  *  d0,d1 entry TSC lo,hi   d2 vector   d3 irq (0xffffffff if none)
  *  d4 flags (NATSUME_TRC_F_*)   d5 probe cost: the cycles this CPU spent
  *  writing all the records (DELIVERs + ENTRY) of its previous traced
- *  interrupt (0 if unknown, e.g. the first one) */
+ *  interrupt (0 if unknown, e.g. the first one)
+ *  d6 cycles from the entry stamp to the first statement of
+ *  do_IRQ: the stub's speculation and CR3 work (0 with LATE) */
 #define TRC_HW_NATSUME_ENTRY    (TRC_HW_NATSUME + 0x1)
 /* Guest notification, written after the guest was notified:
  *  d0,d1 notify TSC lo,hi (just before send_guest_pirq / vmsi delivery /
@@ -45,5 +52,6 @@
 #define NATSUME_TRC_F_PV        0x4 /* delivered through an event channel */
 #define NATSUME_TRC_F_HVM       0x8 /* delivered through hvm_dirq_assist / vMSI */
 #define NATSUME_TRC_F_DIRECT    0x10 /* the Natsume fast handler */
+#define NATSUME_TRC_F_LATE      0x20 /* ENTRY: stamped in do_IRQ, not the stub */
 
 #endif

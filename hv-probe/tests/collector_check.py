@@ -99,7 +99,7 @@ def case_exact():
                     break
         m = read_meta(out + ".meta")
         for k, v in [("records_hv_entry", facts["entry"]), ("records_hv_deliver", facts["deliver"]),
-                     ("records_lost", facts["lost_recs"]), ("lost_trace_records", facts["lost"]),
+                     ("records_hv_lost", facts["lost_recs"]), ("lost_trace_records", facts["lost"]),
                      ("skipped_events", facts["skipped"]), ("trace_records", facts["trace_records"]),
                      ("malformed_records", 0), ("anomalies", 0), ("mode", "offline"), ("source", "hv")]:
             check(m.get(k) == str(v), "meta %s=%s (got %s)" % (k, v, m.get(k)))
@@ -110,6 +110,11 @@ def case_exact():
         check_stats(so, facts, "stock path", "stock")
         check_stats(so, facts, "natsume path", "natsume")
         check_stats(so, facts, "probe cost", "cost")
+        # where the entry was stamped (stub + cycles to do_IRQ, late, or an older 6-word ENTRY)
+        check_stats(so, facts, "stub to do_IRQ", "stub")
+        for k, v in [("hv_entry_stub_stamped", facts["stats"]["stub"]["n"]), ("hv_entry_late", facts["entry_late"]),
+                     ("hv_entry_without_stub", facts["entry_nostub"])]:
+            check(m.get(k) == str(v), "meta %s=%s (got %s)" % (k, v, m.get(k)))
         check("frequency unknown" in so, "summary says the TSC frequency is unknown")
         # per-CPU table: wrap and no_tsc columns add up
         tab = re.findall(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+yes",
@@ -152,7 +157,7 @@ def case_binary():
         conv.append("%s,%s,%s,%d,%s,%s,%s,%s,%s,%s" % (
             src.get(s, "?"), ev.get(e, "?"), f(cpu, 0xFFFF), tsc, f(irq, 0xFFFFFFFF), f(vec, 0xFFFF),
             f(seq, 2**64 - 1), f(dom, 0xFFFF), f(aux, 2**64 - 1),
-            "|".join(n for b, n in [(2, "natsume"), (16, "trunc32")] if flags & b)))
+            "|".join(n for b, n in [(1, "late"), (2, "natsume"), (16, "trunc32")] if flags & b)))
     check(conv == rows, "binary records == expected CSV rows")
 
 

@@ -7,7 +7,9 @@ The file is a sequence of windows {u32 0x2001f003, u32 cpu, u32 size} + size
 bytes of raw Xen trace records (u32 {event:28, extra:3, cycles:1}, [u32 tsc_lo,
 tsc_hi], extra x u32), little endian.  The windows of several CPUs are
 interleaved, and the streams hold: Natsume ENTRY / DELIVER / CONFIG records
-(hv-probe/include/natsume_trace.h), stock TRC_HW_IRQ_HANDLED records with
+(hv-probe/include/natsume_trace.h; ENTRY of the three kinds: stamped in the
+entry stub with d6, stamped late in do_IRQ, and the 6-word form of a series
+without the stub stamp), stock TRC_HW_IRQ_HANDLED records with
 32-bit stamps (some across a 2^32 boundary of the header TSC),
 TRC_TRACE_WRAP_BUFFER padding (with and without cycles), TRC_LOST_RECORDS,
 records without a TSC, and events the collector does not convert.
@@ -29,7 +31,7 @@ TRC_TRACE_WRAP_BUFFER = 0x0001F002
 TRC_TRACE_CPU_CHANGE = 0x0001F003
 ENTRY, DELIVER, CONFIG = 0x00804001, 0x00804002, 0x00804003
 HANDLED = 0x00802008
-F_NATSUME, F_GUEST, F_PV = 0x1, 0x2, 0x4
+F_NATSUME, F_GUEST, F_PV, F_LATE = 0x1, 0x2, 0x4, 0x20
 UNKNOWN_EVENTS = [0x00802003, 0x00802006, 0x0002F001, 0x00084001, 0x0010F003]
 
 
@@ -75,7 +77,8 @@ def main():
     streams = {}  # cpu -> list of (bytes, [csv rows])
     facts = {"entry": 0, "deliver": 0, "lost_recs": 0, "lost": 0, "wrap": 0, "skipped": 0,
              "nocycles": 0, "stock": 0, "config": 0, "trace_records": 0,
-             "ival": {"stock": [], "natsume": []}, "cost": [], "handled": []}
+             "ival": {"stock": [], "natsume": []}, "cost": [], "handled": [], "stub": [],
+             "entry_late": 0, "entry_nostub": 0}
     for cpu in range(args.cpus):
         items = []
         # header TSC: start just below a 2^32 boundary on odd CPUs
@@ -109,8 +112,23 @@ def main():
             cost = rng.choice([0, rng.randrange(80, 3000)])
             with_tsc = rng.random() > 0.05
             e = [ent & 0xFFFFFFFF, ent >> 32, vec, irq, fl, cost]
-            rows = ["hv,hv_entry,%d,%d,%s,%d,,,,%s" % (
-                cpu, ent, "" if irq == 0xFFFFFFFF else irq, vec, "natsume" if nat else "")]
+            kind = rng.random()
+            aux, late = "", False
+            if kind < 0.15:    # series without the stub stamp: 6 words
+                facts["entry_nostub"] += 1
+            elif kind < 0.25:  # stamped late, in do_IRQ
+                e[4] |= F_LATE
+                e.append(0)
+                late = True
+                facts["entry_late"] += 1
+            else:              # stamped in the entry stub; d6 = stub -> do_IRQ
+                stub = rng.randrange(40, 6000)
+                e.append(stub)
+                aux = stub
+                facts["stub"].append(stub)
+            rows = ["hv,hv_entry,%d,%d,%s,%d,,,%s,%s" % (
+                cpu, ent, "" if irq == 0xFFFFFFFF else irq, vec, aux,
+                "|".join(w for w, on in (("late", late), ("natsume", nat)) if on))]
             if cost:
                 facts["cost"].append(cost)
                 if args.probe_cost:
@@ -217,14 +235,15 @@ def main():
         for row in csv:
             f.write(row + "\n")
     st = {}
-    for name, v in list(facts["ival"].items()) + [("cost", facts["cost"]), ("handled", facts["handled"])]:
+    for name, v in list(facts["ival"].items()) + [("cost", facts["cost"]), ("handled", facts["handled"]),
+                                                  ("stub", facts["stub"])]:
         if v:
             st[name] = {"n": len(v), "min": min(v), "max": max(v), "median": quantile7(v, 0.5),
                         "p99": quantile7(v, 0.99)}
         else:
             st[name] = {"n": 0}
     facts["stats"] = st
-    del facts["ival"], facts["cost"], facts["handled"]
+    del facts["ival"], facts["cost"], facts["handled"], facts["stub"]
     facts["size"] = len(out)
     facts["ends"] = ends
     facts["boundaries"] = boundaries

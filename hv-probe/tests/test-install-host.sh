@@ -161,5 +161,36 @@ out=$("$inst" --remove --local --root "$fake" "$scn" 2>&1); rc=$?
 	[ -f "$fake/boot/vmlinuz-6.1.0-99-amd64" ] && ok "remove: snippet and image gone, the rest kept" ||
 	bad "remove: exit $rc: $out; $(tree)"
 
+# --- the same over ssh (the way it reaches a real host): a real ssh server on
+# loopback (scenarios/tests/sshd-lib.sh) plays the Xen host; --root keeps it
+# to a fake tree there too
+. "$top/scenarios/tests/sshd-lib.sh"
+trap 'sshd_stop; rm -rf "$work"' EXIT
+sshd_start "$work/sshd" nt-xen-host; rc=$?
+if [ $rc = 0 ]; then
+	sed -e 's/^xen  *=.*/xen = nt-xen-host/' -e "s|^ssh.options .*|ssh.options = -F $SSHD_CONFIG|" \
+		-e 's/^xen.args .*/xen.args = iommu=1/' -e "s|^xen.dir .*|xen.dir = $work/xdir|" \
+		"$work/scn/lab.hosts" >"$work/scn/ssh.hosts"
+	sed 's|^inventory *=.*|inventory = ssh.hosts|' "$scn" >"$work/scn/ssh.scn"
+	rfake=$work/rroot
+	mkdir -p "$rfake/boot" "$rfake/etc/grub.d"
+	echo kernel >"$rfake/boot/vmlinuz-6.1.0-99-amd64"; echo initrd >"$rfake/boot/initrd.img-6.1.0-99-amd64"
+	out=$("$inst" --dry-run --root "$rfake" --kernel-version 6.1.0-99-amd64 --xen "$work/xen.gz" "$work/scn/ssh.scn" 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q "on nt-xen-host (root $rfake)" <<<"$out" && grep -q "would write $rfake/etc/grub.d/" <<<"$out" &&
+		[ -z "$(find "$rfake" -newer "$work/scn/ssh.scn" -mindepth 1 ! -path "$rfake/boot/*-6.1.0-99-amd64")" ] &&
+		[ ! -e "$work/xdir" ] && ok "over ssh: dry run, nothing sent, nothing changed" ||
+		bad "over ssh, dry run: exit $rc: $out"
+	out=$(NT_INSTALL_LOG=$work/ssh-commands.log "$inst" --root "$rfake" --kernel-version 6.1.0-99-amd64 \
+		--xen "$work/xen.gz" "$work/scn/ssh.scn" 2>&1); rc=$?
+	rx=$rfake/boot/natsume-harness/xen-${bid:0:16}.gz
+	[ $rc = 0 ] && cmp -s "$rx" "$work/xen.gz" && [ -x "$rfake/etc/grub.d/42_natsume-harness-$name" ] &&
+		grep -q 'natsume=0000:05:00.0,cpu=1' "$rfake/etc/grub.d/42_natsume-harness-$name" &&
+		cmp -s "$work/xdir/stage/xen-${bid:0:16}.gz" "$work/xen.gz" &&
+		ok "over ssh: hypervisor sent (sha256 checked) and the entries written" || bad "over ssh: exit $rc: $out"
+	sshd_stop
+else
+	bad "no ssh server for the remote case: $SSHD_WHY"
+fi
+
 [ $fail = 0 ] && echo "PASS" || echo "FAILED"
 exit $fail

@@ -37,6 +37,13 @@ for sym in natsume_trace_deliver per_cpu__natsume_trace_cost parse_natsume natsu
 	natsume_reserve_vector natsume_bind_msi natsume_owner 'natsume_update_owner[.a-z0-9]*'; do
 	grep -q " $sym\$" "$work/syms" || fail "symbol $sym missing from xen-syms"
 done
+# patch 2: the entry stub reads the TSC before it calls do_IRQ
+ci=$(awk '$3 == "common_interrupt" { print $1 }' "$work/syms")
+[ -n "$ci" ] || fail "no common_interrupt in xen-syms"
+objdump -d --start-address=0x$ci --stop-address=$(printf '0x%x' $((0x$ci + 0x200))) "$out/xen-syms" \
+	>"$work/ci.s" || fail "objdump common_interrupt"
+awk '/rdtsc/ { r = NR } /call.*<do_IRQ>/ { c = NR; exit } END { exit !(r && c && r < c) }' "$work/ci.s" ||
+	fail "common_interrupt does not read the TSC before calling do_IRQ (patch 2)"
 grep -q '^CONFIG_TRACEBUFFER=y' "$out/config" || fail "CONFIG_TRACEBUFFER off"
 grep -q '^### natsume (x86)' "$out/tree/docs/misc/xen-command-line.pandoc" ||
 	fail "natsume= not documented"
@@ -57,6 +64,7 @@ _Static_assert(TRC_HW_NATSUME_F_GUEST == NATSUME_TRC_F_GUEST, "f guest");
 _Static_assert(TRC_HW_NATSUME_F_PV == NATSUME_TRC_F_PV, "f pv");
 _Static_assert(TRC_HW_NATSUME_F_HVM == NATSUME_TRC_F_HVM, "f hvm");
 _Static_assert(TRC_HW_NATSUME_F_DIRECT == NATSUME_TRC_F_DIRECT, "f direct");
+_Static_assert(TRC_HW_NATSUME_F_LATE == NATSUME_TRC_F_LATE, "f late");
 int main(void) { return 0; }
 C
 # natsume_trace.h redefines the same macros: identical definitions are fine,

@@ -105,6 +105,16 @@ check_collector() {
 	else
 		[ "$n_nat" -eq 0 ] || fail "$1: collector records have the natsume flag"
 	fi
+	# entries stamped in the entry stub (patch 2) carry the cycles from there
+	# to do_IRQ in aux; only the first interrupt of a CPU after tracing was
+	# enabled is stamped late, in do_IRQ
+	local stub late
+	stub=$(awk -F, '$2 == "hv_entry" && $9 != "" { print $9 }' "$csv" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%d %d %d %d", NR, v[1], v[int((NR + 1) / 2)], v[NR] }')
+	late=$(grep '^hv,hv_entry,' "$csv" | grep -c 'late')
+	echo "$1: entry stub -> do_IRQ (n, min, median, max cycles, TSC under TCG: emulated): ${stub:-none}; stamped late: $late"
+	[ "${stub%% *}" -ge $((n_e - late)) ] 2>/dev/null && [ "$late" -le 8 ] ||
+		fail "$1: hv_entry records not stamped in the entry stub (stub ${stub:-none}, late $late of $n_e)"
 }
 
 check_dmesg() { # NAME PATTERN

@@ -68,8 +68,10 @@ enum nt_event {
 	NT_EV_RX_KERNEL = 2,
 	/* receiver: tsc = TSC when recvmsg returned; seq. */
 	NT_EV_RX_USER = 3,
-	/* hv: tsc = first statement of the hypervisor's interrupt handler; vector,
-	 * irq (when known); flags NATSUME when taken on the Natsume vector. */
+	/* hv: tsc = the hypervisor's interrupt entry stub, right after it saved
+	 * the registers (flag LATE: the first statement of its handler
+	 * instead); vector, irq (when known); aux = cycles from the stamp to the
+	 * handler (when known); flags NATSUME when taken on the Natsume vector. */
 	NT_EV_HV_ENTRY = 4,
 	/* hv: tsc = just before the guest is notified; irq, vector, dom;
 	 * aux = entry TSC of the same interrupt when the probe carried it;
@@ -102,7 +104,7 @@ enum nt_event {
 };
 
 /* Flag bits. */
-#define NT_F_LATE      0x1u /* sender: sent after its scheduled slot */
+#define NT_F_LATE      0x1u /* sender: sent after its scheduled slot; hv_entry: stamped late */
 #define NT_F_NATSUME   0x2u /* hv: Natsume vector / handler path */
 #define NT_F_CONVERTED 0x4u /* tsc converted from another clock */
 #define NT_F_STALLED   0x8u /* taken in a window the stall monitor flagged */

@@ -49,7 +49,7 @@ stall_start() {
 	stall_pid=
 	rm -f "$tmp/stall.csv" "$tmp/stall.csv.meta"
 	[ -x "$bin/nt-stallmon" ] || return 0
-	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold-us 1000 --duration "$1" --quiet >/dev/null 2>&1 &
+	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold 1ms --duration "$1" --quiet >/dev/null 2>&1 &
 	stall_pid=$!
 }
 stall_stop() { # in the main shell, before a row is printed
@@ -63,7 +63,8 @@ stall_flag() {
 		"$([ "${n:-0}" -gt 0 ] && echo ' STALLED')"
 }
 
-echo "bench-loadgen: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+echo "bench-loadgen: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench-loadgen: shared and noisy host: +-30% run to run; rows flagged STALLED saw host stalls > 1 ms"
 echo
 echo "== Flood: packets/s over a veth pair, 64 B UDP payload (106 B frames), ${secs} s a row, ${rounds} rounds"
@@ -78,16 +79,17 @@ declare -A label=([default]="nt-flood default" [sendmmsg]="nt-flood sendmmsg" [p
 	[packet-bypass]="nt-flood packet --qdisc-bypass" [pcap]="nt-flood pcap" [txring-2cpu]="nt-flood txring, 2 CPUs"
 	[trafgen]="trafgen (TX ring, CPU 1)" [iperf3]="iperf3 -u -b 0 -l 64")
 declare -A r_sent r_rx r_stall
-sink_start() { # count what arrives (our payloads as received, others as stray)
+sink_start() { # count what arrives (our payloads as received, others as stray); records to /dev/null
 	port=$((port + 1))
+	rm -f "$tmp/sink.meta"
 	ip netns exec "$B" "$bin/nt-recv" --bind 192.0.2.2:$port --duration $((secs + 3)) --timeout 2 --cpu 0 \
-		--max-records 0 --quiet --out "$tmp/sink.csv" >/dev/null 2>&1 &
+		--quiet --out /dev/null --format bin --meta "$tmp/sink.meta" >/dev/null 2>&1 &
 	sink_pid=$!
 	for _ in $(seq 50); do ip netns exec "$B" ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
 }
 sink_stop() { kill -INT "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; }
 sink_rx() {
-	local a b; a=$(meta "$tmp/sink.csv.meta" received) b=$(meta "$tmp/sink.csv.meta" stray)
+	local a b; a=$(meta "$tmp/sink.meta" received) b=$(meta "$tmp/sink.meta" stray)
 	echo $(( ${a:-0} + ${b:-0} ))
 }
 # one measurement: sets SENT (packets), EL (s), RX (packets), NOTE
@@ -102,9 +104,9 @@ measure_flood() {
 	sink_start
 	rm -f "$tmp/fl.meta"
 	ip netns exec "$A" "$bin/nt-flood" --dst 192.0.2.2:$port --max --duration "$secs" "${opt[@]}" \
-		--iface v0 --quiet --summary "$tmp/fl.meta" >/dev/null 2>"$tmp/fl.err"
+		--iface v0 --quiet --meta "$tmp/fl.meta" >/dev/null 2>"$tmp/fl.err"
 	sleep 0.5; sink_stop
-	SENT=$(meta "$tmp/fl.meta" sent) EL=$(meta "$tmp/fl.meta" elapsed_s) RX=$(sink_rx)
+	SENT=$(meta "$tmp/fl.meta" sent) EL=$(meta "$tmp/fl.meta" send_elapsed_s) RX=$(sink_rx)
 	NOTE="$(meta "$tmp/fl.meta" backend) ($(meta "$tmp/fl.meta" backend_choice))"
 }
 measure_trafgen() {
@@ -213,3 +215,4 @@ send_row "nt-send --spin 200us (SCHED_OTHER)" --spin 200us
 echo
 echo "(flood: sent pps = the generator's own count / its run time; rx pps = what nt-recv got on the other side."
 echo " jitter: nt-send stamps with the TSC; the loop with CLOCK_MONOTONIC.)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

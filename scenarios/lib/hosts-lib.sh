@@ -50,3 +50,21 @@ xen_build_id() {
 	*) readelf -n "$f" 2>/dev/null | awk '/Build ID:/ { print $3; exit }' ;;
 	esac
 }
+
+# hosts_guest_module KVER: the guest module built for the guest's running
+# kernel KVER (`uname -r` there): build/rel, else any build/*, modules/KVER/,
+# and its vermagic must start with KVER (modinfo), or the kernel would refuse
+# it (or worse).  Prints the path; returns 1 with HOSTS_WHY otherwise.
+hosts_guest_module() {
+	local kver=$1 ko vm
+	for ko in "$top/build/rel/modules/$kver/nt_guest_probe.ko" "$top"/build/*/modules/"$kver"/nt_guest_probe.ko; do
+		[ -f "$ko" ] || continue
+		vm=$(modinfo -F vermagic "$ko" 2>/dev/null)
+		if [ "${vm%% *}" = "$kver" ]; then printf '%s\n' "$ko"; return 0; fi
+		HOSTS_WHY="$ko has vermagic '${vm:-none}', not the guest's kernel $kver"
+		return 1
+	done
+	HOSTS_WHY="no guest module for the guest's kernel $kver: install linux-headers-$kver here and run"
+	HOSTS_WHY+=" make -C guest-probe KVER=$kver"
+	return 1
+}

@@ -14,6 +14,16 @@
 #   rmt_fetch WHERE TARGET SECS RDIR LDIR  copy every file under RDIR into LDIR,
 #                                each checked against its remote sha256
 #                                (LDIR/SHA256SUMS.remote); what arrived is kept
+#   rmt_deploy WHERE TARGET SECS RDIR LDIR  make RDIR a copy of the files under LDIR:
+#                                only those whose sha256 differs travel, each checked
+#   rmt_bg_start NAME WHERE TARGET SECS LOG CMD  run the shell command CMD there in
+#                                the background (bounded by SECS with timeout), its
+#                                output in LOG here; its pid there in /tmp/nt-bg-PID-NAME.pid
+#   rmt_bg_stop NAME SIGNAL GRACE  signal it there (by that pid), wait GRACE s for
+#                                it to end; returns its exit status (255: connection lost)
+#   rmt_step WHERE TARGET SECS TOOLS OUT STEP K=V...  run the remote step
+#                                TOOLS/steps/STEP.sh (testbed/steps/README.md) with
+#                                NT_OUT=OUT, NT_LIB=TOOLS/lib.sh and the K=V inputs
 # Exit status of rmt_run/rmt_script: the remote command's, 255 when ssh could
 # not connect or the connection died, 124 on timeout.  RMT_SSH_OPTS (array)
 # holds the caller's extra ssh options (the inventory's ssh.options).
@@ -94,12 +104,12 @@ rmt_fetch() {
 	rc=$?
 	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
-	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null |
-		tar xf - -C "$ldir" --no-same-owner 2>"$ldir/.fetch-tar.log"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null 2>"$ldir/.fetch-remote.log" |
+		tar xvf - -C "$ldir" --no-same-owner >"$ldir/.fetch-names" 2>"$ldir/.fetch-tar.log"
 	rc=$?
 	rmt_verify "$ldir" || return 1
 	[ $rc -eq 0 ] || { RMT_WHY="the copy from $target:$rdir broke off (exit $rc); what arrived is kept"; return $rc; }
-	rm -f "$ldir/.fetch-tar.log"
+	rm -f "$ldir/.fetch-tar.log" "$ldir/.fetch-remote.log"
 }
 
 # rmt_verify LDIR: check LDIR's files against LDIR/SHA256SUMS.remote; names
@@ -107,10 +117,85 @@ rmt_fetch() {
 rmt_verify() {
 	local ldir=$1 out
 	out=$(cd "$ldir" && sha256sum -c SHA256SUMS.remote 2>/dev/null | grep -v ': OK$')
+	# files that arrived but were not listed (created after the listing): not checked
+	if [ -f "$ldir/.fetch-names" ]; then
+		out+=$(cd "$ldir" && while IFS= read -r f; do
+			[ -f "$f" ] || continue
+			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' SHA256SUMS.remote ||
+				printf '\n%s: NOT CHECKED (it appeared after the listing)' "$f"
+		done <.fetch-names)
+		rm -f "$ldir/.fetch-names"
+		out=$(sed '/^$/d' <<<"$out")
+	fi
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" >"$ldir/fetch-check.txt"
 		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/fetch-check.txt)"
 		return 1
 	fi
 	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/SHA256SUMS.remote")" >"$ldir/fetch-check.txt"
+}
+
+rmt_deploy() {
+	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc f have qd
+	rmt_allowed "$target" || return 255
+	qd=$(printf '%q' "$rdir")
+	have=$(rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
+		{ RMT_WHY="cannot list $target:$rdir"; return 1; }
+	while IFS= read -r f; do
+		local sum; sum=$(sha256sum <"$ldir/$f" | cut -d' ' -f1)
+		grep -qxF "$sum  ./$f" <<<"$have" && continue
+		rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
+		# keep the mode (scripts, programs)
+		[ -x "$ldir/$f" ] && { rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
+	done < <(cd "$ldir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+	return 0
+}
+
+rmt_step() {
+	local where=$1 target=$2 secs=$3 tools=$4 out=$5 step=$6 kv env=""
+	shift 6
+	for kv in "$@"; do
+		case "$kv" in [A-Z]*=*) ;; *) RMT_WHY="rmt_step: bad input '$kv' (K=V)"; return 2 ;; esac
+		env+=" $(printf '%q' "$kv")"
+	done
+	rmt_run "$where" "$target" "$secs" \
+		"cd $(printf '%q' "$tools") && env NT_OUT=$(printf '%q' "$out") NT_LIB=$(printf '%q' "$tools/lib.sh")$env sh steps/$step.sh"
+}
+
+# Remote background programs: the ssh client runs here in the background; the
+# program's pid is kept there, so that a stop reaches it even when the first
+# connection was lost (a program without a terminal gets no hangup).
+declare -A RMT_BG_PID=() RMT_BG_TARGET=() RMT_BG_WHERE=()
+
+rmt_bg_start() {
+	local name=$1 where=$2 target=$3 secs=$4 log=$5 cmd=$6 pf
+	rmt_allowed "$target" || return 255
+	pf=/tmp/nt-bg-$$-$name.pid
+	rmt_run "$where" "$target" $((secs + 30)) \
+		"rm -f $pf; exec sh -c 'echo \$\$ >$pf; exec timeout -k 5 $secs sh -c \"\$0\"' $(printf '%q' "$cmd")" \
+		>"$log" 2>&1 &
+	RMT_BG_PID[$name]=$! RMT_BG_TARGET[$name]=$target RMT_BG_WHERE[$name]=$where
+	return 0
+}
+
+rmt_bg_alive() { local p=${RMT_BG_PID[$1]-}; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+rmt_bg_stop() {
+	local name=$1 sig=$2 grace=$3 pid=${RMT_BG_PID[$1]-} rc pf
+	[ -n "$pid" ] || return 0
+	pf=/tmp/nt-bg-$$-$name.pid
+	# There: the signal (timeout(1) holds the pid and passes it on), a wait of
+	# GRACE s, then SIGKILL; one connection, whether or not the first one lives.
+	rmt_run "${RMT_BG_WHERE[$name]}" "${RMT_BG_TARGET[$name]}" $((grace + 30)) \
+		"p=\$(cat $pf 2>/dev/null) || exit 0; [ $sig = - ] || kill -$sig \$p 2>/dev/null; i=0;
+		while kill -0 \$p 2>/dev/null && [ \$i -lt $((grace * 10)) ]; do sleep 0.1; i=\$((i + 1)); done;
+		kill -0 \$p 2>/dev/null && kill -KILL \$p; rm -f $pf; exit 0" >/dev/null 2>&1
+	# Here: the ssh client ends with the program (or has ended with the connection).
+	local i
+	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rc=$?
+	unset "RMT_BG_PID[$name]"
+	return $rc
 }

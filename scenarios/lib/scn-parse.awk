@@ -79,6 +79,8 @@ BEGIN {
 	defkey("recv.busy_poll", "pinning", "bool")
 	defkey("idle_guard", "pinning", "cpu")
 	defkey("rps.cpus", "pinning", "cpus")
+	defkey("timer.cpu", "pinning", "cpu")
+	defkey("timer.fifo", "pinning", "prio")
 
 	defkey("sources", "probes", "sources")
 	defkey("stallmon", "probes", "bool")
@@ -91,7 +93,7 @@ BEGIN {
 	defkey("hist_bin_cycles", "measure", "count")
 	# latency.N, period.N and span.N: see measure_key()
 
-	defkey("natsume", "xen", "enum:off|cpu|vector|all")
+	defkey("natsume", "xen", "enum:off|cpu|vector|all|pit")
 	defkey("busy_loop", "xen", "bool")
 	defkey("nic.load", "xen", "enum:e1000-shared-intx|e1000e-msix")
 	defkey("nic.eval", "xen", "enum:e1000e-msix|passthrough")
@@ -108,7 +110,7 @@ BEGIN {
 
 	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer guest_irq_exit", evl, " ")
 	for (i in evl) events[evl[i]] = 1
-	split("send recv hv guest stallmon", srl, " ")
+	split("send recv hv guest stallmon tick cyclictest", srl, " ")
 	for (i in srl) srcs[srl[i]] = 1
 }
 
@@ -117,6 +119,9 @@ function hex(s,    i, n, c) {
 	for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); n = n * 16 + c - 1 }
 	return n
 }
+# A whole number as text without leading zeros: awk would print v + 0 above
+# 2^31 as 3e+09 (mawk's %.6g).
+function uint_text(s) { sub(/^0+/, "", s); return s == "" ? "0" : s }
 function is_uint(s) { return s ~ /^[0-9]+$/ && length(s) <= 15 }
 function is_num(s) { return s ~ /^[0-9]+(\.[0-9]+)?$/ && length(s) <= 20 }
 
@@ -184,7 +189,7 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	}
 	if (t == "count") {
 		if (!is_uint(v) || v + 0 < 1) { err(k " must be a whole number >= 1 (got '" v "')"); return 0 }
-		nv = v + 0; return 1
+		nv = uint_text(v); return 1
 	}
 	if (t == "prio") {
 		if (v == "none" || v == "no") { nv = "none"; return 1 }

@@ -94,5 +94,26 @@ m "iommu=1" "iommu=1 natsume=0000:05:00.1,cpu=2" && bad "natsume= where none is 
 m "iommu=1 natsume=0000:05:00.1,cpu=2" "iommu=1 natsume=0000:05:00.1,cpu=3" && bad "another natsume= must not match"
 m "iommu=1 natsume=0000:05:00.1,cpu=2" "natsume=0000:05:00.1,cpu=2 iommu=1" || bad "order must not matter"
 m "" "" || bad "empty matches empty"
+# the guest module for the guest's own kernel, checked by vermagic
+top_saved=$top
+top=$tmp/tree
+mkdir -p "$top/build/rel/modules/6.1.0-99-amd64" "$top/build/san/modules/6.1.0-98-amd64"
+mk_ko() { # DIR VERMAGIC: a module object whose .modinfo says VERMAGIC
+	printf 'static const char m[] __attribute__((section(".modinfo"), used)) = "vermagic=%s";\n' "$2" >"$tmp/m.c"
+	cc -c -o "$1/nt_guest_probe.ko" "$tmp/m.c"
+}
+if command -v modinfo >/dev/null && command -v cc >/dev/null; then
+	mk_ko "$top/build/rel/modules/6.1.0-99-amd64" "6.1.0-99-amd64 SMP preempt mod_unload modversions "
+	mk_ko "$top/build/san/modules/6.1.0-98-amd64" "6.1.0-97-amd64 SMP preempt mod_unload modversions "
+	ko=$(hosts_guest_module 6.1.0-99-amd64) && [ "$ko" = "$top/build/rel/modules/6.1.0-99-amd64/nt_guest_probe.ko" ] ||
+		bad "guest module for 6.1.0-99-amd64: '$ko' $HOSTS_WHY"
+	hosts_guest_module 6.1.0-98-amd64 >/dev/null && bad "a module with another vermagic was taken"
+	grep -q "vermagic '6.1.0-97-amd64 SMP" <<<"$HOSTS_WHY" || bad "vermagic refusal: $HOSTS_WHY"
+	hosts_guest_module 6.1.0-1-amd64 >/dev/null && bad "a kernel with no module found one"
+	grep -q "make -C guest-probe KVER=6.1.0-1-amd64" <<<"$HOSTS_WHY" || bad "no module: $HOSTS_WHY"
+else
+	bad "modinfo (kmod) or cc missing"
+fi
+top=$top_saved
 [ $fail = 0 ] && echo "inventory: example and minimal parse, ${#cases[@]} malformed cases refused at the right line"
 exit $fail

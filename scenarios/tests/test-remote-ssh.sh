@@ -33,6 +33,16 @@ RMT_SSH_OPTS=(-F "$SSHD_CONFIG")
 RMT_CONNECT_TIMEOUT=5
 rmt_allow nt-xen local nt-load nt-stranger
 conns() { grep -c 'Child connection' "$SSHD_LOG"; }
+# the server's session processes; new_session BEFORE: the one that appeared since (5 s)
+sessions() { ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort; }
+new_session() {
+	local i s
+	for i in $(seq 50); do
+		s=$(comm -13 <(echo "$1") <(sessions) | head -n1)
+		[ -n "$s" ] && { echo "$s"; return 0; }
+		sleep 0.1
+	done
+}
 
 # --- commands: output, exit status, the log
 out=$(rmt_run t nt-xen 20 'echo "hello $((6 * 7))"'); rc=$?
@@ -62,15 +72,10 @@ rmt_run t nt-xen 2 'sleep 4' ; rc=$?
 [ $rc = 124 ] && [ $(( $(date +%s) - t0 )) -lt 8 ] && ok "timeout: 124" || bad "timeout: exit $rc"
 
 # --- the connection killed mid-command (the server's session process)
-before=$(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort)
+before=$(sessions)
 rmt_run t nt-xen 30 'sleep 6; echo finished' >"$work/killed.out" 2>&1 &
 cp=$!
-sess=""
-for i in $(seq 50); do
-	sess=$(comm -13 <(echo "$before") <(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort) | head -n1)
-	[ -n "$sess" ] && break
-	sleep 0.1
-done
+sess=$(new_session "$before")
 sleep 0.5
 [ -n "$sess" ] && kill -KILL "$sess"
 wait $cp; rc=$?
@@ -108,18 +113,68 @@ rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched"; rc=$?
 	grep -q 'all 3 files match' "$work/fetched/fetch-check.txt" && [ "$(wc -l <"$work/fetched/SHA256SUMS.remote")" = 3 ] &&
 	ok "rmt_fetch: 3 files, every sha256 checked" || bad "rmt_fetch: exit $rc $RMT_WHY; $(ls -R "$work/fetched")"
 # a file still being written while it is fetched: named, the rest kept
-( for i in $(seq 400); do echo "line $i" >>"$rdir/out/growing.log"; sleep 0.01; done ) &
+( for i in $(seq 400); do echo "line $i" >>"$rdir/out/growing.log"; : >"$rdir/out/new-$i.log"; sleep 0.01; done ) &
 gp=$!
 sleep 0.1
 rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched2"; rc=$?
 kill "$gp" 2>/dev/null; wait "$gp" 2>/dev/null
 [ $rc = 1 ] && grep -q 'growing.log: FAILED' "$work/fetched2/fetch-check.txt" &&
-	cmp -s "$rdir/out/hv.csv" "$work/fetched2/hv.csv" && grep -q '1 file(s) missing or different' <<<"$RMT_WHY" &&
-	ok "a file that changed on the way is named, the others kept" ||
+	grep -q 'new-[0-9]*.log: NOT CHECKED' "$work/fetched2/fetch-check.txt" &&
+	cmp -s "$rdir/out/hv.csv" "$work/fetched2/hv.csv" && grep -q 'file(s) missing or different' <<<"$RMT_WHY" &&
+	ok "a file that changed on the way and files that appeared after the listing are named, the others kept" ||
 	bad "changing file: exit $rc, $RMT_WHY, $(cat "$work/fetched2/fetch-check.txt" 2>/dev/null)"
 rmt_fetch t nt-xen 30 "$rdir/nowhere" "$work/fetched3" 2>/dev/null; rc=$?
 [ $rc != 0 ] && grep -q "listing nt-xen:$rdir/nowhere failed" <<<"$RMT_WHY" && ok "fetch of a missing folder fails clearly" ||
 	bad "missing folder: exit $rc, $RMT_WHY"
+
+# --- deploy a tools folder (only what changed travels), then run a step the
+# way testbed/steps/ are written (inputs as K=V, outputs in NT_OUT)
+mkdir -p "$work/tools/steps"
+printf 'say() { echo "lib: $*"; }\n' >"$work/tools/lib.sh"
+cat >"$work/tools/steps/probe.sh" <<'E'
+. "$NT_LIB"
+mkdir -p "$NT_OUT"
+say "in=$NT_IN" >"$NT_OUT/probe.txt"
+echo "count=$NT_COUNT" >>"$NT_OUT/probe.txt"
+E
+printf '#!/bin/sh\necho tool\n' >"$work/tools/tool" && chmod +x "$work/tools/tool"
+rmt_deploy t nt-xen 30 "$rdir/tools" "$work/tools"; rc=$?
+[ $rc = 0 ] && diff -r "$work/tools" "$rdir/tools" >/dev/null && [ -x "$rdir/tools/tool" ] &&
+	ok "rmt_deploy: the folder copied, modes kept" || bad "rmt_deploy: exit $rc $RMT_WHY"
+n1=$(grep -c 'sha256=' "$cmdlog")
+echo '# changed' >>"$work/tools/lib.sh"
+rmt_deploy t nt-xen 30 "$rdir/tools" "$work/tools"; rc=$?
+[ $rc = 0 ] && [ $(( $(grep -c 'sha256=' "$cmdlog") - n1 )) = 1 ] && cmp -s "$work/tools/lib.sh" "$rdir/tools/lib.sh" &&
+	ok "rmt_deploy again: only the changed file travels" || bad "second deploy: exit $rc, $(( $(grep -c 'sha256=' "$cmdlog") - n1 )) copies"
+rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe NT_IN="a b'c" NT_COUNT=3; rc=$?
+[ $rc = 0 ] && [ "$(cat "$rdir/v1/probe.txt")" = "$(printf "lib: in=a b'c\ncount=3")" ] &&
+	ok "rmt_step: inputs as K=V, output in NT_OUT" || bad "rmt_step: exit $rc, $(cat "$rdir/v1/probe.txt" 2>&1)"
+rmt_step t nt-xen 30 "$rdir/tools" "$rdir/v1" probe 'bad input' 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok "rmt_step: an input that is not K=V is refused" || bad "rmt_step bad input: exit $rc"
+
+# --- a program in the background there: stopped by a signal it can handle,
+# also after its connection was lost
+prog="trap 'echo flushed >$work/flushed.txt; exit 7' TERM; i=0; while [ \$i -lt 300 ]; do i=\$((i + 1)); echo tick \$i; sleep 0.1; done"
+rmt_bg_start prog t nt-xen 60 "$work/prog.log" "$prog"
+sleep 2
+rmt_bg_alive prog || bad "the background program is not running: $(cat "$work/prog.log")"
+rmt_bg_stop prog TERM 5; rc=$?
+[ $rc = 7 ] && [ "$(cat "$work/flushed.txt" 2>/dev/null)" = flushed ] && grep -q '^tick 1$' "$work/prog.log" &&
+	ok "rmt_bg_stop: the program got SIGTERM, ran its handler, its exit status came back" ||
+	bad "rmt_bg_stop: exit $rc, $(tail -n 2 "$work/prog.log")"
+rm -f "$work/flushed.txt"
+before=$(sessions)
+rmt_bg_start prog2 t nt-xen 60 "$work/prog2.log" "$prog"
+sess=$(new_session "$before")
+sleep 1
+rpid=$(cat "/tmp/nt-bg-$$-prog2.pid" 2>/dev/null)
+[ -n "$sess" ] && kill -KILL "$sess"
+sleep 0.5
+rmt_bg_stop prog2 TERM 5; rc=$?
+[ $rc = 255 ] && [ -n "$rpid" ] && ! kill -0 "$rpid" 2>/dev/null &&
+	ok "connection lost: the program there was still stopped (by its pid), 255 reported" ||
+	bad "connection lost: exit $rc, remote pid ${rpid:-none} $(kill -0 "$rpid" 2>/dev/null && echo still runs)"
+rm -f "/tmp/nt-bg-$$-prog"*.pid
 
 n=$(grep -c . "$cmdlog")
 [ $fail = 0 ] && echo "remote: ssh transport checked against dropbear on 127.0.0.1:$SSHD_PORT, $n commands logged"
