@@ -232,15 +232,18 @@ static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
 	for (;;) {
 		if (g_interrupted)
 			return 0;
-		const struct nt_rec *q = c->a + c->i;
-		size_t n = c->n - c->i;
-		c->i = c->n;
+		const struct nt_rec *q;
+		size_t n;
 		if (c->streaming) {
 			int k = rs_batch(&c->rs, &q, &n);
 			if (k <= 0)
 				return k;
-		} else if (n == 0) {
-			return 0;
+		} else {
+			if (c->i == c->n)
+				return 0;
+			q = c->a + c->i;
+			n = c->n - c->i;
+			c->i = c->n;
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (i + 16 < n) /* the seq table is larger than the caches: ask early */
