@@ -245,13 +245,9 @@ static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
 			n = c->n - c->i;
 			c->i = c->n;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (i + 16 < n) /* the seq table is larger than the caches: ask early */
-				for (size_t m = 0; m < v->nms; m++)
-					joiner_prefetch(&v->j[m], &q[i + 16]);
+		for (size_t i = 0; i < n; i++)
 			if (want[q[i].event] && feed(v, &q[i]))
 				return -1;
-		}
 	}
 }
 
