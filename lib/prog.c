@@ -7,11 +7,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nt/parse.h"
 #include "nt/prog.h"
 
-enum { K_META = 200, K_CAL, K_VERSION, K_CHECK };
+enum { K_META = 200, K_CAL, K_VERSION, K_CHECK, K_FIFO };
 
 struct copt {
 	unsigned bit; /* 0: every program */
@@ -27,6 +28,7 @@ static const struct copt common_opts[] = {
 	{ NT_C_DURATION, 'd', 'd', { "duration", "DUR", 'd', NULL } },
 	{ NT_C_CPU, 'c', 'c', { "cpu", "LIST", 'c', NULL } },
 	{ NT_C_CAL, 0, K_CAL, { "cal-ms", "MS", K_CAL, "TSC calibration window, 10..10000 ms, two runs\n(default 100)" } },
+	{ NT_C_FIFO, 0, K_FIFO, { "fifo", "PRIO", K_FIFO, "SCHED_FIFO priority 1..99 (plus mlockall), where permitted" } },
 	{ 0, 'q', 'q', { "quiet", NULL, 'q', "no summary (failures and losses are still said)" } },
 	{ 0, 0, K_CHECK, { "check", NULL, K_CHECK, "check the arguments, run nothing (exit 0 or 2)" } },
 	{ 0, 0, K_VERSION, { "version", NULL, K_VERSION, "print the git revision and exit" } },
@@ -44,6 +46,8 @@ static const char *common_help(const struct nt_prog *p, const struct copt *c)
 		return p->duration_help ? p->duration_help : "stop after DUR (e.g. 10s, 500ms, 2m)";
 	case 'c':
 		return p->cpu_help ? p->cpu_help : "run on these CPUs (e.g. 0, 1-3, 0,2)";
+	case K_META:
+		return p->common & NT_C_OUT ? c->o.help : "write the metadata and results there (key=value)";
 	}
 	return c->o.help;
 }
@@ -97,11 +101,15 @@ void nt_prog_help(const struct nt_prog *p, FILE *f)
 
 void nt_usage(const struct nt_prog *p, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
+	nt_vusage(p, fmt, ap);
+}
+
+void nt_vusage(const struct nt_prog *p, const char *fmt, va_list ap)
+{
+	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	for (char *c = msg; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
@@ -129,8 +137,13 @@ void nt_warn(const struct nt_prog *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay(stderr, p->name, "warning: ", fmt, ap);
+	nt_vwarn(p, fmt, ap);
 	va_end(ap);
+}
+
+void nt_vwarn(const struct nt_prog *p, const char *fmt, va_list ap)
+{
+	vsay(stderr, p->name, "warning: ", fmt, ap);
 }
 
 /* The getopt table: common options the program takes, then its own. */
@@ -177,7 +190,7 @@ static void bad_value(const struct nt_prog *p, int key, const char *arg, const c
 		 what ? what : "");
 }
 
-static void common_opt(struct nt_prog *p, int key, const char *arg)
+static void skeleton_opt(struct nt_prog *p, int key, const char *arg)
 {
 	static const char *const fmts[] = { "csv", "bin", NULL };
 	uint64_t v;
@@ -211,6 +224,11 @@ static void common_opt(struct nt_prog *p, int key, const char *arg)
 		if (nt_parse_u64(arg, 10, 10000, &v))
 			bad_value(p, key, arg, "10..10000 ms");
 		p->cal_ms = (unsigned)v;
+		break;
+	case K_FIFO:
+		if (nt_parse_u64(arg, 1, 99, &v))
+			bad_value(p, key, arg, "a SCHED_FIFO priority 1..99");
+		p->fifo = (int)v;
 		break;
 	case 'q':
 		p->quiet = 1;
@@ -259,7 +277,7 @@ void nt_prog_parse(struct nt_prog *p, int argc, char **argv)
 		if (c == K_CHECK)
 			check = 1;
 		else if (c < 256)
-			common_opt(p, c, optarg);
+			skeleton_opt(p, c, optarg);
 		else if (!p->opt || p->opt(p, c, optarg) != 0)
 			bad_value(p, c, optarg, NULL);
 	}
@@ -306,6 +324,36 @@ int nt_prog_cpu_at(const struct nt_prog *p, unsigned n)
 		if ((p->cpus[c / 8] & (1u << (c % 8))) && n-- == 0)
 			return (int)c;
 	return -1;
+}
+
+int nt_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+	if (cpu < 0 || cpu >= CPU_SETSIZE) {
+		errno = EINVAL;
+		return -1;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+int nt_prog_realtime(struct nt_prog *p)
+{
+	if (p->ncpus && nt_prog_pin(p) != 0) {
+		nt_error(p, "--cpu: %s", strerror(errno));
+		return -1;
+	}
+	if (!p->fifo)
+		return 0;
+	struct sched_param sp = { .sched_priority = p->fifo };
+	p->mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+	if (!p->mlock_ok)
+		nt_warn(p, "mlockall: %s", strerror(errno));
+	p->fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+	if (!p->fifo_ok)
+		nt_warn(p, "SCHED_FIFO %d: %s (running SCHED_OTHER)", p->fifo, strerror(errno));
+	return 0;
 }
 
 int nt_prog_pin(const struct nt_prog *p)

@@ -191,6 +191,10 @@ void nt_prog_envelope(const struct nt_prog *p, FILE *m)
 		nt_meta_put(m, "out", "%s", p->out);
 		nt_meta_put(m, "format", "%s", p->fmt == NT_FMT_BIN ? "bin" : "csv");
 	}
+	if (p->common & NT_C_FIFO) {
+		nt_meta_put(m, "fifo", "%d", p->fifo_ok ? p->fifo : 0);
+		nt_meta_put(m, "mlockall", "%d", p->mlock_ok);
+	}
 	nt_meta_put(m, "exit_status", "%d", p->exit_code);
 	if (p->stop_reason[0])
 		nt_meta_put(m, "stop_reason", "%s", p->stop_reason);
@@ -282,7 +286,7 @@ static void outcome(struct nt_prog *p, const struct wresult *wr)
 		snprintf(state, sizeof(state), "done");
 	fprintf(f, "%s: %s%s%s%s", p->name, state, p->stop_reason[0] ? " (" : "", p->stop_reason,
 		p->stop_reason[0] ? ")" : "");
-	if (is_records(p))
+	if (is_records(p) && p->started)
 		fprintf(f, ": %" PRIu64 " records written to %s, %" PRIu64 " lost", wr->written,
 			strcmp(p->out, "-") ? p->out : "stdout", records_lost(p, wr->lost));
 	if (p->lost_source && p->lost_why[0])
@@ -310,7 +314,7 @@ int nt_prog_close(struct nt_prog *p, int rc)
 		nt_error(p, "writing the metadata: %s", strerror(errno));
 		p->exit_code = NT_EXIT_FAIL;
 	}
-	if (!p->quiet && p->summary)
+	if (!p->quiet && p->summary && p->started)
 		p->summary(p);
 	outcome(p, &wr);
 	if (fflush(stdout) != 0 && p->exit_code == NT_EXIT_OK) {

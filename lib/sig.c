@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 
-#include "nt/prog.h"
+#include "nt/sig.h"
 
 static volatile sig_atomic_t stop_sig;
 
@@ -55,6 +55,13 @@ void nt_signals_block_thread(void)
 	sigset_t s;
 	stop_set(&s);
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
+}
+
+void nt_signals_unblock_thread(void)
+{
+	sigset_t s;
+	stop_set(&s);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 }
 
 int64_t nt_mono_ns(void)

@@ -17,7 +17,7 @@
 
 #include "nt/meta.h"
 #include "nt/parse.h"
-#include "nt/prog.h"
+#include "nt/sig.h"
 #include "nt/tsc.h"
 
 /* ---- properties -------------------------------------------------------- */
@@ -166,10 +166,91 @@ static int calibrate_once(unsigned ms, double *hz)
 		return -2;
 	if (nt_clkpair_take(CLOCK_MONOTONIC_RAW, 200, &b) != 0)
 		return -1;
-	if (b.ns <= a.ns || b.tsc <= a.tsc)
+	*hz = nt_tsc_hz_between(&a, &b);
+	return *hz > 1e6 ? 0 : -1;
+}
+
+/* NT_TSC_HZ in the environment: 0 used, -1 not a frequency, 1 absent. */
+static int freq_from_env(struct nt_tsc_freq *f)
+{
+	const char *env = getenv("NT_TSC_HZ");
+	double hz;
+	if (!env || !*env)
+		return 1;
+	snprintf(f->method, sizeof(f->method), "env:NT_TSC_HZ");
+	if (nt_parse_hz(env, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &hz) != 0) {
+		snprintf(f->warning, sizeof(f->warning), "NT_TSC_HZ='%.60s' is not a frequency in Hz (1e6..1e11)", env);
 		return -1;
-	*hz = (double)(b.tsc - a.tsc) * 1e9 / (double)(b.ns - a.ns);
-	return isfinite(*hz) && *hz > 1e6 ? 0 : -1;
+	}
+	f->hz = hz;
+	if (f->hz_cpuinfo > 0)
+		f->cpuinfo_ppm = fabs(f->hz - f->hz_cpuinfo) / f->hz * 1e6;
+	return 0;
+}
+
+/* Two calibrations (and one more pair when they disagree); -1 when one
+ * failed or a stop signal came (f says which). */
+static int calibrate(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
+{
+	int tries, ok = 0;
+	f->cal_ms = ms;
+	for (tries = 1; tries <= 2 && !ok; tries++) {
+		int c1 = calibrate_once(ms, &f->hz_cal), c2 = c1 ? c1 : calibrate_once(ms, &f->hz_cal2);
+		if (c1 || c2) {
+			int intr = c1 == -2 || c2 == -2;
+			f->hz = 0;
+			snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:%s",
+				 intr ? "interrupted" : "failed");
+			snprintf(f->warning, sizeof(f->warning), "%s",
+				 intr ? "calibration interrupted by a signal" : "calibration against CLOCK_MONOTONIC_RAW failed");
+			return -1;
+		}
+		ok = fabs(f->hz_cal - f->hz_cal2) / ((f->hz_cal + f->hz_cal2) / 2) * 1e6 <= tol_ppm;
+	}
+	snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:2x%ums%s", ms, tries > 2 ? ":retried" : "");
+	return 0;
+}
+
+/* Append "; " and a message to the warning. */
+static void warn_add(struct nt_tsc_freq *f, const char *fmt, double a, double b, double c)
+{
+	size_t l = strlen(f->warning);
+	if (l)
+		l += (size_t)snprintf(f->warning + l, sizeof(f->warning) - l, "; ");
+	if (l < sizeof(f->warning))
+		snprintf(f->warning + l, sizeof(f->warning) - l, fmt, a, b, c);
+}
+
+int nt_tsc_freq_judge(struct nt_tsc_freq *f, double tol_ppm)
+{
+	f->hz = (f->hz_cal + f->hz_cal2) / 2;
+	f->cal_ppm = fabs(f->hz_cal - f->hz_cal2) / f->hz * 1e6;
+	if (f->cal_ppm > tol_ppm) {
+		snprintf(f->warning, sizeof(f->warning),
+			 "TSC calibration unstable: two runs differ by %.3f ppm (tolerance %.3f ppm)", f->cal_ppm, tol_ppm);
+		return -1;
+	}
+	int rc = 0;
+	if (f->hz_cpuinfo > 0) {
+		f->cpuinfo_ppm = fabs(f->hz - f->hz_cpuinfo) / f->hz * 1e6;
+		/* cpuinfo has 1 kHz resolution */
+		if (f->cpuinfo_ppm > fmax(tol_ppm, 1e3 / f->hz * 1e6)) {
+			warn_add(f, "/proc/cpuinfo says %.3f MHz, calibration %.3f MHz (%.1f ppm apart)",
+				 f->hz_cpuinfo / 1e6, f->hz / 1e6, f->cpuinfo_ppm);
+			rc = 1;
+		}
+	}
+	if (f->hz_cpuid > 0) {
+		double ppm = fabs(f->hz - f->hz_cpuid) / f->hz * 1e6;
+		/* leaf 0x16 is whole MHz and only "base frequency": loose check */
+		if (ppm > (f->cpuid_exact ? tol_ppm : fmax(tol_ppm, 0.5e6 / f->hz * 1e6 + 2000))) {
+			warn_add(f, f->cpuid_exact ? "CPUID 0x15 says %.3f MHz, calibration %.3f MHz (%.1f ppm apart)"
+						   : "CPUID 0x16 says %.3f MHz, calibration %.3f MHz (%.1f ppm apart)",
+				 f->hz_cpuid / 1e6, f->hz / 1e6, ppm);
+			rc = 1;
+		}
+	}
+	return rc;
 }
 
 int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
@@ -179,77 +260,14 @@ int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm)
 		ms = 200;
 	if (!(tol_ppm > 0))
 		tol_ppm = 100;
-	int exact = 0;
 	f->hz_cpuinfo = cpuinfo_hz();
-	f->hz_cpuid = cpuid_tsc_hz(&exact);
-
-	const char *env = getenv("NT_TSC_HZ");
-	if (env && *env) {
-		double hz;
-		if (nt_parse_hz(env, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &hz) != 0) {
-			snprintf(f->method, sizeof(f->method), "env:NT_TSC_HZ");
-			snprintf(f->warning, sizeof(f->warning),
-				 "NT_TSC_HZ='%.60s' is not a frequency in Hz (1e6..1e11)", env);
-			return -1;
-		}
-		f->hz = hz;
-		snprintf(f->method, sizeof(f->method), "env:NT_TSC_HZ");
-		if (f->hz_cpuinfo > 0)
-			f->cpuinfo_ppm = fabs(f->hz - f->hz_cpuinfo) / f->hz * 1e6;
-		return 0;
-	}
-
-	f->cal_ms = ms;
-	int tries = 0, ok = 0;
-	for (tries = 1; tries <= 2 && !ok; tries++) {
-		int c1 = calibrate_once(ms, &f->hz_cal), c2 = c1 ? c1 : calibrate_once(ms, &f->hz_cal2);
-		if (c1 || c2) {
-			int intr = c1 == -2 || c2 == -2;
-			f->hz = 0;
-			snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:%s",
-				 intr ? "interrupted" : "failed");
-			snprintf(f->warning, sizeof(f->warning), "%s", intr ? "calibration interrupted by a signal"
-						 : "calibration against CLOCK_MONOTONIC_RAW failed");
-			return -1;
-		}
-		f->hz = (f->hz_cal + f->hz_cal2) / 2;
-		f->cal_ppm = fabs(f->hz_cal - f->hz_cal2) / f->hz * 1e6;
-		ok = f->cal_ppm <= tol_ppm;
-	}
-	tries--;
-	snprintf(f->method, sizeof(f->method), "calibrated:CLOCK_MONOTONIC_RAW:2x%ums%s", ms,
-		 tries > 1 ? ":retried" : "");
-	if (!ok) {
-		snprintf(f->warning, sizeof(f->warning),
-			 "TSC calibration unstable: two runs differ by %.3f ppm (tolerance %.3f ppm)",
-			 f->cal_ppm, tol_ppm);
+	f->hz_cpuid = cpuid_tsc_hz(&f->cpuid_exact);
+	int rc = freq_from_env(f);
+	if (rc <= 0)
+		return rc;
+	if (calibrate(f, ms, tol_ppm) != 0)
 		return -1;
-	}
-	int rc = 0;
-	if (f->hz_cpuinfo > 0) {
-		f->cpuinfo_ppm = fabs(f->hz - f->hz_cpuinfo) / f->hz * 1e6;
-		/* cpuinfo has 1 kHz resolution */
-		double tol = fmax(tol_ppm, 1e3 / f->hz * 1e6);
-		if (f->cpuinfo_ppm > tol) {
-			snprintf(f->warning, sizeof(f->warning),
-				 "/proc/cpuinfo says %.3f MHz, calibration %.3f MHz (%.1f ppm apart)",
-				 f->hz_cpuinfo / 1e6, f->hz / 1e6, f->cpuinfo_ppm);
-			rc = 1;
-		}
-	}
-	if (f->hz_cpuid > 0) {
-		double ppm = fabs(f->hz - f->hz_cpuid) / f->hz * 1e6;
-		/* leaf 0x16 is whole MHz and only "base frequency": loose check */
-		double tol = exact ? tol_ppm : fmax(tol_ppm, 0.5e6 / f->hz * 1e6 + 2000);
-		if (ppm > tol) {
-			size_t l = strlen(f->warning);
-			snprintf(f->warning + l, sizeof(f->warning) - l,
-				 "%sCPUID 0x%s says %.3f MHz (%.1f ppm apart)", l ? "; " : "",
-				 exact ? "15" : "16", f->hz_cpuid / 1e6, ppm);
-			rc = 1;
-		}
-	}
-	return rc;
+	return nt_tsc_freq_judge(f, tol_ppm);
 }
 
 /* ---- kernel clock <-> TSC ---------------------------------------------- */
@@ -323,11 +341,17 @@ uint64_t nt_clkmap_to_tsc(const struct nt_clkmap *m, int64_t ns)
 	return (uint64_t)llroundl(t);
 }
 
+double nt_tsc_hz_between(const struct nt_clkpair *a, const struct nt_clkpair *b)
+{
+	if (b->ns <= a->ns || b->tsc <= a->tsc)
+		return 0;
+	double hz = (double)((long double)(b->tsc - a->tsc) * 1e9L / (long double)(b->ns - a->ns));
+	return isfinite(hz) ? hz : 0;
+}
+
 double nt_clkmap_rate(const struct nt_clkmap *m)
 {
-	if (!m->have_end || m->b.ns <= m->a.ns)
-		return 0;
-	return (double)((long double)(m->b.tsc - m->a.tsc) * 1e9L / (long double)(m->b.ns - m->a.ns));
+	return m->have_end ? nt_tsc_hz_between(&m->a, &m->b) : 0;
 }
 
 double nt_clkmap_uncert_ns(const struct nt_clkmap *m)

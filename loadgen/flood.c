@@ -286,7 +286,7 @@ static unsigned pace(struct fl_worker *w, uint64_t now)
 		return (unsigned)(due - w->sched_sent < batch ? due - w->sched_sent : batch);
 	uint64_t next = w->tbase + (uint64_t)((double)w->sched_sent * cpp);
 	if (next > now + (uint64_t)(hz * 200e-6)) /* in steps of at most 50 ms: a stop is seen soon */
-		lg_sleep_until(lg_mono_ns() + (int64_t)fmin(nt_cyc_to_ns((double)(next - now) - hz * 50e-6, hz), 50e6));
+		nt_sleep_ns((int64_t)fmin(nt_cyc_to_ns((double)(next - now) - hz * 50e-6, hz), 50e6));
 	else
 		while (nt_rdtsc() < next && !atomic_load_explicit(&w->sh->stop, memory_order_relaxed))
 			__builtin_ia32_pause();
@@ -330,7 +330,7 @@ static void worker_loop(struct fl_worker *w)
 static void *worker_main(void *arg)
 {
 	struct fl_worker *w = arg;
-	if (w->cpu >= 0 && lg_pin_cpu(w->cpu) != 0) {
+	if (w->cpu >= 0 && nt_pin_cpu(w->cpu) != 0) {
 		fprintf(stderr, PROG ": --cpu %d: %s\n", w->cpu, strerror(errno));
 		w->failed = 1;
 	} else {
@@ -577,7 +577,7 @@ int fl_run(const struct fl_cfg *c, struct fl_result *res)
 		int started = start_all(ws, nw);
 		struct reporter rp = { sh.t0, 0, 0 };
 		while (atomic_load(&sh.running) > 0) {
-			if (lg_stop)
+			if (nt_stopping())
 				atomic_store(&sh.stop, 1);
 			sleep_ms(10);
 			report_second(c, ws, nw, &rp, res, sh.t0);

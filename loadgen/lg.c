@@ -236,57 +236,6 @@ void lg_seq_free(struct lg_seqtrack *t)
 	t->nbits = 0;
 }
 
-/* ---- transitional (see lg.h) --------------------------------------------- */
-
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out)
-{
-	if (!s || (!suffix && s[strspn(s, "0123456789")] != '\0'))
-		return -1;
-	return nt_parse_u64(s, min, max, out);
-}
-
-int lg_parse_double(const char *s, double min, double max, double *out)
-{
-	return nt_parse_double(s, min, max, out);
-}
-
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns)
-{
-	(void)default_unit_ns; /* seconds, as nt_parse_dur */
-	return nt_parse_dur(s, 1, 86400000000000LL, ns);
-}
-
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n)
-{
-	uint8_t map[CPU_SETSIZE / 8];
-	unsigned count;
-	if (nt_parse_cpulist(s, CPU_SETSIZE, map, &count) != 0 || count > (unsigned)max)
-		return -1;
-	int k = 0;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (map[c / 8] & (1u << (c % 8)))
-			cpus[k++] = c;
-	*n = k;
-	return 0;
-}
-
-int lg_pin_cpu(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv)
-{
-	struct nt_prog p = { .name = prog, .argc = argc, .argv = argv };
-	clock_gettime(CLOCK_REALTIME, &p.t_start);
-	p.t_end = p.t_start;
-	p.exit_code = nt_stopping() ? 128 + nt_stopping() : 0;
-	nt_prog_envelope(&p, meta);
-}
-
 /* ---- target ------------------------------------------------------------ */
 
 int lg_target_opt(struct lg_target *t, int key, const char *arg)

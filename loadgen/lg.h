@@ -99,21 +99,6 @@ enum lg_seq_kind lg_seq_add(struct lg_seqtrack *t, uint64_t seq);
 uint64_t lg_seq_lost(const struct lg_seqtrack *t);
 void lg_seq_free(struct lg_seqtrack *t);
 
-/* ---- transitional: nt-flood's own option/signal/meta code, until it runs on
- * the program skeleton (nt/prog.h).  Thin wrappers over lib/, no second
- * implementation. */
-int lg_parse_u64(const char *s, uint64_t min, uint64_t max, int suffix, uint64_t *out);
-int lg_parse_double(const char *s, double min, double max, double *out);
-int lg_parse_dur(const char *s, double default_unit_ns, int64_t *ns);
-int lg_parse_cpulist(const char *s, int *cpus, int max, int *n);
-#define lg_stop (nt_stopping() != 0)
-#define lg_signal nt_stopping()
-#define lg_signals nt_signals_install
-#define lg_mono_ns nt_mono_ns
-#define lg_sleep_until(ns) ((void)nt_sleep_until(ns))
-int lg_pin_cpu(int cpu);
-void lg_meta_common(FILE *meta, const char *prog, int argc, char **argv);
-
 /* Current CPU from rdtscp's TSC_AUX (Linux: cpu | node << 12). */
 static inline uint16_t lg_aux_cpu(uint32_t aux) { return (uint16_t)(aux & 0xfff); }
 

@@ -12,66 +12,23 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "flood.h"
 #include "lg.h"
 #include "nt/meta.h"
-#include "nt/tsc.h"
+#include "nt/prog.h"
 
-#define PROG "nt-flood"
 #define BE_AUTO (-1)
-
-static void usage(FILE *o)
-{
-	fprintf(o,
-		"usage: " PROG " --dst ADDR:PORT [options]\n"
-		"Flood UDP packets to ADDR:PORT at a rate or as fast as it can.\n"
-		"  --dst ADDR:PORT   destination (numeric IPv4, or [IPv6] with the sendmmsg back end)\n"
-		"  --src ADDR        source address (default: the route's / the interface's)\n"
-		"  --rate PPS        packets per second in all (k/M suffixes: 10k, 1M)\n"
-		"  --mbps MBIT       Mbit/s counted on Ethernet frames without preamble/FCS\n"
-		"                    (UDP payload + 42 bytes for IPv4, + 62 for IPv6)\n"
-		"  --max             as fast as possible (the default when no rate is given)\n"
-		"  --size BYTES      UDP payload size, %d..1472 (default 64; up to 65507 with sendmmsg)\n"
-		"  --duration SEC    stop after SEC (ms/s/m units accepted)\n"
-		"  --count N         stop after N packets (default: --duration 10 when neither is given)\n"
-		"  --backend B       auto (default: txring where possible, else sendmmsg; the summary says\n"
-		"                    which and why) | txring (AF_PACKET PACKET_TX_RING, qdisc bypass) |\n"
-		"                    sendmmsg | packet (AF_PACKET sendmmsg) | pcap (pcap_inject)\n"
-		"  --iface IF        interface (default for txring/packet/pcap: the route's; for\n"
-		"                    sendmmsg: SO_BINDTODEVICE)\n"
-		"  --dst-mac MAC     destination MAC for txring/packet/pcap (default: neighbour table)\n"
-		"  --batch N         packets per send call / ring kick, 1..%d (default 64)\n"
-		"  --qdisc-bypass    packet back end: PACKET_QDISC_BYPASS (txring always bypasses)\n"
-		"  --run-id N        run id in the payloads (default: random)\n"
-		"  --cpu LIST        one sending thread pinned to each CPU of LIST (e.g. 1 or 0,1 or 0-3);\n"
-		"                    rate and count are shared; default: one unpinned thread\n"
-		"  --summary FILE    write the summary as key=value lines to FILE\n"
-		"  --quiet           no per-second lines and no summary on stdout\n"
-		"  --help            this text\n"
-		"Prints the achieved rate every second (CLOCK: TSC) and a final summary.\n"
-		"Exit: 0 ok, 1 runtime failure, 2 bad usage or unreachable target, 130 interrupted.\n",
-		NT_PAYLOAD_MIN, FL_MAXBATCH);
-}
-
-static int bad(const char *opt, const char *val)
-{
-	fprintf(stderr, PROG ": bad value for %s: '%s' (see --help)\n", opt, val ? val : "");
-	return 2;
-}
 
 /* ---- interface and neighbour ----------------------------------------- */
 
@@ -149,12 +106,9 @@ static int resolve_mac(const char *ifn, const struct sockaddr_in *dst, struct in
 	d.sin_port = htons(9);
 	sendto(s, probe, sizeof(probe), 0, (const struct sockaddr *)&d, sizeof(d));
 	close(s);
-	for (int i = 0; i < 100; i++) {
-		struct timespec ts = { 0, 10000000 };
-		nanosleep(&ts, NULL);
+	for (int i = 0; i < 100 && nt_sleep_ns(10000000) == 0; i++)
 		if (arp_lookup(ifn, nh, mac) == 0)
 			return 0;
-	}
 	return -1;
 }
 
@@ -191,203 +145,106 @@ static double line_rate_pps(const char *ifn, unsigned frame_bytes, char *why, si
 
 /* ---- options ----------------------------------------------------------- */
 
-struct opts {
-	struct sockaddr_storage dst, src;
-	socklen_t dstlen, srclen;
-	int have_dst, have_src, have_mac, have_run_id, maxrate, qbypass, quiet, be, ncpus;
-	double rate, mbps;
-	int64_t duration;
-	uint64_t count, size, batch, run_id;
-	const char *iface, *sumpath;
-	uint8_t dmac[6];
-	int cpus[FL_MAXCPUS];
+enum { O_RATE = LG_O_FREE, O_MBPS, O_MAX, O_SIZE, O_COUNT, O_BACKEND, O_DSTMAC, O_BATCH, O_QBYPASS, O_RUNID };
+
+static const struct nt_opt flood_opts[] = {
+	LG_OPT_DST,
+	LG_OPT_SRC,
+	{ "rate", "PPS", O_RATE, "packets per second in all (10k, 1M)" },
+	{ "mbps", "MBIT", O_MBPS, "Mbit/s counted on Ethernet frames without preamble/FCS\n(UDP payload + 42 bytes for IPv4, + 62 for IPv6)" },
+	{ "max", NULL, O_MAX, "as fast as possible (the default when no rate is given)" },
+	{ "size", "BYTES", O_SIZE, "UDP payload size, 40..1472 (default 64; up to 65507 with sendmmsg)" },
+	{ "count", "N", O_COUNT, "stop after N packets (default: --duration 10s when neither\nis given)" },
+	{ "backend", "B", O_BACKEND, "auto (default: txring where possible, else sendmmsg; the\nsummary says which and why) | txring (AF_PACKET\nPACKET_TX_RING, qdisc bypass) | sendmmsg | packet\n(AF_PACKET sendmmsg) | pcap (pcap_inject)" },
+	{ "iface", "IF", LG_O_IFACE, "interface (default for txring/packet/pcap: the route's; for\nsendmmsg: SO_BINDTODEVICE)" },
+	{ "dst-mac", "MAC", O_DSTMAC, "destination MAC for txring/packet/pcap (default: neighbour\ntable)" },
+	{ "batch", "N", O_BATCH, "packets per send call / ring kick, 1..256 (default 64)" },
+	{ "qdisc-bypass", NULL, O_QBYPASS, "packet back end: PACKET_QDISC_BYPASS (txring always bypasses)" },
+	{ "run-id", "N", O_RUNID, "run id in the payloads (default: random)" },
+	{ NULL, NULL, 0, NULL },
 };
 
-static int parse_one(struct opts *o, int c, const char *arg)
+struct opts {
+	struct lg_target t;
+	int have_mac, have_run_id, maxrate, qbypass, be;
+	double rate, mbps;
+	uint64_t count, size, batch, run_id;
+	uint8_t dmac[6];
+	/* the run */
+	struct fl_cfg c;
+	struct fl_result r;
+	char ifname[IFNAMSIZ], choice[256];
+	double line_pps;
+	char line_why[200];
+};
+
+static int flood_opt(struct nt_prog *p, int key, const char *arg)
 {
+	struct opts *o = p->ctx;
 	uint64_t v;
-	switch (c) {
-	case 'd':
-		o->have_dst = 1;
-		return lg_parse_addr(arg, 1, &o->dst, &o->dstlen) ? bad("--dst", arg) : 0;
-	case 'a':
-		o->have_src = 1;
-		return lg_parse_ip(arg, &o->src, &o->srclen) ? bad("--src", arg) : 0;
-	case 'r':
-		if (lg_parse_u64(arg, 1, 100000000ull, 1, &v) != 0)
-			return bad("--rate", arg);
+	switch (key) {
+	case O_RATE:
+		if (nt_parse_u64(arg, 1, 100000000ull, &v) != 0)
+			return -1;
 		o->rate = (double)v;
 		return 0;
-	case 'm':
-		return lg_parse_double(arg, 0.001, 1e6, &o->mbps) ? bad("--mbps", arg) : 0;
-	case 'X':
-		o->maxrate = 1;
-		return 0;
-	case 's':
-		return lg_parse_u64(arg, NT_PAYLOAD_MIN, 65507, 0, &o->size) ? bad("--size", arg) : 0;
-	case 'D':
-		return lg_parse_dur(arg, 1e9, &o->duration) ? bad("--duration", arg) : 0;
-	case 'n':
-		return lg_parse_u64(arg, 1, UINT64_MAX / 2, 1, &o->count) ? bad("--count", arg) : 0;
-	case 'b':
+	case O_MBPS: return nt_parse_double(arg, 0.001, 1e6, &o->mbps);
+	case O_MAX: o->maxrate = 1; return 0;
+	case O_SIZE: return nt_parse_u64(arg, NT_PAYLOAD_MIN, 65507, &o->size);
+	case O_COUNT: return nt_parse_u64(arg, 1, UINT64_MAX / 2, &o->count);
+	case O_BACKEND:
 		if (strcmp(arg, "auto") == 0)
 			o->be = BE_AUTO;
 		else if ((o->be = fl_backend_parse(arg)) < 0)
-			return bad("--backend", arg);
-		return 0;
-	case 'I':
-		o->iface = arg;
-		return !*arg || strlen(arg) >= IFNAMSIZ || if_nametoindex(arg) == 0 ? bad("--iface", arg) : 0;
-	case 'M':
-		o->have_mac = 1;
-		return lg_parse_mac(arg, o->dmac) ? bad("--dst-mac", arg) : 0;
-	case 'B':
-		return lg_parse_u64(arg, 1, FL_MAXBATCH, 0, &o->batch) ? bad("--batch", arg) : 0;
-	case 'R':
-		o->have_run_id = 1;
-		return lg_parse_u64(arg, 0, UINT32_MAX, 0, &o->run_id) ? bad("--run-id", arg) : 0;
-	case 'c':
-		return lg_parse_cpulist(arg, o->cpus, FL_MAXCPUS, &o->ncpus) ? bad("--cpu", arg) : 0;
-	case 'S':
-		o->sumpath = arg;
-		return 0;
-	case 'q':
-		o->quiet = 1;
-		return 0;
-	case 'Q':
-		o->qbypass = 1;
-		return 0;
-	}
-	return 2;
-}
-
-/* 0 = go on; else the exit code */
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option lo[] = {
-		{ "dst", required_argument, 0, 'd' },	  { "src", required_argument, 0, 'a' },
-		{ "rate", required_argument, 0, 'r' },	  { "mbps", required_argument, 0, 'm' },
-		{ "max", no_argument, 0, 'X' },		  { "size", required_argument, 0, 's' },
-		{ "duration", required_argument, 0, 'D' }, { "count", required_argument, 0, 'n' },
-		{ "backend", required_argument, 0, 'b' }, { "iface", required_argument, 0, 'I' },
-		{ "dst-mac", required_argument, 0, 'M' }, { "batch", required_argument, 0, 'B' },
-		{ "run-id", required_argument, 0, 'R' },  { "cpu", required_argument, 0, 'c' },
-		{ "summary", required_argument, 0, 'S' }, { "quiet", no_argument, 0, 'q' },
-		{ "qdisc-bypass", no_argument, 0, 'Q' },
-		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
-	};
-	memset(o, 0, sizeof(*o));
-	o->size = 64;
-	o->batch = 64;
-	o->be = BE_AUTO;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
 			return -1;
-		}
-		if (c == '?' || c == ':') {
-			fprintf(stderr, PROG ": unknown or incomplete option '%s' (see --help)\n", argv[optind - 1]);
-			return 2;
-		}
-		int rc = parse_one(o, c, optarg);
-		if (rc)
-			return rc;
+		return 0;
+	case O_DSTMAC:
+		o->have_mac = 1;
+		return lg_parse_mac(arg, o->dmac);
+	case O_BATCH: return nt_parse_u64(arg, 1, FL_MAXBATCH, &o->batch);
+	case O_QBYPASS: o->qbypass = 1; return 0;
+	case O_RUNID:
+		o->have_run_id = 1;
+		return nt_parse_u64(arg, 0, UINT32_MAX, &o->run_id);
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
-	}
-	return 0;
+	return lg_target_opt(&o->t, key, arg);
 }
 
-static int usage_err(const char *msg)
+static void flood_validate(struct nt_prog *p)
 {
-	fprintf(stderr, PROG ": %s\n", msg);
-	return 2;
-}
-
-static int check_opts(struct opts *o)
-{
-	if (!o->have_dst)
-		return usage_err("--dst is required (see --help)");
+	struct opts *o = p->ctx;
+	if (!o->t.have_dst)
+		nt_usage(p, "--dst is required");
 	if ((o->rate > 0) + (o->mbps > 0) + o->maxrate > 1)
-		return usage_err("--rate, --mbps and --max exclude each other");
-	if (o->have_src && o->src.ss_family != o->dst.ss_family)
-		return usage_err("--src and --dst are of different address families");
+		nt_usage(p, "--rate, --mbps and --max exclude each other");
+	lg_target_validate(p, &o->t);
 	if (o->qbypass && o->be != FL_PACKET && o->be != FL_TXRING)
-		return usage_err("--qdisc-bypass needs --backend packet (txring always bypasses)");
-	if (o->be != BE_AUTO && o->be != FL_SENDMMSG) {
-		if (o->dst.ss_family != AF_INET) {
-			fprintf(stderr, PROG ": --backend %s builds IPv4 frames only\n", fl_backend_names[o->be]);
-			return 2;
-		}
-		if (o->size > 1472) {
-			fprintf(stderr, PROG ": --size %" PRIu64 " does not fit one 1500-byte frame\n", o->size);
-			return 2;
-		}
-	}
-	cpu_set_t allowed;
-	if (o->ncpus && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-		for (int i = 0; i < o->ncpus; i++)
-			if (!CPU_ISSET(o->cpus[i], &allowed)) {
-				fprintf(stderr, PROG ": --cpu %d: not a CPU this process may run on\n", o->cpus[i]);
-				return 2;
-			}
-	if (!o->count && !o->duration)
-		o->duration = 10000000000LL;
-	if (!o->have_run_id) {
-		uint32_t r = 0;
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-			r = (uint32_t)getpid();
-		o->run_id = r;
-	}
-	return 0;
+		nt_usage(p, "--qdisc-bypass needs --backend packet (txring always bypasses)");
+	if (o->be != BE_AUTO && o->be != FL_SENDMMSG && o->t.dst.ss_family != AF_INET)
+		nt_usage(p, "--backend %s builds IPv4 frames only", fl_backend_names[o->be]);
+	if (o->be != BE_AUTO && o->be != FL_SENDMMSG && o->size > 1472)
+		nt_usage(p, "--size %" PRIu64 " does not fit one 1500-byte frame", o->size);
+	if (p->ncpus > FL_MAXCPUS)
+		nt_usage(p, "--cpu: at most %d sending threads", FL_MAXCPUS);
+	nt_prog_cpus_check(p);
+	if (!o->count && !p->duration_ns)
+		p->duration_ns = 10000000000LL;
 }
 
 /* ---- set-up ------------------------------------------------------------ */
-
-/* The route must exist; it also gives the source address.  0 or exit code. */
-static int route_check(const struct opts *o, struct sockaddr_storage *route_src)
-{
-	char dsttxt[80];
-	lg_fmt_addr(&o->dst, dsttxt, sizeof(dsttxt));
-	int fd = socket(o->dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": socket: %s\n", strerror(errno));
-		return 1;
-	}
-	int rc = 0;
-	socklen_t rslen = sizeof(*route_src);
-	if (o->iface && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface) + 1)) {
-		fprintf(stderr, PROG ": --iface %s: %s\n", o->iface, strerror(errno));
-		rc = 1;
-	} else if (o->have_src && bind(fd, (const struct sockaddr *)&o->src, o->srclen) != 0) {
-		fprintf(stderr, PROG ": --src: cannot bind: %s\n", strerror(errno));
-		rc = errno == EADDRNOTAVAIL ? 2 : 1;
-	} else if (connect(fd, (const struct sockaddr *)&o->dst, o->dstlen) != 0) {
-		fprintf(stderr, PROG ": %s: unreachable: %s\n", dsttxt, strerror(errno));
-		rc = 2;
-	} else {
-		getsockname(fd, (struct sockaddr *)route_src, &rslen);
-	}
-	close(fd);
-	return rc;
-}
 
 /* Raw-frame back ends: interface, addresses, MAC, frame template.  0, or an
  * exit code with the reason in why (not printed). */
 static int setup_raw(const struct opts *o, const struct sockaddr_storage *route_src, struct fl_cfg *c,
 		     char *ifname, char *why, size_t wl)
 {
-	const struct sockaddr_in *d4 = (const struct sockaddr_in *)&o->dst;
+	const struct sockaddr_in *d4 = (const struct sockaddr_in *)&o->t.dst;
 	struct in_addr nh = d4->sin_addr, gw;
 	int oif = 0, has_gw = 0;
 	if (lg_route_get(d4, &oif, &gw, &has_gw) == 0 && has_gw)
 		nh = gw;
-	if (o->iface) {
-		snprintf(ifname, IFNAMSIZ, "%s", o->iface);
+	if (o->t.iface) {
+		snprintf(ifname, IFNAMSIZ, "%s", o->t.iface);
 	} else if (oif <= 0 || !if_indextoname((unsigned)oif, ifname)) {
 		snprintf(why, wl, "no interface for the route (give --iface)");
 		return 2;
@@ -400,9 +257,9 @@ static int setup_raw(const struct opts *o, const struct sockaddr_storage *route_
 		return 1;
 	}
 	struct sockaddr_in s4 = *(const struct sockaddr_in *)route_src;
-	if (o->have_src)
-		s4.sin_addr = ((const struct sockaddr_in *)&o->src)->sin_addr;
-	else if (have_ifaddr && o->iface)
+	if (o->t.have_src)
+		s4.sin_addr = ((const struct sockaddr_in *)&o->t.src)->sin_addr;
+	else if (have_ifaddr && o->t.iface)
 		s4.sin_addr = ifaddr; /* a given interface: its address; else the route's */
 	if (is_lo) {
 		/* no route lookup has a dst for them: the input route drops them as martians */
@@ -428,7 +285,7 @@ static int setup_raw(const struct opts *o, const struct sockaddr_storage *route_
 /* auto: why the TX ring cannot be used here (NULL when it can) */
 static const char *ring_impossible(const struct opts *o)
 {
-	if (o->dst.ss_family != AF_INET)
+	if (o->t.dst.ss_family != AF_INET)
 		return "IPv6 destination";
 	if (o->size > 1472)
 		return "payload larger than one 1500-byte frame";
@@ -440,56 +297,78 @@ static const char *ring_impossible(const struct opts *o)
 	return NULL;
 }
 
-/* Fill the configuration; 0 or an exit code. */
-static int setup(const struct opts *o, struct fl_cfg *c, char *ifname, char *choice, size_t cl)
+/* The back end: the given one, or for auto the TX ring where it can be
+ * used, else sendmmsg (choice says which and why).  -1 after an error. */
+static int choose_backend(struct nt_prog *p, struct opts *o)
 {
-	struct sockaddr_storage route_src;
-	int rc = route_check(o, &route_src);
-	if (rc)
-		return rc;
-	memset(c, 0, sizeof(*c));
+	struct fl_cfg *c = &o->c;
 	c->be = o->be == BE_AUTO ? FL_TXRING : (enum fl_backend)o->be;
-	snprintf(choice, cl, o->be == BE_AUTO ? "auto" : "given");
+	snprintf(o->choice, sizeof(o->choice), o->be == BE_AUTO ? "auto" : "given");
 	const char *no = o->be == BE_AUTO ? ring_impossible(o) : NULL;
 	char why[200] = "";
-	if (!no && c->be != FL_SENDMMSG && (rc = setup_raw(o, &route_src, c, ifname, why, sizeof(why))) != 0) {
+	int rc;
+	if (!no && c->be != FL_SENDMMSG && (rc = setup_raw(o, &o->t.route_src, c, o->ifname, why, sizeof(why))) != 0) {
+		if (o->be != BE_AUTO && rc == 2)
+			nt_usage(p, "%s", why);
 		if (o->be != BE_AUTO) {
-			fprintf(stderr, PROG ": %s\n", why);
-			return rc;
+			nt_error(p, "%s", why);
+			return -1;
 		}
 		no = why;
 	}
 	if (no) {
 		c->be = FL_SENDMMSG;
-		snprintf(choice, cl, "auto; txring not possible: %s", no);
+		snprintf(o->choice, sizeof(o->choice), "auto; txring not possible: %s", no);
 	}
-	if (c->be == FL_SENDMMSG)
-		c->iface = o->iface;
-	if (!ifname[0] && o->iface)
-		snprintf(ifname, IFNAMSIZ, "%s", o->iface);
+	return 0;
+}
+
+/* The interface that names the link in the summary (and its line rate). */
+static void link_name(struct opts *o)
+{
 	int oif, has_gw;
 	struct in_addr gw;
-	if (!ifname[0] && o->dst.ss_family == AF_INET &&
-	    lg_route_get((const struct sockaddr_in *)&o->dst, &oif, &gw, &has_gw) == 0)
-		if_indextoname((unsigned)oif, ifname); /* only to name the link in the summary */
+	if (!o->ifname[0] && o->t.iface)
+		snprintf(o->ifname, IFNAMSIZ, "%s", o->t.iface);
+	if (!o->ifname[0] && o->t.dst.ss_family == AF_INET &&
+	    lg_route_get((const struct sockaddr_in *)&o->t.dst, &oif, &gw, &has_gw) == 0)
+		if_indextoname((unsigned)oif, o->ifname);
+}
+
+/* Route (a usage error when there is none), back end, configuration. */
+static int setup(struct nt_prog *p, struct opts *o)
+{
+	struct fl_cfg *c = &o->c;
+	if (!o->have_run_id)
+		o->run_id = lg_random_u32();
+	if (lg_target_open(p, &o->t) != 0)
+		return -1;
+	lg_target_close(&o->t); /* every sending thread opens its own */
+	if (choose_backend(p, o) != 0)
+		return -1;
+	if (c->be == FL_SENDMMSG)
+		c->iface = o->t.iface;
+	link_name(o);
 	c->qbypass = o->qbypass || c->be == FL_TXRING;
-	c->dst = o->dst;
-	c->dstlen = o->dstlen;
-	c->src = o->src;
-	c->srclen = o->srclen;
-	c->have_src = o->have_src;
+	c->dst = o->t.dst;
+	c->dstlen = o->t.dstlen;
+	c->src = o->t.src;
+	c->srclen = o->t.srclen;
+	c->have_src = o->t.have_src;
 	c->size = o->size;
-	c->frame_bytes = (unsigned)o->size + (o->dst.ss_family == AF_INET6 ? 62 : 42);
+	c->frame_bytes = (unsigned)o->size + (o->t.dst.ss_family == AF_INET6 ? 62 : 42);
 	c->batch = (unsigned)o->batch;
 	c->rate = o->mbps > 0 ? o->mbps * 1e6 / (8.0 * c->frame_bytes) : o->rate;
 	c->count = o->count;
 	c->run_id = (uint32_t)o->run_id;
-	c->ncpus = o->ncpus;
-	memcpy(c->cpus, o->cpus, sizeof(c->cpus));
+	c->ncpus = (int)p->ncpus;
+	for (unsigned i = 0; i < p->ncpus; i++)
+		c->cpus[i] = nt_prog_cpu_at(p, i);
+	c->progress = p->quiet ? NULL : stdout;
 	return 0;
 }
 
-/* ---- summary ----------------------------------------------------------- */
+/* ---- summary ------------------------------------------------------------ */
 
 static void cpu_list(const struct fl_cfg *c, const struct fl_result *r, char *cpus, size_t cl, char *by, size_t bl)
 {
@@ -504,133 +383,107 @@ static void cpu_list(const struct fl_cfg *c, const struct fl_result *r, char *cp
 	}
 }
 
-struct linerate {
-	double pps; /* 0: none */
-	char why[200];
-};
-
-static int write_summary(const char *path, int argc, char **argv, const struct fl_cfg *c,
-			 const struct fl_result *r, const char *choice, const char *why, int interrupted,
-			 const struct linerate *lr, const struct nt_tsc_props *props, const struct nt_tsc_freq *freq)
+static double achieved_pps(const struct fl_result *r)
 {
-	FILE *m = fopen(path, "w");
-	if (!m) {
-		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char dsttxt[80], cpus[512], by[1400];
-	lg_fmt_addr(&c->dst, dsttxt, sizeof(dsttxt));
+	return r->elapsed_s > 0 ? (double)r->sent / r->elapsed_s : 0;
+}
+
+static void flood_meta(struct nt_prog *p, FILE *m)
+{
+	struct opts *o = p->ctx;
+	const struct fl_cfg *c = &o->c;
+	const struct fl_result *r = &o->r;
+	char cpus[512], by[1400];
 	cpu_list(c, r, cpus, sizeof(cpus), by, sizeof(by));
-	const double pps = r->elapsed_s > 0 ? (double)r->sent / r->elapsed_s : 0;
-	lg_meta_common(m, PROG, argc, argv);
-	nt_host_describe(m, props, freq);
+	const double pps = achieved_pps(r);
 	nt_meta_put(m, "backend", "%s", fl_backend_names[c->be]);
-	nt_meta_put(m, "backend_choice", "%s", choice);
+	nt_meta_put(m, "backend_choice", "%s", o->choice);
 	nt_meta_put(m, "qdisc_bypass", "%d", c->qbypass);
-	nt_meta_put(m, "dst", "%s", dsttxt);
+	nt_meta_put(m, "dst", "%s", o->t.dsttxt);
 	nt_meta_put(m, "iface", "%s", c->iface ? c->iface : "");
 	nt_meta_put(m, "run_id", "%" PRIu32, c->run_id);
 	nt_meta_put(m, "size", "%zu", c->size);
 	nt_meta_put(m, "frame_bytes", "%u", c->frame_bytes);
 	nt_meta_put(m, "rate_target_pps", "%.3f", c->rate);
-	nt_meta_put(m, "sent", "%" PRIu64, r->sent);
-	nt_meta_put(m, "unsent", "%" PRIu64, r->unsent);
-	nt_meta_put(m, "send_errors", "%" PRIu64, r->errors);
-	nt_meta_put(m, "calls", "%" PRIu64, r->calls);
-	nt_meta_put(m, "elapsed_s", "%.6f", r->elapsed_s);
+	struct { const char *k; uint64_t v; } kv[] = {
+		{ "sent", r->sent }, { "unsent", r->unsent }, { "send_errors", r->errors }, { "calls", r->calls },
+		{ "backlog_dropped", r->backlog_dropped },
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		nt_meta_put(m, kv[i].k, "%" PRIu64, kv[i].v);
+	nt_meta_put(m, "send_elapsed_s", "%.6f", r->elapsed_s);
 	nt_meta_put(m, "pps", "%.1f", pps);
 	nt_meta_put(m, "mbps_frames", "%.3f", pps * c->frame_bytes * 8 / 1e6);
 	nt_meta_put(m, "pps_sec_min", "%.1f", r->pps_sec_min);
 	nt_meta_put(m, "pps_sec_max", "%.1f", r->pps_sec_max);
-	nt_meta_put(m, "backlog_dropped", "%" PRIu64, r->backlog_dropped);
 	nt_meta_put(m, "threads", "%d", r->nthreads);
 	nt_meta_put(m, "cpu", "%s", cpus);
 	nt_meta_put(m, "sent_by_thread", "%s", by);
-	nt_meta_put(m, "line_rate_pps", "%.1f", lr->pps);
-	nt_meta_put(m, "line_rate_fraction", "%.4f", lr->pps > 0 ? pps / lr->pps : 0);
-	nt_meta_put(m, "line_rate_note", "%s", lr->why);
-	nt_meta_put(m, "stop_reason", "%s", why);
-	nt_meta_put(m, "interrupted", "%d", interrupted);
-	return fclose(m) == 0 ? 0 : -1;
+	nt_meta_put(m, "line_rate_pps", "%.1f", o->line_pps);
+	nt_meta_put(m, "line_rate_fraction", "%.4f", o->line_pps > 0 ? pps / o->line_pps : 0);
+	nt_meta_put(m, "line_rate_note", "%s", o->line_why);
 }
 
-static void print_summary(const struct fl_cfg *c, const struct fl_result *r, const char *why,
-			  const struct linerate *lr)
+static void flood_summary(struct nt_prog *p)
 {
-	const double pps = r->elapsed_s > 0 ? (double)r->sent / r->elapsed_s : 0;
+	struct opts *o = p->ctx;
+	const struct fl_cfg *c = &o->c;
+	const struct fl_result *r = &o->r;
+	const double pps = achieved_pps(r);
 	char secbuf[96] = "", unsent[64] = "";
+	if (!p->have_clock)
+		return;
 	if (r->nsec)
 		snprintf(secbuf, sizeof(secbuf), ", per-second pps min %.0f max %.0f over %d s", r->pps_sec_min,
 			 r->pps_sec_max, r->nsec);
 	if (r->unsent)
 		snprintf(unsent, sizeof(unsent), ", %" PRIu64 " claimed seqs NOT sent", r->unsent);
-	printf(PROG ": %s: sent %" PRIu64 " packets in %.3f s (TSC @ %.3f MHz) = %.0f pps, %.2f Mbit/s (frames), "
-		    "%" PRIu64 " send errors%s%s, %" PRIu64 " calls, backlog dropped after stalls %" PRIu64
-		    ", %d thread(s)%s%s\n",
-	       why, r->sent, r->elapsed_s, c->hz / 1e6, pps, pps * c->frame_bytes * 8 / 1e6, r->errors,
+	nt_say(p, "sent %" PRIu64 " packets in %.3f s (TSC @ %.3f MHz) = %.0f pps, %.2f Mbit/s (frames), %" PRIu64
+		  " send errors%s%s, %" PRIu64 " calls, backlog dropped after stalls %" PRIu64 ", %d thread(s)%s%s",
+	       r->sent, r->elapsed_s, c->hz / 1e6, pps, pps * c->frame_bytes * 8 / 1e6, r->errors,
 	       r->errors ? ": " : "", r->errors ? strerror(r->last_err) : "", r->calls, r->backlog_dropped,
 	       r->nthreads, unsent, secbuf);
-	if (lr->pps > 0)
-		printf(PROG ": %.1f %% of the line rate (%.0f pps: %s)\n", 100 * pps / lr->pps, lr->pps, lr->why);
-	else if (lr->why[0])
-		printf(PROG ": %s\n", lr->why);
+	if (o->line_pps > 0)
+		nt_say(p, "%.1f %% of the line rate (%.0f pps: %s)", 100 * pps / o->line_pps, o->line_pps, o->line_why);
+	else if (o->line_why[0])
+		nt_say(p, "%s", o->line_why);
 }
 
-/* ---- main -------------------------------------------------------------- */
+/* ---- the flood ------------------------------------------------------------ */
+
+static int flood(struct nt_prog *p, struct opts *o)
+{
+	struct fl_cfg *c = &o->c;
+	c->hz = p->freq.hz;
+	c->end_cyc = p->duration_ns ? (uint64_t)nt_ns_to_cyc((double)p->duration_ns, c->hz) : 0;
+	nt_say(p, "%s -> %s, backend %s (%s), %zu B payload (%u B frames), %s%.0f pps, %d thread(s), run_id %" PRIu32,
+	       c->iface ? c->iface : "route", o->t.dsttxt, fl_backend_names[c->be], o->choice, c->size,
+	       c->frame_bytes, c->rate > 0 ? "" : "max, ", c->rate, c->ncpus ? c->ncpus : 1, c->run_id);
+	fflush(stdout);
+	int rc = fl_run(c, &o->r);
+	if (!nt_stopping())
+		nt_prog_stop_reason(p, o->r.duration_reached ? "duration reached" : "count reached");
+	if (o->ifname[0])
+		o->line_pps = line_rate_pps(o->ifname, c->frame_bytes, o->line_why, sizeof(o->line_why));
+	return rc || o->r.failed ? NT_EXIT_FAIL : NT_EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
-	struct opts o;
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if ((rc = check_opts(&o)) != 0)
-		return rc;
-	struct fl_cfg c;
-	char ifname[IFNAMSIZ] = "", choice[256];
-	if ((rc = setup(&o, &c, ifname, choice, sizeof(choice))) != 0)
-		return rc;
-
-	struct nt_tsc_props props;
-	struct nt_tsc_freq freq;
-	nt_tsc_props_read(&props);
-	int frc = nt_tsc_freq_find(&freq, 50, 200);
-	if (frc < 0) {
-		fprintf(stderr, PROG ": TSC frequency: %s\n", freq.warning);
-		return 1;
-	}
-	if (frc > 0)
-		fprintf(stderr, PROG ": warning: %s\n", freq.warning);
-	c.hz = freq.hz;
-	c.end_cyc = o.duration ? (uint64_t)nt_ns_to_cyc((double)o.duration, c.hz) : 0;
-	c.progress = o.quiet ? NULL : stdout;
-
-	lg_signals();
-	if (!o.quiet) {
-		char dsttxt[80];
-		lg_fmt_addr(&c.dst, dsttxt, sizeof(dsttxt));
-		printf(PROG ": %s -> %s, backend %s (%s), %zu B payload (%u B frames), %s%.0f pps, %d thread(s), "
-			    "run_id %" PRIu32 "\n",
-		       c.iface ? c.iface : "route", dsttxt, fl_backend_names[c.be], choice, c.size, c.frame_bytes,
-		       c.rate > 0 ? "" : "max, ", c.rate, c.ncpus ? c.ncpus : 1, c.run_id);
-		fflush(stdout);
-	}
-	struct fl_result r;
-	int runrc = fl_run(&c, &r);
-	const int interrupted = lg_stop != 0;
-	const char *why = interrupted ? "interrupted"
-			  : r.failed || runrc ? "failed"
-			  : r.duration_reached ? "duration reached"
-					       : "count reached";
-	struct linerate lr = { 0, "" };
-	if (ifname[0])
-		lr.pps = line_rate_pps(ifname, c.frame_bytes, lr.why, sizeof(lr.why));
-	if (!o.quiet)
-		print_summary(&c, &r, why, &lr);
-	int wrc = o.sumpath ? write_summary(o.sumpath, argc, argv, &c, &r, choice, why, interrupted, &lr, &props,
-					    &freq)
-			    : 0;
-	if (runrc || r.failed || wrc)
-		return 1;
-	return interrupted ? 130 : 0;
+	struct opts o = { .size = 64, .batch = 64, .be = BE_AUTO };
+	struct nt_prog p = {
+		.name = "nt-flood", .synopsis = "--dst ADDR:PORT [options]",
+		.about = "Flood UDP packets to ADDR:PORT at a rate or as fast as it can, from one sending\n"
+			 "thread per --cpu (rate and count are shared; default: one unpinned thread).\n"
+			 "Prints the achieved rate every second (TSC) and a summary; --meta FILE keeps it\n"
+			 "as key=value lines.",
+		.common = NT_C_META | NT_C_DURATION | NT_C_CPU | NT_C_CAL, .opts = flood_opts, .opt = flood_opt,
+		.validate = flood_validate, .meta = flood_meta, .summary = flood_summary, .ctx = &o,
+		.cpu_help = "one sending thread pinned to each CPU of LIST",
+	};
+	nt_prog_parse(&p, argc, argv);
+	int rc = NT_EXIT_OK;
+	if (setup(&p, &o) == 0 && nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0)
+		rc = flood(&p, &o);
+	return nt_prog_close(&p, rc);
 }

@@ -432,8 +432,7 @@ static double uncert_ns(const struct nt_prog *p, const struct recv *r)
 
 static double rate_hz(const struct recv *r)
 {
-	const struct nt_clkpair *a = &r->first, *b = &r->map.a;
-	return b->ns > a->ns ? (double)(b->tsc - a->tsc) * 1e9 / (double)(b->ns - a->ns) : 0;
+	return nt_tsc_hz_between(&r->first, &r->map.a);
 }
 
 static void recv_meta(struct nt_prog *p, FILE *m)

@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,14 +21,13 @@
 #include "nt/prog.h"
 #include "nt/stats.h"
 
-enum { O_COUNT = LG_O_FREE, O_INTERVAL, O_RUNID, O_FIFO, O_SIZE, O_SPIN, O_LATE };
+enum { O_COUNT = LG_O_FREE, O_INTERVAL, O_RUNID, O_SIZE, O_SPIN, O_LATE };
 
 static const struct nt_opt send_opts[] = {
 	LG_OPT_DST,
 	{ "count", "N", O_COUNT, "packets to send (1..1G)" },
 	{ "interval", "DUR", O_INTERVAL, "period, at least 1us: 10ms, 100us, 1s" },
 	{ "run-id", "N", O_RUNID, "32-bit run id carried in every payload (default: random)" },
-	{ "fifo", "PRIO", O_FIFO, "SCHED_FIFO priority 1..99 (plus mlockall), where permitted" },
 	{ "size", "BYTES", O_SIZE, "UDP payload size, 40..65507 (default 64)" },
 	{ "spin", "DUR", O_SPIN, "busy-wait on the TSC for the last DUR before each slot\n(default 0)" },
 	{ "late", "DUR", O_LATE, "mark a send late when actual - scheduled exceeds DUR\n(default: half the interval, at most 1ms)" },
@@ -41,7 +39,7 @@ static const struct nt_opt send_opts[] = {
 struct send {
 	struct lg_target t;
 	uint64_t count, run_id, size;
-	int have_run_id, fifo, fifo_ok, mlock_ok;
+	int have_run_id;
 	int64_t interval, spin, late;
 	/* results */
 	int64_t *jit;
@@ -52,18 +50,12 @@ struct send {
 static int send_opt(struct nt_prog *p, int key, const char *arg)
 {
 	struct send *s = p->ctx;
-	uint64_t v;
 	switch (key) {
 	case O_COUNT: return nt_parse_u64(arg, 1, 1000000000ull, &s->count);
 	case O_INTERVAL: return nt_parse_dur(arg, 1000, 86400000000000LL, &s->interval);
 	case O_RUNID:
 		s->have_run_id = 1;
 		return nt_parse_u64(arg, 0, UINT32_MAX, &s->run_id);
-	case O_FIFO:
-		if (nt_parse_u64(arg, 1, 99, &v))
-			return -1;
-		s->fifo = (int)v;
-		return 0;
 	case O_SIZE: return nt_parse_u64(arg, NT_PAYLOAD_MIN, 65507, &s->size);
 	case O_SPIN: return nt_parse_dur(arg, 0, 86400000000000LL, &s->spin);
 	case O_LATE: return nt_parse_dur(arg, 1, 86400000000000LL, &s->late);
@@ -82,25 +74,6 @@ static void send_validate(struct nt_prog *p)
 	nt_prog_cpus_check(p);
 	if (s->late <= 0)
 		s->late = s->interval / 2 < 1000000 ? s->interval / 2 : 1000000;
-}
-
-/* Pinning, SCHED_FIFO and mlockall, where permitted. */
-static int rt_setup(struct nt_prog *p, struct send *s)
-{
-	if (p->ncpus && nt_prog_pin(p) != 0) {
-		nt_error(p, "--cpu: %s", strerror(errno));
-		return -1;
-	}
-	if (s->fifo) {
-		s->mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
-		if (!s->mlock_ok)
-			nt_warn(p, "mlockall: %s", strerror(errno));
-		struct sched_param sp = { .sched_priority = s->fifo };
-		s->fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
-		if (!s->fifo_ok)
-			nt_warn(p, "SCHED_FIFO %d: %s (running SCHED_OTHER)", s->fifo, strerror(errno));
-	}
-	return 0;
 }
 
 /* Wait for slot `sched`: sleep, then spin the last --spin; -1 on a stop. */
@@ -209,8 +182,6 @@ static void send_meta(struct nt_prog *p, FILE *m)
 	nt_meta_put(m, "late", "%" PRIu64, s->nlate);
 	nt_meta_put(m, "skipped_slots", "%" PRIu64, s->skipped);
 	nt_meta_put(m, "cpu", "%d", p->ncpus ? nt_prog_cpu_at(p, 0) : -1);
-	nt_meta_put(m, "fifo", "%d", s->fifo_ok ? s->fifo : 0);
-	nt_meta_put(m, "mlockall", "%d", s->mlock_ok);
 	struct nt_summary st;
 	jitter_stats(p, &st);
 	if (!st.n)
@@ -230,7 +201,7 @@ static void send_summary(struct nt_prog *p)
 		  " send errors%s%s, %" PRIu64 " late (> %.1f us), %" PRIu64 " slots skipped%s%s",
 	       s->sent, s->count, s->t.dsttxt, s->interval / 1e6, s->run_id, s->errors, s->errors ? ": " : "",
 	       s->errors ? strerror(s->last_errno) : "", s->nlate, s->late / 1e3, s->skipped,
-	       s->fifo_ok ? ", SCHED_FIFO" : "", p->ncpus ? ", pinned" : "");
+	       p->fifo_ok ? ", SCHED_FIFO" : "", p->ncpus ? ", pinned" : "");
 	struct nt_summary st;
 	jitter_stats(p, &st);
 	double hz = p->freq.hz;
@@ -250,7 +221,7 @@ int main(int argc, char **argv)
 		.about = "Send N UDP packets, one every DUR, on an absolute TSC schedule (no catch-up bursts\n"
 			 "after a stall: a late packet is marked and the next one waits for its own slot).\n"
 			 "Writes `send` records (aux = scheduled TSC) and prints the send jitter.",
-		.common = NT_C_RECORDS | NT_C_CPU, .opts = send_opts, .opt = send_opt, .validate = send_validate,
+		.common = NT_C_RECORDS | NT_C_CPU | NT_C_FIFO, .opts = send_opts, .opt = send_opt, .validate = send_validate,
 		.meta = send_meta, .summary = send_summary, .source = "sender", .ctx = &s,
 	};
 	nt_prog_parse(&p, argc, argv);
@@ -258,7 +229,7 @@ int main(int argc, char **argv)
 		s.run_id = lg_random_u32();
 	int rc = NT_EXIT_OK; /* a failed step says so and marks p failed */
 	if (lg_target_open(&p, &s.t) == 0 && nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0 &&
-	    rt_setup(&p, &s) == 0)
+	    nt_prog_realtime(&p) == 0)
 		rc = send_loop(&p, &s);
 	rc = nt_prog_close(&p, rc);
 	lg_target_close(&s.t);

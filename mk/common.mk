@@ -39,6 +39,9 @@ NT_GIT_REV := $(shell git -C $(TOP) describe --always --dirty --abbrev=12 --excl
 # (static guest and dom0 programs, fuzz targets).
 LIBNT_SRCS := $(wildcard $(TOP)/lib/*.c)
 LIBNT_DEFS := -DNT_GIT_REV='"$(NT_GIT_REV)"'
+# lib/Makefile rewrites it when the revision changes: programs built from
+# LIBNT_SRCS depend on it so that their --version follows
+REVSTAMP   := $(BUILD)/git-rev.txt
 
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)

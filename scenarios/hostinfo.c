@@ -2,94 +2,48 @@
 /*
  * nt-hostinfo: print the run metadata about this host and its TSC (kernel,
  * CPU, TSC properties, frequency and how it was found) as key=value lines
- * (nt/meta.h), for the runner's meta.txt.
+ * (nt/meta.h), for the runner's meta.txt.  The clock is found by the one
+ * clock policy of the program skeleton (nt_prog_clock).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "nt/meta.h"
-#include "nt/tsc.h"
+#include "nt/prog.h"
 
-#define PROG "nt-hostinfo"
-
-static void usage(FILE *f)
+/* Append the host and clock keys to --out (or stdout); -1 on a failure. */
+static int describe(struct nt_prog *p)
 {
-	fprintf(f, "usage: " PROG " [--cal-ms N] [--tol-ppm X] [--out FILE]\n"
-		   "Print host and TSC metadata as key=value lines (to FILE or stdout).\n"
-		   "  --cal-ms N    calibration window against CLOCK_MONOTONIC_RAW, ms (default 200)\n"
-		   "  --tol-ppm X   cross-check tolerance in ppm (default 50)\n"
-		   "  --out FILE    append to FILE instead of stdout\n"
-		   "Environment: NT_TSC_HZ overrides the calibration.\n"
-		   "Exit: 0 trusted, 1 calibration failed, 2 bad usage.  A disagreeing\n"
-		   "cross-check is reported as tsc_warning= and on stderr.\n");
+	FILE *f = p->out && strcmp(p->out, "-") ? fopen(p->out, "a") : stdout;
+	if (!f) {
+		nt_error(p, "cannot open %s: %s", p->out, strerror(errno));
+		return -1;
+	}
+	nt_host_describe(f, &p->props, &p->freq);
+	int rc = fflush(f);
+	if (f != stdout)
+		rc |= fclose(f);
+	if (rc) {
+		nt_error(p, "writing %s: %s", f == stdout ? "stdout" : p->out, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "cal-ms", required_argument, 0, 'c' },
-		{ "tol-ppm", required_argument, 0, 't' },
-		{ "out", required_argument, 0, 'o' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+	struct nt_prog p = {
+		.name = "nt-hostinfo", .synopsis = "[--cal-ms MS] [--out FILE]",
+		.about = "Print host and TSC metadata as key=value lines (to FILE or stdout).  A\n"
+			 "disagreeing cross-check is reported as tsc_warning= and on stderr.",
+		.notes = "Environment: NT_TSC_HZ (a frequency) replaces the calibration.",
+		.common = NT_C_OUT | NT_C_CAL, .out_help = "append to FILE instead of writing to stdout",
 	};
-	unsigned long ms = 200;
-	double tol = 50;
-	const char *out = NULL;
-	int c;
-	char *end;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			errno = 0;
-			ms = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || ms < 10 || ms > 10000) {
-				fprintf(stderr, PROG ": bad --cal-ms '%s' (10..10000)\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			errno = 0;
-			tol = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(tol > 0)) {
-				fprintf(stderr, PROG ": bad --tol-ppm '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	FILE *f = stdout;
-	if (out && !(f = fopen(out, "a"))) {
-		fprintf(stderr, PROG ": cannot open %s: %s\n", out, strerror(errno));
-		return 1;
-	}
-	struct nt_tsc_props p;
-	struct nt_tsc_freq fq;
-	nt_tsc_props_read(&p);
-	int r = nt_tsc_freq_find(&fq, (unsigned)ms, tol);
-	nt_host_describe(f, &p, r < 0 && !(fq.hz > 0) ? NULL : &fq);
-	if (!nt_tsc_props_ok(&p))
-		fprintf(stderr, PROG ": warning: the TSC is not flagged invariant/constant here; "
-				"stamps across CPUs or idle may not compare\n");
-	if (fq.warning[0])
-		fprintf(stderr, PROG ": warning: %s\n", fq.warning);
-	if (f != stdout && fclose(f)) {
-		fprintf(stderr, PROG ": write %s: %s\n", out, strerror(errno));
-		return 1;
-	}
-	if (r < 0 && !(fq.hz > 0)) {
-		fprintf(stderr, PROG ": TSC calibration failed\n");
-		return 1;
-	}
-	return 0;
+	nt_prog_parse(&p, argc, argv);
+	p.quiet = 1; /* the output is the metadata: no summary */
+	int rc = NT_EXIT_OK;
+	if (nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0)
+		rc = describe(&p) == 0 ? NT_EXIT_OK : NT_EXIT_FAIL;
+	return nt_prog_close(&p, rc);
 }

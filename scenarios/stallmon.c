@@ -5,36 +5,29 @@
  * One thread per watched CPU, pinned there.  Two ways to notice that the CPU
  * (or the whole virtual machine) was not running:
  *   tick (default, cheap): sleep to an absolute CLOCK_MONOTONIC deadline every
- *        --period-us; a wake-up later than --threshold-us after its deadline
- *        is a stall (start = the deadline, length = the lateness).
+ *        --period; a wake-up later than --threshold after its deadline is a
+ *        stall (start = the deadline, length = the lateness).
  *   spin: read the TSC in a tight loop; a gap between two reads longer than
- *        --threshold-us is a stall (start = the read before the gap, length =
+ *        --threshold is a stall (start = the read before the gap, length =
  *        the gap).  Costs a whole CPU: only for a CPU that is otherwise idle.
  * Stalls are written as `monitor,stall` records (tsc = start, aux = length in
  * TSC cycles, cpu = the watched CPU) to --out, with FILE.meta beside it.  The
  * analyzer marks measurement stamps inside those windows.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "nt/meta.h"
-#include "nt/recio.h"
-#include "nt/tsc.h"
-#include "nt/stats.h"
+#include "nt/prog.h"
 
-#define PROG "nt-stallmon"
-#define MAX_CPUS 256
 #define MAX_STALLS (1u << 16) /* per thread; more are counted as lost */
 #define LHIST_US 10000        /* lateness histogram: 1 us bins up to 10 ms */
 
@@ -56,81 +49,14 @@ struct mon {
 };
 
 static struct {
-	enum mode mode;
-	double thr_us, period_us;
+	int mode;            /* enum mode */
+	int64_t thr_ns, period_ns;
 	double hz;
 	uint64_t thr_cyc;
-} cfg = { MODE_TICK, 200.0, 1000.0, 0, 0 };
+} cfg = { MODE_TICK, 200000, 1000000, 0, 0 };
 
 static atomic_int stop_flag;
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: " PROG " --out FILE [options]\n"
-		"Watch CPUs for stalls (times the CPU did not run) and write them as\n"
-		"monitor/stall records (tsc = start, aux = length in TSC cycles).\n"
-		"  --out FILE          records (.csv, or .bin for binary); FILE.meta beside it\n"
-		"  --mode tick|spin    tick: sleep --period-us and flag late wake-ups (default,\n"
-		"                      cheap); spin: busy-read the TSC and flag gaps (uses a CPU)\n"
-		"  --threshold-us N    report gaps/lateness above N us (default 200)\n"
-		"  --period-us N       tick period in us (default 1000)\n"
-		"  --cpu LIST          CPUs to watch, e.g. 0,1 or 0-3 (default: all online)\n"
-		"  --duration SEC      stop after SEC seconds (default: until SIGINT/SIGTERM)\n"
-		"  --quiet             no summary on stdout\n"
-		"  -h, --help          this text\n"
-		"Environment: NT_TSC_HZ overrides the TSC frequency calibration.\n"
-		"Exit: 0 done, 130 stopped by a signal, 1 runtime error, 2 bad usage.\n");
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* "0,2-3" -> list of CPUs; -1 on a malformed list. */
-static int parse_cpus(const char *s, int *cpus, int max)
-{
-	int n = 0;
-	const char *p = s;
-	if (!*p)
-		return -1;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long a = strtol(p, &end, 10), b;
-		if (errno || end == p || a < 0 || a >= MAX_CPUS)
-			return -1;
-		b = a;
-		p = end;
-		if (*p == '-') {
-			p++;
-			b = strtol(p, &end, 10);
-			if (errno || end == p || b < a || b >= MAX_CPUS)
-				return -1;
-			p = end;
-		}
-		for (long c = a; c <= b; c++) {
-			for (int i = 0; i < n; i++)
-				if (cpus[i] == c)
-					return -1;
-			if (n >= max)
-				return -1;
-			cpus[n++] = (int)c;
-		}
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -1;
-	}
-	return n;
-}
+static const char *const mode_names[] = { "tick", "spin", NULL };
 
 static void add_stall(struct mon *m, uint64_t start, uint64_t len)
 {
@@ -159,7 +85,7 @@ static void ts_add_ns(struct timespec *t, long ns)
 
 static void *tick_loop(struct mon *m)
 {
-	const long per_ns = (long)(cfg.period_us * 1000.0);
+	const long per_ns = (long)cfg.period_ns;
 	struct timespec dl, now;
 	clock_gettime(CLOCK_MONOTONIC, &dl);
 	ts_add_ns(&dl, per_ns);
@@ -214,12 +140,10 @@ static void *spin_loop(struct mon *m)
 static void *thread_main(void *arg)
 {
 	struct mon *m = arg;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(m->cpu, &set);
-	m->pin_err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (m->pin_err)
+	if (nt_pin_cpu(m->cpu) != 0) {
+		m->pin_err = errno;
 		return NULL;
+	}
 	if (cfg.mode == MODE_TICK)
 		return tick_loop(m);
 	return spin_loop(m);
@@ -248,289 +172,223 @@ static double lhist_q(const struct mon *m, double q)
 	return LHIST_US;
 }
 
-int main(int argc, char **argv)
+/* ---- options ----------------------------------------------------------- */
+
+enum { O_MODE = 256, O_THRESHOLD, O_PERIOD };
+
+static const struct nt_opt sm_opts[] = {
+	{ "mode", "tick|spin", O_MODE, "tick: sleep --period and flag late wake-ups (default,\ncheap); spin: busy-read the TSC and flag gaps (uses a CPU)" },
+	{ "threshold", "DUR", O_THRESHOLD, "report gaps/lateness above DUR, 1us..10s (default 200us)" },
+	{ "period", "DUR", O_PERIOD, "tick period, 50us..1s (default 1ms)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+struct sm {
+	struct mon *mons;
+	int ncpu;
+	uint64_t t_start, t_end;
+	int64_t w_start, w_end; /* CLOCK_MONOTONIC ns */
+	size_t nstalls;
+};
+
+static int sm_opt(struct nt_prog *p, int key, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, 0, 'o' },
-		{ "mode", required_argument, 0, 'm' },
-		{ "threshold-us", required_argument, 0, 't' },
-		{ "period-us", required_argument, 0, 'p' },
-		{ "cpu", required_argument, 0, 'c' },
-		{ "duration", required_argument, 0, 'd' },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	const char *out = NULL, *cpulist = NULL;
-	double duration = 0;
-	int quiet = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'm':
-			if (!strcmp(optarg, "tick"))
-				cfg.mode = MODE_TICK;
-			else if (!strcmp(optarg, "spin"))
-				cfg.mode = MODE_SPIN;
-			else {
-				fprintf(stderr, PROG ": --mode must be tick or spin, not '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			if (parse_double(optarg, 1, 10e6, &cfg.thr_us)) {
-				fprintf(stderr, PROG ": bad --threshold-us '%s' (1..10000000)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-			if (parse_double(optarg, 50, 1e6, &cfg.period_us)) {
-				fprintf(stderr, PROG ": bad --period-us '%s' (50..1000000)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'c': cpulist = optarg; break;
-		case 'd':
-			if (parse_double(optarg, 0.001, 86400 * 7, &duration)) {
-				fprintf(stderr, PROG ": bad --duration '%s' (seconds, >0)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
+	switch (key) {
+	case O_MODE: return nt_parse_word(arg, mode_names, &cfg.mode);
+	case O_THRESHOLD: return nt_parse_dur(arg, 1000, 10000000000LL, &cfg.thr_ns);
+	case O_PERIOD: return nt_parse_dur(arg, 50000, 1000000000LL, &cfg.period_ns);
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if (!out) {
-		fprintf(stderr, PROG ": --out FILE is required (see --help)\n");
-		return 2;
-	}
+	return -1;
+}
 
-	int cpus[MAX_CPUS], ncpu;
-	if (cpulist) {
-		ncpu = parse_cpus(cpulist, cpus, MAX_CPUS);
-		if (ncpu <= 0) {
-			fprintf(stderr, PROG ": bad --cpu list '%s' (e.g. 0,1 or 0-3)\n", cpulist);
-			return 2;
-		}
-	} else {
-		cpu_set_t set;
-		if (sched_getaffinity(0, sizeof(set), &set)) {
-			perror(PROG ": sched_getaffinity");
-			return 1;
-		}
-		ncpu = 0;
-		for (int i = 0; i < MAX_CPUS && i < CPU_SETSIZE; i++)
-			if (CPU_ISSET(i, &set))
-				cpus[ncpu++] = i;
+static void sm_validate(struct nt_prog *p)
+{
+	if (!p->out)
+		nt_usage(p, "--out FILE is required");
+	nt_prog_cpus_check(p);
+}
+
+/* The watched CPUs: --cpu, else every CPU this process may use. */
+static int cpus_watched(struct nt_prog *p, struct sm *s)
+{
+	cpu_set_t set;
+	s->mons = calloc(CPU_SETSIZE, sizeof(*s->mons));
+	if (!s->mons || sched_getaffinity(0, sizeof(set), &set) != 0) {
+		nt_error(p, "cannot list the CPUs: %s", strerror(errno));
+		return -1;
 	}
+	for (int c = 0; c < CPU_SETSIZE && c < NT_CPUS_MAX; c++)
+		if (p->ncpus ? (p->cpus[c / 8] & (1u << (c % 8))) != 0 : CPU_ISSET(c, &set))
+			s->mons[s->ncpu++].cpu = c;
+	return 0;
+}
 
-	struct nt_tsc_props props;
-	struct nt_tsc_freq fq;
-	nt_tsc_props_read(&props);
-	if (nt_tsc_freq_find(&fq, 100, 50.0) < 0 || !(fq.hz > 0)) {
-		fprintf(stderr, PROG ": cannot find the TSC frequency (%s)\n",
-			fq.warning[0] ? fq.warning : "calibration failed");
-		return 1;
-	}
-	cfg.hz = fq.hz;
-	cfg.thr_cyc = (uint64_t)nt_ns_to_cyc(cfg.thr_us * 1000.0, cfg.hz);
+/* ---- the watch ------------------------------------------------------------- */
 
-	struct nt_writer *w = nt_writer_open(out, nt_fmt_from_path(out));
-	if (!w) {
-		fprintf(stderr, PROG ": cannot open %s: %s\n", out, strerror(errno));
-		return 1;
-	}
-
-	/* Timer slack 1 ns: the default 50 us would read as lateness. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-
-	/* Blocked here (threads inherit the mask) and taken by sigwait below.
-	 * A shell starts background jobs with SIGINT ignored: undo that. */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-
-	struct mon *mons = calloc((size_t)ncpu, sizeof(*mons));
-	if (!mons) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
-	}
+/* The threads start with the stop signals blocked: the main thread takes
+ * them. */
+static int start_threads(struct nt_prog *p, struct sm *s)
+{
+	nt_signals_block_thread();
 	int rc = 0;
-	uint64_t t_start = nt_rdtsc();
-	struct timespec w_start;
-	clock_gettime(CLOCK_MONOTONIC, &w_start);
-	for (int i = 0; i < ncpu; i++) {
-		mons[i].cpu = cpus[i];
-		mons[i].stalls = malloc(sizeof(struct nt_rec) * MAX_STALLS);
-		mons[i].lhist = calloc(LHIST_US, sizeof(uint32_t));
-		if (!mons[i].stalls || !mons[i].lhist) {
-			fprintf(stderr, PROG ": out of memory\n");
-			rc = 1;
+	for (int i = 0; i < s->ncpu; i++) {
+		struct mon *m = &s->mons[i];
+		m->stalls = malloc(sizeof(struct nt_rec) * MAX_STALLS);
+		m->lhist = calloc(LHIST_US, sizeof(uint32_t));
+		if (!m->stalls || !m->lhist) {
+			nt_error(p, "out of memory");
+			rc = -1;
 			break;
 		}
-		int e = pthread_create(&mons[i].th, NULL, thread_main, &mons[i]);
+		int e = pthread_create(&m->th, NULL, thread_main, m);
 		if (e) {
-			fprintf(stderr, PROG ": pthread_create: %s\n", strerror(e));
-			rc = 1;
+			nt_error(p, "pthread_create: %s", strerror(e));
+			rc = -1;
 			break;
 		}
-		mons[i].started = 1;
+		m->started = 1;
 	}
+	nt_signals_unblock_thread();
+	return rc;
+}
 
-	int sig = 0;
-	if (!rc) {
-		if (duration > 0) {
-			/* sigtimedwait returns EINTR after SIGSTOP/SIGCONT: wait
-			 * again for what is left of the duration. */
-			int64_t end = nt_ts_ns(&w_start) + (int64_t)(duration * 1e9);
-			for (;;) {
-				struct timespec now;
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				int64_t left = end - nt_ts_ns(&now);
-				if (left <= 0)
-					break;
-				struct timespec to = { (time_t)(left / 1000000000),
-						       (long)(left % 1000000000) };
-				int s = sigtimedwait(&sigs, NULL, &to);
-				if (s > 0) {
-					sig = s;
-					break;
-				}
-				if (errno != EINTR)
-					break;
-			}
-		} else {
-			int s;
-			if (sigwait(&sigs, &s) == 0)
-				sig = s;
-		}
-	}
+/* Watch until --duration or a signal; then stop and join the threads. */
+static int watch(struct nt_prog *p, struct sm *s)
+{
+	cfg.hz = p->freq.hz;
+	cfg.thr_cyc = (uint64_t)nt_ns_to_cyc((double)cfg.thr_ns, cfg.hz);
+	/* timer slack 1 ns: the default 50 us would read as lateness */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	s->t_start = nt_rdtsc();
+	s->w_start = nt_mono_ns();
+	int rc = start_threads(p, s);
+	if (rc == 0)
+		nt_sleep_until(p->duration_ns ? s->w_start + p->duration_ns : INT64_MAX);
 	atomic_store(&stop_flag, 1);
-	for (int i = 0; i < ncpu; i++)
-		if (mons[i].started)
-			pthread_join(mons[i].th, NULL);
-	uint64_t t_end = nt_rdtsc();
-	struct timespec w_end;
-	clock_gettime(CLOCK_MONOTONIC, &w_end);
-
-	/* All stalls, in time order. */
-	size_t tot = 0;
-	uint64_t lost = 0;
-	for (int i = 0; i < ncpu; i++) {
-		if (mons[i].pin_err) {
-			fprintf(stderr, PROG ": cannot pin to CPU %d: %s\n", mons[i].cpu,
-				strerror(mons[i].pin_err));
-			rc = 1;
+	for (int i = 0; i < s->ncpu; i++)
+		if (s->mons[i].started)
+			pthread_join(s->mons[i].th, NULL);
+	s->t_end = nt_rdtsc();
+	s->w_end = nt_mono_ns();
+	if (!nt_stopping())
+		nt_prog_stop_reason(p, "duration reached");
+	for (int i = 0; i < s->ncpu; i++)
+		if (s->mons[i].pin_err) {
+			nt_error(p, "cannot pin to CPU %d: %s", s->mons[i].cpu, strerror(s->mons[i].pin_err));
+			rc = -1;
 		}
-		tot += mons[i].nstalls;
-		lost += mons[i].lost;
+	return rc ? NT_EXIT_FAIL : NT_EXIT_OK;
+}
+
+/* Every thread's stalls in time order, then a lost record for the rest. */
+static void write_stalls(struct nt_prog *p, struct sm *s)
+{
+	size_t tot = 0, k = 0;
+	uint64_t lost = 0;
+	for (int i = 0; i < s->ncpu; i++) {
+		tot += s->mons[i].nstalls;
+		lost += s->mons[i].lost;
 	}
 	struct nt_rec *all = malloc(sizeof(*all) * (tot ? tot : 1));
 	if (!all) {
-		fprintf(stderr, PROG ": out of memory\n");
-		rc = 1;
-		tot = 0;
-	} else {
-		size_t k = 0;
-		for (int i = 0; i < ncpu; i++)
-			for (unsigned j = 0; j < mons[i].nstalls; j++)
-				all[k++] = mons[i].stalls[j];
-		qsort(all, tot, sizeof(*all), cmp_rec_tsc);
+		nt_error(p, "out of memory: %zu stalls not written", tot);
+		nt_prog_lost(p, tot, "out of memory");
+		return;
 	}
+	for (int i = 0; i < s->ncpu; i++)
+		for (unsigned j = 0; j < s->mons[i].nstalls; j++)
+			all[k++] = s->mons[i].stalls[j];
+	qsort(all, tot, sizeof(*all), cmp_rec_tsc);
 	for (size_t i = 0; i < tot; i++)
-		if (nt_writer_put(w, &all[i])) {
-			fprintf(stderr, PROG ": write %s: %s\n", out, strerror(errno));
-			rc = 1;
-			break;
-		}
+		nt_writer_put(p->w, &all[i]);
+	free(all);
+	s->nstalls = tot;
 	if (lost) {
 		struct nt_rec r = nt_rec_blank(NT_SRC_MONITOR, NT_EV_LOST);
-		r.tsc = t_end;
+		r.tsc = s->t_end;
 		r.aux = lost;
-		nt_writer_put(w, &r);
+		nt_writer_put(p->w, &r);
+		nt_prog_lost(p, lost, "stalls: per-CPU buffer full");
 	}
-	if (nt_writer_close(w)) {
-		fprintf(stderr, PROG ": close %s: %s\n", out, strerror(errno));
-		rc = 1;
-	}
+}
 
-	double wall_s = (double)(nt_ts_ns(&w_end) - nt_ts_ns(&w_start)) / 1e9;
-	double us_per_cyc = 1e6 / cfg.hz;
-	char mpath[4096];
-	FILE *mf = NULL;
-	if (nt_meta_path_for(out, mpath, sizeof(mpath)) == 0)
-		mf = fopen(mpath, "w");
-	if (!mf) {
-		fprintf(stderr, PROG ": cannot write the metadata for %s\n", out);
-		rc = 1;
-	} else {
-		nt_meta_put(mf, "source", "monitor");
-		nt_meta_put(mf, "program", PROG);
-		nt_host_describe(mf, &props, &fq);
-		nt_meta_put(mf, "stall_mode", "%s", cfg.mode == MODE_TICK ? "tick" : "spin");
-		nt_meta_put(mf, "stall_threshold_us", "%.3f", cfg.thr_us);
+/* ---- metadata and summary ------------------------------------------------- */
+
+static double wall_s(const struct sm *s)
+{
+	return (double)(s->w_end - s->w_start) / 1e9;
+}
+
+static void sm_meta(struct nt_prog *p, FILE *m)
+{
+	struct sm *s = p->ctx;
+	double us_per_cyc = p->have_clock ? 1e6 / cfg.hz : 0;
+	uint64_t scyc = 0, mcyc = 0;
+	char cl[1024] = "";
+	size_t off = 0;
+	for (int i = 0; i < s->ncpu; i++) {
+		scyc += s->mons[i].stall_cyc;
+		if (s->mons[i].max_cyc > mcyc)
+			mcyc = s->mons[i].max_cyc;
+		if (off < sizeof(cl) - 8)
+			off += (size_t)snprintf(cl + off, sizeof(cl) - off, "%s%d", i ? "," : "", s->mons[i].cpu);
+	}
+	nt_meta_put(m, "stall_mode", "%s", mode_names[cfg.mode]);
+	nt_meta_put(m, "stall_threshold_us", "%.3f", cfg.thr_ns / 1e3);
+	if (cfg.mode == MODE_TICK)
+		nt_meta_put(m, "stall_period_us", "%.3f", cfg.period_ns / 1e3);
+	nt_meta_put(m, "stall_cpus", "%s", cl);
+	nt_meta_put(m, "tsc_start", "%" PRIu64, s->t_start);
+	nt_meta_put(m, "tsc_end", "%" PRIu64, s->t_end);
+	nt_meta_put(m, "duration_s", "%.3f", wall_s(s));
+	nt_meta_put(m, "stalls", "%zu", s->nstalls);
+	nt_meta_put(m, "stall_total_us", "%.1f", (double)scyc * us_per_cyc);
+	nt_meta_put(m, "stall_max_us", "%.1f", (double)mcyc * us_per_cyc);
+}
+
+static void sm_summary(struct nt_prog *p)
+{
+	struct sm *s = p->ctx;
+	if (!p->have_clock)
+		return;
+	double us_per_cyc = 1e6 / cfg.hz, w = wall_s(s);
+	nt_say(p, "%.1f s watched (CLOCK_MONOTONIC), mode %s, threshold %.0f us, TSC @ %.3f MHz", w,
+	       mode_names[cfg.mode], cfg.thr_ns / 1e3, cfg.hz / 1e6);
+	for (int i = 0; i < s->ncpu; i++) {
+		struct mon *m = &s->mons[i];
+		double tot = (double)m->stall_cyc * us_per_cyc;
+		char late[160] = "";
 		if (cfg.mode == MODE_TICK)
-			nt_meta_put(mf, "stall_period_us", "%.3f", cfg.period_us);
-		char cl[1024] = "";
-		size_t off = 0;
-		for (int i = 0; i < ncpu && off < sizeof(cl) - 8; i++)
-			off += (size_t)snprintf(cl + off, sizeof(cl) - off, "%s%d", i ? "," : "", cpus[i]);
-		nt_meta_put(mf, "stall_cpus", "%s", cl);
-		nt_meta_put(mf, "tsc_start", "%" PRIu64, t_start);
-		nt_meta_put(mf, "tsc_end", "%" PRIu64, t_end);
-		nt_meta_put(mf, "duration_s", "%.3f", wall_s);
-		nt_meta_put(mf, "stalls", "%zu", tot);
-		nt_meta_put(mf, "stalls_lost", "%" PRIu64, lost);
-		uint64_t scyc = 0, mcyc = 0;
-		for (int i = 0; i < ncpu; i++) {
-			scyc += mons[i].stall_cyc;
-			if (mons[i].max_cyc > mcyc)
-				mcyc = mons[i].max_cyc;
-		}
-		nt_meta_put(mf, "stall_total_us", "%.1f", (double)scyc * us_per_cyc);
-		nt_meta_put(mf, "stall_max_us", "%.1f", (double)mcyc * us_per_cyc);
-		if (sig)
-			nt_meta_put(mf, "stopped_by", "%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-		if (fclose(mf)) {
-			fprintf(stderr, PROG ": write %s: %s\n", mpath, strerror(errno));
-			rc = 1;
-		}
+			snprintf(late, sizeof(late), "; wake lateness median <= %.0f us, p99 <= %.0f us over %" PRIu64 " ticks",
+				 lhist_q(m, 0.5), lhist_q(m, 0.99), m->ticks);
+		nt_say(p, "cpu %d: %u stalls, total %.1f us (%.2f %% of wall time), max %.1f us%s", m->cpu, m->nstalls,
+		       tot, w > 0 ? 100.0 * tot / 1e6 / w : 0, (double)m->max_cyc * us_per_cyc, late);
 	}
+}
 
-	if (!quiet) {
-		printf(PROG ": %.1f s watched (CLOCK_MONOTONIC), mode %s, threshold %.0f us, "
-		       "TSC @ %.3f MHz\n",
-		       wall_s, cfg.mode == MODE_TICK ? "tick" : "spin", cfg.thr_us, cfg.hz / 1e6);
-		for (int i = 0; i < ncpu; i++) {
-			struct mon *m = &mons[i];
-			double share = wall_s > 0 ? 100.0 * (double)m->stall_cyc * us_per_cyc / 1e6 / wall_s : 0;
-			printf("  cpu %d: %u stalls, total %.1f us (%.2f %% of wall time), max %.1f us",
-			       m->cpu, m->nstalls, (double)m->stall_cyc * us_per_cyc, share,
-			       (double)m->max_cyc * us_per_cyc);
-			if (cfg.mode == MODE_TICK)
-				printf("; wake lateness median <= %.0f us, p99 <= %.0f us over %" PRIu64 " ticks",
-				       lhist_q(m, 0.5), lhist_q(m, 0.99), m->ticks);
-			printf("\n");
-		}
-		if (lost)
-			printf("  %" PRIu64 " stalls not recorded (buffer full)\n", lost);
+int main(int argc, char **argv)
+{
+	struct sm s = { 0 };
+	struct nt_prog p = {
+		.name = "nt-stallmon", .synopsis = "--out FILE [options]",
+		.about = "Watch CPUs for stalls (times the CPU did not run) and write them as monitor/stall\n"
+			 "records (tsc = start, aux = length in TSC cycles); until --duration or a signal.",
+		.common = NT_C_RECORDS | NT_C_DURATION | NT_C_CPU, .opts = sm_opts, .opt = sm_opt,
+		.validate = sm_validate, .meta = sm_meta, .summary = sm_summary, .source = "monitor", .ctx = &s,
+		.cpu_help = "CPUs to watch, one thread each (default: all this process\nmay use)",
+		.duration_help = "stop after DUR (default: at SIGINT/SIGTERM)",
+	};
+	nt_prog_parse(&p, argc, argv);
+	int rc = NT_EXIT_OK;
+	if (cpus_watched(&p, &s) == 0 && nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0) {
+		rc = watch(&p, &s);
+		write_stalls(&p, &s);
 	}
-	for (int i = 0; i < ncpu; i++) {
-		free(mons[i].stalls);
-		free(mons[i].lhist);
+	rc = nt_prog_close(&p, rc);
+	for (int i = 0; i < s.ncpu; i++) {
+		free(s.mons[i].stalls);
+		free(s.mons[i].lhist);
 	}
-	free(mons);
-	free(all);
-	if (rc)
-		return rc;
-	return sig ? 130 : 0;
+	free(s.mons);
+	return rc;
 }

@@ -30,19 +30,18 @@
 
 #define LHIST_US 10000 /* wake-up latency histogram: 1 us bins up to 10 ms */
 
-enum { O_COUNT = 256, O_PERIOD, O_FIFO };
+enum { O_COUNT = 256, O_PERIOD };
 
 static const struct nt_opt tick_opts[] = {
 	{ "count", "N", O_COUNT, "wake-ups to stamp (1..100M); N periods need N+1" },
 	{ "period", "DUR", O_PERIOD, "the period, 20us..1s (default 1ms)" },
-	{ "fifo", "PRIO", O_FIFO, "SCHED_FIFO priority 1..99 (plus mlockall), where permitted" },
 	{ NULL, NULL, 0, NULL },
 };
 
 struct tick {
 	uint64_t count;
 	int64_t period;
-	int fifo, fifo_ok, mlock_ok, dma_held;
+	int dma_held;
 	/* results */
 	uint64_t n, skipped;
 	int64_t lat_min, lat_max;
@@ -54,16 +53,10 @@ struct tick {
 static int tick_opt(struct nt_prog *p, int key, const char *arg)
 {
 	struct tick *t = p->ctx;
-	uint64_t v;
 
 	switch (key) {
 	case O_COUNT: return nt_parse_u64(arg, 1, 100000000ull, &t->count);
 	case O_PERIOD: return nt_parse_dur(arg, 20000, 1000000000LL, &t->period);
-	case O_FIFO:
-		if (nt_parse_u64(arg, 1, 99, &v))
-			return -1;
-		t->fifo = (int)v;
-		return 0;
 	}
 	return -1;
 }
@@ -82,20 +75,8 @@ static int rt_setup(struct nt_prog *p, struct tick *t, int *dma_fd)
 {
 	int32_t zero = 0;
 
-	if (p->ncpus && nt_prog_pin(p) != 0) {
-		nt_error(p, "--cpu: %s", strerror(errno));
+	if (nt_prog_realtime(p) != 0)
 		return -1;
-	}
-	if (t->fifo) {
-		struct sched_param sp = { .sched_priority = t->fifo };
-
-		t->mlock_ok = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
-		if (!t->mlock_ok)
-			nt_warn(p, "mlockall: %s", strerror(errno));
-		t->fifo_ok = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
-		if (!t->fifo_ok)
-			nt_warn(p, "SCHED_FIFO %d: %s (running SCHED_OTHER)", t->fifo, strerror(errno));
-	}
 	*dma_fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
 	if (*dma_fd >= 0 && write(*dma_fd, &zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
 		close(*dma_fd);
@@ -170,8 +151,6 @@ static void tick_meta(struct nt_prog *p, FILE *m)
 	nt_meta_put(m, "wakeups", "%" PRIu64, t->n);
 	nt_meta_put(m, "skipped_deadlines", "%" PRIu64, t->skipped);
 	nt_meta_put(m, "cpu", "%d", p->ncpus ? nt_prog_cpu_at(p, 0) : -1);
-	nt_meta_put(m, "fifo", "%d", t->fifo_ok ? t->fifo : 0);
-	nt_meta_put(m, "mlockall", "%d", t->mlock_ok);
 	nt_meta_put(m, "cpu_dma_latency", "%s", t->dma_held ? "0 (held)" : "not set (no access)");
 	if (!t->n)
 		return;
@@ -190,7 +169,7 @@ static void tick_summary(struct nt_prog *p)
 	struct tick *t = p->ctx;
 
 	nt_say(p, "%" PRIu64 " wake-ups every %.3f us, %" PRIu64 " deadlines skipped%s%s", t->n, t->period / 1e3,
-	       t->skipped, t->fifo_ok ? ", SCHED_FIFO" : "", p->ncpus ? ", pinned" : "");
+	       t->skipped, p->fifo_ok ? ", SCHED_FIFO" : "", p->ncpus ? ", pinned" : "");
 	if (t->n)
 		nt_say(p, "wake-up latency (CLOCK_MONOTONIC, now - deadline) in us: min %.1f avg %.1f max %.1f",
 		       t->lat_min / 1e3, t->lat_sum / (double)t->n / 1e3, t->lat_max / 1e3);
@@ -204,7 +183,7 @@ int main(int argc, char **argv)
 		.about = "A periodic timer thread: sleep to absolute CLOCK_MONOTONIC deadlines every --period\n"
 			 "and stamp the TSC at each wake-up (`timer` records, aux = periods covered).  Also\n"
 			 "measures cyclictest's wake-up latency (now - deadline) for the same loop.",
-		.common = NT_C_RECORDS | NT_C_CPU | NT_C_DURATION, .opts = tick_opts, .opt = tick_opt,
+		.common = NT_C_RECORDS | NT_C_CPU | NT_C_DURATION | NT_C_FIFO, .opts = tick_opts, .opt = tick_opt,
 		.validate = tick_validate, .meta = tick_meta, .summary = tick_summary, .source = "guest", .ctx = &t,
 	};
 	int rc = NT_EXIT_OK, dma_fd = -1;

@@ -11,6 +11,7 @@
  *   bootstrap.c  seeded bootstrap confidence intervals
  *   plot.c     gnuplot figures     report.c  summary.csv/json, report.md
  *   cmd_*.c    subcommands (run, stats, compare, convert)   main.c  dispatch
+ *   cli.c      messages and the run of a command on the program skeleton
  */
 #ifndef NT_ANALYZE_H
 #define NT_ANALYZE_H
@@ -18,17 +19,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <getopt.h>
 
 #include <csv.h>
 
+#include "nt/prog.h"
 #include "nt/record.h"
 
 #define PROG "nt-analyze"
 
+/* The messages of the program skeleton (nt/prog.h) with the name nt-analyze:
+ * "nt-analyze: ... (see nt-analyze --help)", exit 2; "nt-analyze: warning: ...". */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern volatile int g_interrupted;
+/* SIGINT/SIGTERM/SIGHUP came (nt/prog.h: the handlers are the skeleton's) */
+#define g_interrupted (nt_stopping() != 0)
 
 /* ---- input.c ---------------------------------------------------------- */
 struct rstream {
@@ -385,52 +389,48 @@ uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target);
 void json_num(FILE *f, double x);
 
 /* ---- subcommands ------------------------------------------------------ */
-/* options shared by the commands (cmd_stats.c) */
-#define COMMON_LONGOPTS                                                  \
-	{ "streaming", no_argument, 0, 1001 }, { "lenient", no_argument, 0, 1002 }, \
-	{ "tsc-hz", required_argument, 0, 1003 },                         \
-	{ "join-window-us", required_argument, 0, 1004 },                 \
-	{ "join-window-cycles", required_argument, 0, 1005 },             \
-	{ "sample-limit", required_argument, 0, 1006 },                   \
-	{ "seq-horizon-s", required_argument, 0, 1007 },                  \
-	{ "join-irq", required_argument, 0, 1008 },                       \
-	{ "join-irq-map", required_argument, 0, 1009 },                   \
-	{ "threads", required_argument, 0, 1010 },                        \
-	{ "quiet", no_argument, 0, 'q' }
-#define COMMON_HELP                                                                              \
-	"  --streaming            log-linear histograms and a streaming reader: bounded memory,\n"  \
-	"                         quantiles within 2^-8 relative error (default: exact, in memory;\n" \
-	"                         automatic above --sample-limit samples or 4 GiB of input)\n"      \
-	"  --lenient              skip and count malformed rows instead of stopping (default strict)\n" \
-	"  --tsc-hz HZ            TSC frequency (default: tsc_hz from the meta files)\n"            \
-	"  --join-window-us US    join window for stamps without a common seq (default: meta\n"     \
-	"                         join_window_us, 1000)\n"                                         \
-	"  --join-window-cycles C the same in cycles (needed when no TSC frequency is known;\n"     \
-	"                         default then 10000000 cycles)\n"                                   \
-	"  --sample-limit N       exact statistics up to N samples per measure (default 67108864)\n" \
-	"  --seq-horizon-s S      forget matched seq stamps (and, streaming, unmatched ones) after\n"  \
-	"                         S s of stamps (default 10)\n"   \
-	"  --join-irq same|any|map  the irq a FROM and its TO must match: the same irq (default),\n" \
-	"                         any irq, or the pairs of --join-irq-map (meta join_irq)\n"       \
-	"  --join-irq-map F:T,... FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest IRQ 24;\n" \
-	"                         meta join_irq_map); implies --join-irq map\n"               \
-	"  --threads N            CPUs to use: read-ahead of large files, sorting, bootstrap\n"  \
-	"                         (default: the CPUs online; results do not depend on it)\n"  \
-	"  -q, --quiet            no progress messages\n"
+/* options shared by the commands (cmd_stats.c): nt_opt entries */
+enum { AO_STREAMING = 1001, AO_LENIENT, AO_TSC_HZ, AO_WIN_US, AO_WIN_CYC, AO_LIMIT, AO_HORIZON, AO_JOIN_IRQ,
+       AO_JOIN_MAP, AO_THREADS, AO_BASELINE = 2001, AO_RESAMPLES, AO_SEED, AO_CONF };
+#define AN_COMMON_OPTS                                                                                     \
+	{ "streaming", NULL, AO_STREAMING, "log-linear histograms and a streaming reader: bounded memory,\n" \
+					     "quantiles within 2^-8 relative error (default: exact, in memory;\n" \
+					     "automatic above --sample-limit samples or 4 GiB of input)" },     \
+	{ "lenient", NULL, AO_LENIENT, "skip and count malformed rows instead of stopping (default strict)" }, \
+	{ "tsc-hz", "HZ", AO_TSC_HZ, "TSC frequency, 1 MHz..100 GHz, e.g. 2.6GHz (default: tsc_hz\n"       \
+				     "from the meta files)" },                                             \
+	{ "join-window-us", "US", AO_WIN_US, "join window for stamps without a common seq (default: meta\n" \
+					     "join_window_us, 1000)" },                                     \
+	{ "join-window-cycles", "C", AO_WIN_CYC, "the same in cycles (needed when no TSC frequency is known;\n" \
+						 "default then 10000000 cycles)" },                         \
+	{ "sample-limit", "N", AO_LIMIT, "exact statistics up to N samples per measure (default 67108864)" }, \
+	{ "seq-horizon-s", "S", AO_HORIZON, "forget matched seq stamps (and, streaming, unmatched ones) after\n" \
+					    "S s of stamps (default 10)" },                                 \
+	{ "join-irq", "same|any|map", AO_JOIN_IRQ, "the irq a FROM and its TO must match: the same irq\n"   \
+						   "(default), any irq, or the pairs of --join-irq-map\n"    \
+						   "(meta join_irq)" },                                       \
+	{ "join-irq-map", "F:T,...", AO_JOIN_MAP, "FROM irq F goes with TO irq T (e.g. Xen IRQ 40 : guest\n" \
+						  "IRQ 24; meta join_irq_map); implies --join-irq map" }, \
+	{ "threads", "N", AO_THREADS, "CPUs to use: read-ahead of large files, sorting, bootstrap\n"    \
+				      "(default: the CPUs online; results do not depend on it)" }
+#define AN_COMMON_NOTES "-q, --quiet: no progress messages.  Join rule for stamps without a common seq:\n" JOIN_RULE "."
 #define JOIN_HELP "Join rule for stamps without a common seq: " JOIN_RULE ".\n"
 /* 1 when c was a common option (applied to o), 0 otherwise; exits 2 on a bad value */
 int common_opt(int c, const char *arg, struct aopts *o);
+/* --latency / --period: the next measure (ms[*nms]); exits 2 on a bad one. */
+void measure_opt(struct measure_def *ms, size_t *nms, size_t max, int is_latency, int *nl, int *np, const char *arg);
+/* Run one command: its nt_prog parses argv (argv[0] is the command) with
+ * the name nt-analyze; the exit code of nt_prog_close. */
+int an_main(struct nt_prog *p, int argc, char **argv, int (*body)(struct nt_prog *p));
 void tsc_from_files(struct variant *v);
 /* cmd_run.c: loaders shared with compare */
-#define CMP_LONGOPTS                                                          \
-	{ "baseline", required_argument, 0, 2001 }, { "resamples", required_argument, 0, 2002 }, \
-	{ "seed", required_argument, 0, 2003 }, { "confidence", required_argument, 0, 2004 }
-#define CMP_HELP                                                                                   \
-	"  --baseline NAME        the variant the others are compared with (default: the run's\n"    \
-	"                         meta.txt baseline=, else the first)\n"                              \
-	"  --resamples N          bootstrap resamples (default 2000; fewer for huge samples, stated)\n" \
-	"  --seed N               bootstrap seed (default 1; same seed, same intervals)\n"           \
-	"  --confidence C         interval confidence (default 0.95)\n"
+#define AN_CMP_OPTS                                                                                        \
+	{ "baseline", "NAME", AO_BASELINE, "the variant the others are compared with (default: the run's\n" \
+					   "meta.txt baseline=, else the first)" },                         \
+	{ "resamples", "N", AO_RESAMPLES, "bootstrap resamples, 2..1000000 (default 2000; fewer for huge\n" \
+					  "samples, stated)" },                                             \
+	{ "seed", "N", AO_SEED, "bootstrap seed (default 1; same seed, same intervals)" },                 \
+	{ "confidence", "C", AO_CONF, "interval confidence (default 0.95)" }
 int cmp_opt(int c, const char *arg, struct cmp_opts *co, const char **baseline);
 int load_variant_dir(struct variant *v, const char *dir, const char *name, const struct aopts *o, double run_hz,
 		     const char *run_src, const struct measure_def *ms, size_t nms);
@@ -443,8 +443,6 @@ int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
-int parse_u64(const char *s, uint64_t *out);
-int parse_double(const char *s, double *out);
 double cyc_to_us(double c, double hz);
 
 #endif

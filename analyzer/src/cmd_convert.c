@@ -14,24 +14,6 @@
 #include "nt/meta.h"
 #include "nt/recio.h"
 
-static void help(void)
-{
-	printf("usage: " PROG " convert [options] IN OUT\n"
-	       "\n"
-	       "Convert a record file between CSV and the binary form (docs/record-format.md), every\n"
-	       "field kept: CSV -> binary -> CSV gives the canonical CSV of the same records.  The\n"
-	       "input's format comes from its name (.bin/.ntr binary, else CSV), the output's from\n"
-	       "--to or its name.  OUT is written under a temporary name and renamed at the end: on an\n"
-	       "error or Ctrl-C there is no OUT.  IN.meta, when there is one, is copied to OUT.meta with\n"
-	       "converted_from=, converted_records= and converted_bad_rows= added.\n"
-	       "\n"
-	       "  --to csv|bin           output format (default: from OUT's name)\n"
-	       "  --lenient              skip and count malformed rows instead of stopping\n"
-	       "  -q, --quiet            no summary line\n"
-	       "  -h, --help             this text\n"
-	       "Exit status: 0 ok, 1 bad input or runtime failure, 2 usage error, 130 interrupted.\n");
-}
-
 static int same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -76,7 +58,7 @@ static int copy_records(struct rstream *s, struct nt_writer *w, const char *out)
 	int k;
 	while ((k = rs_next(s, &r)) > 0) {
 		if (g_interrupted)
-			return 130;
+			return 130; /* a partial OUT is not written */
 		if (nt_writer_put(w, &r) != 0) {
 			fprintf(stderr, PROG ": %s: %s\n", out, strerror(errno));
 			return 1;
@@ -127,43 +109,58 @@ static int convert(const char *in, const char *out, enum nt_fmt to, int lenient,
 	return rc;
 }
 
+enum { VO_LENIENT = 256 };
+
+static const struct nt_opt convert_opts[] = {
+	{ "lenient", NULL, VO_LENIENT, "skip and count malformed rows instead of stopping" },
+	{ NULL, NULL, 0, NULL },
+};
+
+struct conv {
+	const char *in, *out;
+	int lenient;
+};
+
+static int convert_opt(struct nt_prog *p, int key, const char *arg)
+{
+	struct conv *c = p->ctx;
+	c->lenient = 1;
+	return 0;
+}
+
+static int convert_args(struct nt_prog *p, int argc, char **argv)
+{
+	struct conv *c = p->ctx;
+	if (argc != 2)
+		nt_usage(p, "convert: want IN and OUT");
+	c->in = argv[0];
+	c->out = argv[1];
+	if (!p->fmt_given)
+		p->fmt = nt_fmt_from_path(c->out);
+	if (same_file(c->in, c->out))
+		nt_usage(p, "convert: %s and %s are the same file", c->in, c->out);
+	return 0;
+}
+
+static int convert_body(struct nt_prog *p)
+{
+	struct conv *c = p->ctx;
+	int rc = convert(c->in, c->out, p->fmt, c->lenient, p->quiet);
+	return rc == 1 ? NT_EXIT_FAIL : NT_EXIT_OK; /* 130: the signal says it */
+}
+
 int cmd_convert(int argc, char **argv)
 {
-	static const struct option lo[] = { { "to", required_argument, 0, 't' },
-					    { "lenient", no_argument, 0, 'L' },
-					    { "quiet", no_argument, 0, 'q' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0, 0, 0, 0 } };
-	int lenient = 0, quiet = 0, c, have_to = 0;
-	enum nt_fmt to = NT_FMT_CSV;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (strcmp(optarg, "csv") && strcmp(optarg, "bin"))
-				die_usage("convert: --to %s: want csv or bin", optarg);
-			to = strcmp(optarg, "bin") == 0 ? NT_FMT_BIN : NT_FMT_CSV;
-			have_to = 1;
-			break;
-		case 'L':
-			lenient = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			die_usage("convert: bad option");
-		}
-	}
-	if (argc - optind != 2)
-		die_usage("convert: want IN and OUT");
-	const char *in = argv[optind], *out = argv[optind + 1];
-	if (!have_to)
-		to = nt_fmt_from_path(out);
-	if (same_file(in, out))
-		die_usage("convert: %s and %s are the same file", in, out);
-	return convert(in, out, to, lenient, quiet);
+	static struct conv c;
+	struct nt_prog p = {
+		.synopsis = "convert [options] IN OUT",
+		.about = "Convert a record file between CSV and the binary form (docs/record-format.md), every\n"
+			 "field kept: CSV -> binary -> CSV gives the canonical CSV of the same records.  The\n"
+			 "input's format comes from its name (.bin/.ntr binary, else CSV), the output's from\n"
+			 "--format or its name.  OUT is written under a temporary name and renamed at the end: on\n"
+			 "an error or Ctrl-C there is no OUT.  IN.meta, when there is one, is copied to OUT.meta\n"
+			 "with converted_from=, converted_records= and converted_bad_rows= added.",
+		.common = NT_C_FORMAT, .opts = convert_opts, .opt = convert_opt, .args = convert_args, .ctx = &c,
+	};
+	return an_main(&p, argc, argv, convert_body);
 }

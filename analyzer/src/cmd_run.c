@@ -40,13 +40,13 @@ int load_variant_dir(struct variant *v, const char *dir, const char *name, const
 	double d;
 	uint64_t u;
 	if (nt_meta_get(meta, "join_window_us", val, sizeof(val)) == 0) {
-		if (parse_double(val, &d) || d < 0)
+		if (nt_parse_double(val, 0, 1e12, &d))
 			warnx("%s: ignoring bad join_window_us '%s'", meta, val);
 		else
 			v->window_us = d;
 	}
 	if (nt_meta_get(meta, "hist_bin_cycles", val, sizeof(val)) == 0) {
-		if (parse_u64(val, &u) || !u)
+		if (nt_parse_u64(val, 1, UINT64_MAX, &u))
 			warnx("%s: ignoring bad hist_bin_cycles '%s'", meta, val);
 		else
 			v->hist_bin = u;
@@ -237,126 +237,141 @@ int cmp_opt(int c, const char *arg, struct cmp_opts *co, const char **baseline)
 	uint64_t u;
 	double d;
 	switch (c) {
-	case 2001:
+	case AO_BASELINE:
 		*baseline = arg;
 		return 1;
-	case 2002:
-		if (parse_u64(arg, &u) || u < 2 || u > 1000000)
-			die_usage("--resamples: bad count '%s' (2..1000000)", arg);
+	case AO_RESAMPLES:
+		if (nt_parse_u64(arg, 2, 1000000, &u))
+			die_usage("bad value for --resamples: '%s' (2..1000000)", arg);
 		co->resamples = (unsigned)u;
 		return 1;
-	case 2003:
-		if (parse_u64(arg, &u))
-			die_usage("--seed: bad value '%s'", arg);
+	case AO_SEED:
+		if (nt_parse_u64(arg, 0, UINT64_MAX, &u))
+			die_usage("bad value for --seed: '%s'", arg);
 		co->seed = u;
 		return 1;
-	case 2004:
-		if (parse_double(arg, &d) || !(d > 0 && d < 1))
-			die_usage("--confidence: bad value '%s' (e.g. 0.95)", arg);
+	case AO_CONF:
+		if (nt_parse_double(arg, 1e-9, 0.999999999, &d))
+			die_usage("bad value for --confidence: '%s' (e.g. 0.95)", arg);
 		co->conf = d;
 		return 1;
 	}
 	return 0;
 }
 
-static void run_help(void)
+enum { RO_NO_PLOTS = 256, RO_HIST_BIN };
+
+static const struct nt_opt run_opts[] = {
+	{ "hist-bin", "W", RO_HIST_BIN, "histogram bin width in cycles (default: meta hist_bin_cycles,\nelse auto)" },
+	{ "no-plots", NULL, RO_NO_PLOTS, "do not run gnuplot" },
+	AN_CMP_OPTS,
+	AN_COMMON_OPTS,
+	{ NULL, NULL, 0, NULL },
+};
+
+struct runcmd {
+	struct aopts o;
+	struct run_ctx rc;
+	const char *baseline, *dir;
+	int plots;
+};
+
+static int run_opt(struct nt_prog *p, int key, const char *arg)
 {
-	printf("usage: " PROG " run [options] DIR\n"
-	       "\n"
-	       "Analyse a run folder (docs/run-layout.md): for every variant folder, read all *.csv /\n"
-	       "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT),\n"
-	       "and write DIR/summary.csv, DIR/summary.json, DIR/report.md and DIR/plots/ (PNG, PDF,\n"
-	       "gnuplot script and data of each figure).  The TSC frequency comes from DIR/meta.txt,\n"
-	       "else the variant's meta.txt, else the data files' .meta (tsc_hz).\n"
-	       "\n" CMP_HELP "  --hist-bin W           histogram bin width in cycles (default: meta hist_bin_cycles, "
-	       "else auto)\n"
-	       "  --no-plots             do not run gnuplot\n" COMMON_HELP "  -h, --help             this text\n" JOIN_HELP
-	       "Exit status: 0 ok, 1 bad input or runtime failure (e.g. gnuplot), 2 usage error, 130 interrupted.\n");
+	struct runcmd *r = p->ctx;
+	if (common_opt(key, arg, &r->o) || cmp_opt(key, arg, &r->rc.co, &r->baseline))
+		return 0;
+	if (key == RO_NO_PLOTS) {
+		r->plots = 0;
+		return 0;
+	}
+	return nt_parse_u64(arg, 1, UINT64_MAX, &r->o.hist_bin);
+}
+
+static int run_args(struct nt_prog *p, int argc, char **argv)
+{
+	struct runcmd *r = p->ctx;
+	if (argc != 1)
+		nt_usage(p, "run: want exactly one DIR");
+	r->dir = argv[0];
+	r->o.quiet = p->quiet;
+	return 0;
+}
+
+/* summary.csv, summary.json, plots/, report.md; -1 when one failed */
+static int write_outputs(struct runcmd *r)
+{
+	struct run_ctx *rc = &r->rc;
+	int bad = 0, plots_ok = 1;
+	char p[4400];
+	snprintf(p, sizeof(p), "%s/summary.csv", r->dir);
+	bad |= write_summary_csv(rc, p) != 0;
+	snprintf(p, sizeof(p), "%s/summary.json", r->dir);
+	FILE *f = fopen(p, "w");
+	if (!f || write_summary_json(rc, f)) {
+		fprintf(stderr, PROG ": %s: cannot write\n", p);
+		bad = 1;
+	}
+	if (f && fclose(f)) {
+		fprintf(stderr, PROG ": %s: %s\n", p, strerror(errno));
+		bad = 1;
+	}
+	if (r->plots) {
+		snprintf(p, sizeof(p), "%s/plots", r->dir);
+		plots_ok = make_plots(rc, p) == 0;
+		bad |= !plots_ok;
+	}
+	snprintf(p, sizeof(p), "%s/report.md", r->dir);
+	bad |= write_report_md(rc, p, r->plots ? "plots" : NULL, plots_ok) != 0;
+	return bad ? -1 : 0;
+}
+
+/* A short summary on stdout: the measures of every variant. */
+static void print_tables(struct runcmd *r)
+{
+	struct run_ctx *rc = &r->rc;
+	struct measure_def ms[64];
+	size_t nm = run_measures(rc, ms, 64);
+	for (size_t i = 0; i < nm; i++) {
+		printf("%s %s (%s):\n", ms[i].name, ms[i].def,
+		       rc->tsc_hz > 0 ? "us, TSC clock" : "TSC cycles, frequency unknown");
+		md_stats_table(stdout, rc, &ms[i], rc->tsc_hz > 0);
+	}
+	printf("wrote %s/summary.csv, summary.json, report.md%s\n", r->dir, r->plots ? ", plots/" : "");
+}
+
+static int run_body(struct nt_prog *p)
+{
+	struct runcmd *r = p->ctx;
+	if (!is_dir(r->dir)) {
+		fprintf(stderr, PROG ": %s: not a folder\n", r->dir);
+		return NT_EXIT_FAIL;
+	}
+	r->rc.o = &r->o;
+	int bad = load_run(r->dir, &r->o, &r->rc, r->baseline, NULL, 0) || process_all(&r->rc, &r->o);
+	if (!bad) {
+		bad = write_outputs(r) != 0;
+		print_tables(r);
+	}
+	free_run(&r->rc);
+	if (g_interrupted)
+		fprintf(stderr, PROG ": interrupted: outputs cover the input read so far\n");
+	return bad ? NT_EXIT_FAIL : NT_EXIT_OK;
 }
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option lo[] = { { "help", no_argument, 0, 'h' },
-					    { "no-plots", no_argument, 0, 'P' },
-					    { "hist-bin", required_argument, 0, 'b' },
-					    CMP_LONGOPTS,
-					    COMMON_LONGOPTS,
-					    { 0, 0, 0, 0 } };
-	struct aopts o;
-	aopts_default(&o);
-	struct run_ctx rc;
-	memset(&rc, 0, sizeof(rc));
-	rc.co = (struct cmp_opts){ .resamples = 2000, .conf = 0.95, .seed = 1 };
-	const char *baseline = NULL;
-	int plots = 1, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
-		if (common_opt(c, optarg, &o) || cmp_opt(c, optarg, &rc.co, &baseline))
-			continue;
-		switch (c) {
-		case 'h':
-			run_help();
-			return 0;
-		case 'P':
-			plots = 0;
-			break;
-		case 'b':
-			if (parse_u64(optarg, &o.hist_bin) || !o.hist_bin)
-				die_usage("--hist-bin: bad width '%s'", optarg);
-			break;
-		default:
-			die_usage("run: bad option");
-		}
-	}
-	if (optind != argc - 1)
-		die_usage("run: want exactly one DIR");
-	const char *dir = argv[optind];
-	if (!is_dir(dir)) {
-		fprintf(stderr, PROG ": %s: not a folder\n", dir);
-		return 1;
-	}
-	rc.o = &o;
-	if (load_run(dir, &o, &rc, baseline, NULL, 0) || process_all(&rc, &o)) {
-		free_run(&rc);
-		return 1;
-	}
-	int rcode = 0;
-	char p[4400];
-	snprintf(p, sizeof(p), "%s/summary.csv", dir);
-	if (write_summary_csv(&rc, p))
-		rcode = 1;
-	snprintf(p, sizeof(p), "%s/summary.json", dir);
-	FILE *f = fopen(p, "w");
-	if (!f || write_summary_json(&rc, f)) {
-		fprintf(stderr, PROG ": %s: cannot write\n", p);
-		rcode = 1;
-	}
-	if (f && fclose(f))
-		rcode = 1;
-	int plots_ok = 1;
-	if (plots) {
-		snprintf(p, sizeof(p), "%s/plots", dir);
-		if (make_plots(&rc, p)) {
-			plots_ok = 0;
-			rcode = 1;
-		}
-	}
-	snprintf(p, sizeof(p), "%s/report.md", dir);
-	if (write_report_md(&rc, p, plots ? "plots" : NULL, plots_ok))
-		rcode = 1;
-	/* a short summary on stdout: the primary measure of every variant */
-	struct measure_def ms[64];
-	size_t nm = run_measures(&rc, ms, 64);
-	for (size_t i = 0; i < nm; i++) {
-		printf("%s %s (%s):\n", ms[i].name, ms[i].def,
-		       rc.tsc_hz > 0 ? "us, TSC clock" : "TSC cycles, frequency unknown");
-		md_stats_table(stdout, &rc, &ms[i], rc.tsc_hz > 0);
-	}
-	printf("wrote %s/summary.csv, summary.json, report.md%s\n", dir, plots ? ", plots/" : "");
-	free_run(&rc);
-	if (g_interrupted) {
-		fprintf(stderr, PROG ": interrupted: outputs cover the input read so far\n");
-		return 130;
-	}
-	return rcode;
+	static struct runcmd r = { .plots = 1 };
+	aopts_default(&r.o);
+	r.rc.co = (struct cmp_opts){ .resamples = 2000, .conf = 0.95, .seed = 1 };
+	struct nt_prog p = {
+		.synopsis = "run [options] DIR",
+		.about = "Analyse a run folder (docs/run-layout.md): for every variant folder, read all *.csv /\n"
+			 "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT),\n"
+			 "and write DIR/summary.csv, DIR/summary.json, DIR/report.md and DIR/plots/ (PNG, PDF,\n"
+			 "gnuplot script and data of each figure).  The TSC frequency comes from DIR/meta.txt,\n"
+			 "else the variant's meta.txt, else the data files' .meta (tsc_hz).",
+		.notes = AN_COMMON_NOTES, .opts = run_opts, .opt = run_opt, .args = run_args, .ctx = &r,
+	};
+	return an_main(&p, argc, argv, run_body);
 }

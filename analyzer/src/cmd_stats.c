@@ -14,50 +14,48 @@ int common_opt(int c, const char *arg, struct aopts *o)
 	uint64_t u;
 	double d;
 	switch (c) {
-	case 1001:
+	case AO_STREAMING:
 		o->streaming = 1;
 		return 1;
-	case 1002:
+	case AO_LENIENT:
 		o->lenient = 1;
 		return 1;
-	case 1003:
-		if (parse_double(arg, &d) || !(d > 0))
-			die_usage("--tsc-hz: bad frequency '%s' (Hz, e.g. 2596130000)", arg);
+	case AO_TSC_HZ:
+		if (nt_parse_hz(arg, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &d))
+			die_usage("bad value for --tsc-hz: '%s': a frequency 1 MHz..100 GHz, e.g. 2596130000 or 2.6GHz",
+				  arg);
 		o->tsc_hz = d;
 		return 1;
-	case 1004:
-		if (parse_double(arg, &d) || d < 0)
-			die_usage("--join-window-us: bad value '%s'", arg);
+	case AO_WIN_US:
+		if (nt_parse_double(arg, 0, 1e12, &d))
+			die_usage("bad value for --join-window-us: '%s'", arg);
 		o->window_us = d;
 		return 1;
-	case 1005:
-		if (parse_u64(arg, &u) || !u)
-			die_usage("--join-window-cycles: bad value '%s'", arg);
+	case AO_WIN_CYC:
+		if (nt_parse_u64(arg, 1, UINT64_MAX, &u))
+			die_usage("bad value for --join-window-cycles: '%s'", arg);
 		o->window_cycles = u;
 		return 1;
-	case 1006:
-		if (parse_u64(arg, &u) || !u)
-			die_usage("--sample-limit: bad value '%s'", arg);
+	case AO_LIMIT:
+		if (nt_parse_u64(arg, 1, SIZE_MAX, &u))
+			die_usage("bad value for --sample-limit: '%s'", arg);
 		o->sample_limit = (size_t)u;
 		return 1;
-	case 1007:
-		if (parse_double(arg, &d) || !(d > 0))
-			die_usage("--seq-horizon-s: bad value '%s'", arg);
+	case AO_HORIZON:
+		if (nt_parse_double(arg, 1e-9, 1e300, &d))
+			die_usage("bad value for --seq-horizon-s: '%s'", arg);
 		o->horizon_s = d;
 		return 1;
-	case 1008:
+	case AO_JOIN_IRQ:
 		o->join_irq = arg;
 		return 1;
-	case 1009:
+	case AO_JOIN_MAP:
 		o->join_irq_map = arg;
 		return 1;
-	case 1010:
-		if (parse_u64(arg, &u) || !u || u > 1024)
-			die_usage("--threads: bad count '%s' (1..1024)", arg);
+	case AO_THREADS:
+		if (nt_parse_u64(arg, 1, 1024, &u))
+			die_usage("bad value for --threads: '%s' (1..1024)", arg);
 		g_threads = (int)u;
-		return 1;
-	case 'q':
-		o->quiet = 1;
 		return 1;
 	}
 	return 0;
@@ -156,119 +154,122 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 		print_hist(f, &j->ss, s, hist_bin, maxbins, hz);
 }
 
-static void help(void)
+enum { SO_LATENCY = 256, SO_PERIOD, SO_HIST_BIN, SO_HIST_BINS, SO_JSON };
+
+static const struct nt_opt stats_opts[] = {
+	{ "latency", "FROM:TO", SO_LATENCY, "latency between two events (e.g. send:rx_kernel); stamps join\nby seq when both carry one, else by the join rule (below)" },
+	{ "period", "EVENT", SO_PERIOD, "intervals between consecutive EVENT stamps of one CPU (e.g.\ntimer)" },
+	{ "hist-bin", "W", SO_HIST_BIN, "also print a histogram with bins of W cycles (overflow bin kept)" },
+	{ "hist-bins", "N", SO_HIST_BINS, "at most N bins (default 1000); the rest counts as overflow" },
+	{ "json", NULL, SO_JSON, "one JSON object on stdout instead of text" },
+	AN_COMMON_OPTS,
+	{ NULL, NULL, 0, NULL },
+};
+
+struct stats {
+	struct aopts o;
+	struct variant v;
+	int json, nl, np;
+	uint64_t hist_bin, maxbins;
+};
+
+/* --latency / --period: one more measure (latency.N, period.N). */
+void measure_opt(struct measure_def *ms, size_t *nms, size_t max, int is_latency, int *nl, int *np, const char *arg)
 {
-	printf("usage: " PROG " stats [options] (--latency FROM:TO | --period EVENT)... FILE...\n"
-	       "\n"
-	       "Statistics of measures over the records of FILE... (CSV or binary, merged by tsc):\n"
-	       "count, min, max, mean, stddev, median, p90, p99, p99.9, p99.99 in TSC cycles and us.\n"
-	       "\n"
-	       "  --latency FROM:TO      latency between two events (e.g. send:rx_kernel); stamps join\n"
-	       "                         by seq when both carry one, else by the join rule (below)\n"
-	       "  --period EVENT         intervals between consecutive EVENT stamps of one CPU (e.g. timer)\n"
-	       "  --hist-bin W           also print a histogram with bins of W cycles (overflow bin kept)\n"
-	       "  --hist-bins N          at most N bins (default 1000); the rest counts as overflow\n"
-	       "  --json                 one JSON object on stdout instead of text\n" COMMON_HELP
-	       "  -h, --help             this text\n" JOIN_HELP
-	       "Exit status: 0 ok, 1 bad input or runtime failure, 2 usage error, 130 interrupted.\n");
+	char key[32], why[160];
+	if (*nms == max)
+		die_usage("too many measures (at most %zu)", max);
+	snprintf(key, sizeof(key), "%s.%d", is_latency ? "latency" : "period", is_latency ? (*nl)++ : (*np)++);
+	if (measure_parse(key, arg, &ms[*nms], why, sizeof(why)))
+		die_usage("--%s: %s", is_latency ? "latency" : "period", why);
+	(*nms)++;
+}
+
+static int stats_opt(struct nt_prog *p, int key, const char *arg)
+{
+	struct stats *st = p->ctx;
+	if (common_opt(key, arg, &st->o))
+		return 0;
+	switch (key) {
+	case SO_LATENCY:
+	case SO_PERIOD:
+		measure_opt(st->v.ms, &st->v.nms, sizeof(st->v.ms) / sizeof(st->v.ms[0]), key == SO_LATENCY, &st->nl,
+			    &st->np, arg);
+		return 0;
+	case SO_HIST_BIN: return nt_parse_u64(arg, 1, UINT64_MAX, &st->hist_bin);
+	case SO_HIST_BINS: return nt_parse_u64(arg, 1, 10000000, &st->maxbins);
+	case SO_JSON: st->json = 1; return 0;
+	}
+	return -1;
+}
+
+static int stats_args(struct nt_prog *p, int argc, char **argv)
+{
+	struct stats *st = p->ctx;
+	if (!st->v.nms)
+		nt_usage(p, "stats: give a measure (--latency FROM:TO or --period EVENT)");
+	if (argc < 1)
+		nt_usage(p, "stats: no input FILE");
+	st->v.nfiles = (size_t)argc;
+	st->v.files = calloc(st->v.nfiles, sizeof(char *));
+	for (size_t i = 0; st->v.files && i < st->v.nfiles; i++)
+		st->v.files[i] = strdup(argv[i]);
+	char why[160];
+	if (irqmap_parse(st->o.join_irq, st->o.join_irq_map, &st->v.im, why, sizeof(why)))
+		nt_usage(p, "%s", why);
+	st->o.quiet = p->quiet;
+	return st->v.files ? 0 : -1;
+}
+
+static void print_json(struct stats *st)
+{
+	struct variant *v = &st->v;
+	struct linhist *hs = calloc(v->nms, sizeof(*hs));
+	for (size_t m = 0; hs && st->hist_bin && m < v->nms; m++) {
+		struct summary *s = &v->j[m].sum;
+		if (!s->n)
+			continue;
+		uint64_t lo0 = s->min / st->hist_bin * st->hist_bin, span = (s->max - lo0) / st->hist_bin + 1;
+		ss_linhist(&v->j[m].ss, lo0, st->hist_bin, span > st->maxbins ? st->maxbins : (size_t)span, &hs[m]);
+	}
+	json_variant(stdout, v, hs);
+	fputc('\n', stdout);
+	for (size_t m = 0; hs && m < v->nms; m++)
+		linhist_free(&hs[m]);
+	free(hs);
+}
+
+static int stats_body(struct nt_prog *p)
+{
+	struct stats *st = p->ctx;
+	struct variant *v = &st->v;
+	if (st->o.tsc_hz > 0) {
+		v->tsc_hz = st->o.tsc_hz;
+		snprintf(v->tsc_src, sizeof(v->tsc_src), "--tsc-hz");
+	} else {
+		tsc_from_files(v);
+	}
+	int rc = variant_process(v, &st->o) ? NT_EXIT_FAIL : NT_EXIT_OK;
+	if (rc == NT_EXIT_OK && st->json)
+		print_json(st);
+	for (size_t m = 0; rc == NT_EXIT_OK && !st->json && m < v->nms; m++)
+		print_text(stdout, v, m, st->hist_bin, (size_t)st->maxbins);
+	variant_free(v);
+	if (g_interrupted)
+		fprintf(stderr, PROG ": interrupted: statistics cover the input read so far\n");
+	return rc;
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option lo[] = { { "latency", required_argument, 0, 'l' },
-					    { "period", required_argument, 0, 'p' },
-					    { "hist-bin", required_argument, 0, 'b' },
-					    { "hist-bins", required_argument, 0, 'n' },
-					    { "json", no_argument, 0, 'j' },
-					    { "help", no_argument, 0, 'h' },
-					    COMMON_LONGOPTS,
-					    { 0, 0, 0, 0 } };
-	struct aopts o;
-	aopts_default(&o);
-	static struct variant v;
-	memset(&v, 0, sizeof(v));
-	snprintf(v.name, sizeof(v.name), "stats");
-	int json = 0, nl = 0, np = 0, c;
-	uint64_t hist_bin = 0, maxbins = 1000;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
-		if (common_opt(c, optarg, &o))
-			continue;
-		char key[32], why[160];
-		switch (c) {
-		case 'l':
-		case 'p':
-			if (v.nms == sizeof(v.ms) / sizeof(v.ms[0]))
-				die_usage("too many measures");
-			snprintf(key, sizeof(key), "%s.%d", c == 'l' ? "latency" : "period", c == 'l' ? nl++ : np++);
-			if (measure_parse(key, optarg, &v.ms[v.nms], why, sizeof(why)))
-				die_usage("--%s: %s", c == 'l' ? "latency" : "period", why);
-			v.nms++;
-			break;
-		case 'b':
-			if (parse_u64(optarg, &hist_bin) || !hist_bin)
-				die_usage("--hist-bin: bad width '%s' (cycles, > 0)", optarg);
-			break;
-		case 'n':
-			if (parse_u64(optarg, &maxbins) || !maxbins || maxbins > 10000000)
-				die_usage("--hist-bins: bad count '%s'", optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			die_usage("stats: bad option");
-		}
-	}
-	if (!v.nms)
-		die_usage("stats: give a measure (--latency FROM:TO or --period EVENT)");
-	if (optind >= argc)
-		die_usage("stats: no input FILE");
-	v.nfiles = (size_t)(argc - optind);
-	v.files = calloc(v.nfiles, sizeof(char *));
-	for (size_t i = 0; i < v.nfiles; i++)
-		v.files[i] = strdup(argv[optind + (int)i]);
-	if (o.tsc_hz > 0) {
-		v.tsc_hz = o.tsc_hz;
-		snprintf(v.tsc_src, sizeof(v.tsc_src), "--tsc-hz");
-	} else {
-		tsc_from_files(&v);
-	}
-	char why[160];
-	if (irqmap_parse(o.join_irq, o.join_irq_map, &v.im, why, sizeof(why)))
-		die_usage("%s", why);
-	int rc = variant_process(&v, &o);
-	if (rc) {
-		variant_free(&v);
-		return 1;
-	}
-	if (json) {
-		struct linhist *hs = calloc(v.nms, sizeof(*hs));
-		for (size_t m = 0; hs && hist_bin && m < v.nms; m++) {
-			struct summary *s = &v.j[m].sum;
-			if (!s->n)
-				continue;
-			uint64_t lo0 = s->min / hist_bin * hist_bin, span = (s->max - lo0) / hist_bin + 1;
-			ss_linhist(&v.j[m].ss, lo0, hist_bin, span > maxbins ? maxbins : (size_t)span, &hs[m]);
-		}
-		json_variant(stdout, &v, hs);
-		fputc('\n', stdout);
-		for (size_t m = 0; hs && m < v.nms; m++)
-			linhist_free(&hs[m]);
-		free(hs);
-	} else {
-		for (size_t m = 0; m < v.nms; m++)
-			print_text(stdout, &v, m, hist_bin, (size_t)maxbins);
-	}
-	if (fflush(stdout))
-		rc = 1;
-	variant_free(&v);
-	if (g_interrupted) {
-		fprintf(stderr, PROG ": interrupted: statistics cover the input read so far\n");
-		return 130;
-	}
-	return rc;
+	static struct stats st = { .maxbins = 1000 };
+	aopts_default(&st.o);
+	snprintf(st.v.name, sizeof(st.v.name), "stats");
+	struct nt_prog p = {
+		.synopsis = "stats [options] (--latency FROM:TO | --period EVENT)... FILE...",
+		.about = "Statistics of measures over the records of FILE... (CSV or binary, merged by tsc):\n"
+			 "count, min, max, mean, stddev, median, p90, p99, p99.9, p99.99 in TSC cycles and us.",
+		.notes = AN_COMMON_NOTES, .opts = stats_opts, .opt = stats_opt, .args = stats_args, .ctx = &st,
+	};
+	return an_main(&p, argc, argv, stats_body);
 }

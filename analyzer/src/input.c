@@ -414,6 +414,17 @@ static int bin_truncated(struct rstream *s, size_t rest)
 	return 0;
 }
 
+/* A read cut short by a stop signal (a pipe or FIFO: EINTR) ends the input
+ * like its end: what was read so far counts.  1 when that happened. */
+static int read_stopped(struct rstream *s)
+{
+	if (!ferror(s->f) || errno != EINTR || !g_interrupted)
+		return 0;
+	clearerr(s->f);
+	s->eof = 1;
+	return 1;
+}
+
 /* Binary: one large read straight into the queue (the file's layout is
  * struct nt_rec's on a little-endian host, checked at compile time in
  * record.h's terms), then only the source/event check per record. */
@@ -424,7 +435,7 @@ static int refill_bin(struct rstream *s)
 		return -1;
 	unsigned char *raw = (unsigned char *)s->q;
 	size_t got = read_full(s->f, raw, nrec * 40);
-	if (ferror(s->f)) {
+	if (!read_stopped(s) && ferror(s->f)) {
 		fprintf(s->msg, PROG ": %s: read error: %s\n", s->name, strerror(errno));
 		return -1;
 	}
@@ -476,7 +487,7 @@ static int csv_end(struct rstream *s)
 	if (s->err)
 		return -1;
 	s->eof = 1;
-	if (!s->header_done) {
+	if (!s->header_done && !g_interrupted) {
 		fprintf(s->msg, PROG ": %s: empty file (no header line '%s')\n", s->name, NT_CSV_HEADER);
 		return -1;
 	}
@@ -493,7 +504,7 @@ static int refill_csv(struct rstream *s)
 		return -1;
 	}
 	size_t got = fread(s->buf + s->blen, 1, s->bufsize - s->blen, s->f);
-	if (ferror(s->f)) {
+	if (!read_stopped(s) && ferror(s->f)) {
 		fprintf(s->msg, PROG ": %s: read error: %s\n", s->name, strerror(errno));
 		return -1;
 	}
@@ -534,7 +545,7 @@ static int rs_fill(struct rstream *s)
 	while (s->ci == s->cn) {
 		if (s->err)
 			return -1;
-		if (s->eof)
+		if (s->eof || g_interrupted) /* a stop signal: no more input; what was read counts */
 			return 0;
 		s->qn = 0;
 		/* on an error, the records decoded before it are still handed out */

@@ -60,7 +60,7 @@ static void *producer(void *arg)
 			s->err = 1;
 		if (s->qn && publish(s, p))
 			break;
-		if (s->err || s->eof)
+		if (s->err || s->eof || g_interrupted) /* a stop signal: no more input */
 			break;
 		pthread_mutex_lock(&p->mu);
 		int stop = p->stop;

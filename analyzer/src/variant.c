@@ -32,7 +32,7 @@ int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen)
 	if (nt_meta_get(meta, "tsc_hz", val, sizeof(val)) != 0)
 		return -1;
 	double x;
-	if (parse_double(val, &x) || !(x > 0)) {
+	if (nt_parse_hz(val, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &x)) {
 		warnx("%s: ignoring bad tsc_hz '%s'", meta, val);
 		return -1;
 	}
@@ -147,9 +147,7 @@ static int load_file(struct cursor *c, const char *path, const uint8_t *want, co
 	size_t cap = 0;
 	struct nt_rec r;
 	int k;
-	while ((k = rs_next(&rs, &r)) > 0) {
-		if (g_interrupted)
-			break;
+	while ((k = rs_next(&rs, &r)) > 0) { /* after a signal: the records read so far */
 		if (!want[r.event])
 			continue;
 		if (c->n == cap) {
@@ -229,9 +227,7 @@ static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
 {
 	if (want[c->cur.event] && feed(v, &c->cur))
 		return -1;
-	for (;;) {
-		if (g_interrupted)
-			return 0;
+	for (;;) { /* after a signal the readers give no more input */
 		const struct nt_rec *q;
 		size_t n;
 		if (c->streaming) {
@@ -291,9 +287,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	}
 	for (int i = nh / 2 - 1; i >= 0 && rc == 0; i--)
 		heap_down(cs, heap, nh, i);
-	while (nh > 0 && rc == 0) {
-		if (g_interrupted)
-			break;
+	while (nh > 0 && rc == 0) { /* after a signal the readers give no more input */
 		struct cursor *c = &cs[heap[0]];
 		if (nh == 1) {
 			rc = drain(v, c, want);

@@ -32,10 +32,10 @@ expect 0 '' "$A" convert -q "$w/all.bin" "$w/all2.csv"
 cmp -s "$w/all.csv" "$w/all2.csv" && check ok ok "csv->bin->csv" || check differ identical "csv->bin->csv"
 expect 0 '' "$A" convert -q "$w/all2.csv" "$w/all2.bin"
 cmp -s "$w/all.bin" "$w/all2.bin" && check ok ok "bin->csv->bin" || check differ identical "bin->csv->bin"
-# --to overrides the name; "-" is stdout
-expect 0 '' "$A" convert -q --to csv "$w/all.bin" "$w/x.dat"
-cmp -s "$w/all.csv" "$w/x.dat" && check ok ok "--to csv" || check differ identical "--to csv"
-"$A" convert -q --to bin "$w/all.csv" - >"$w/stdout.bin"
+# --format overrides the name; "-" is stdout
+expect 0 '' "$A" convert -q --format csv "$w/all.bin" "$w/x.dat"
+cmp -s "$w/all.csv" "$w/x.dat" && check ok ok "--format csv" || check differ identical "--format csv"
+"$A" convert -q --format bin "$w/all.csv" - >"$w/stdout.bin"
 cmp -s "$w/all.bin" "$w/stdout.bin" && check ok ok "to stdout" || check differ identical "to stdout"
 # non-canonical spellings (numeric flags, leading zeros, CRLF) give the same records
 printf '%s\r\nsender,send,0,0918273645501,,,17,,918273640000,1\r\nreceiver,rx_kernel,01,918273712345,,,17,,,0x4\r\n' "$H" >"$w/odd.csv"
@@ -79,7 +79,7 @@ check "$(ls "$w" | grep -c '^trunc\.csv')" 0 "no output after a truncated input"
 # usage
 expect 2 'same file' "$A" convert "$w/all.csv" "$w/all.csv"
 expect 2 'want IN and OUT' "$A" convert "$w/all.csv"
-expect 2 'want csv or bin' "$A" convert --to xml "$w/all.csv" "$w/y"
+expect 2 "bad value for --format: 'xml'" "$A" convert --format xml "$w/all.csv" "$w/y"
 expect 1 'nosuch\.csv' "$A" convert "$w/nosuch.csv" "$w/y.bin"
 expect 0 '' "$A" convert --help
 

@@ -99,11 +99,13 @@ expect 2 'give a measure' "$A" stats "$w/ok.bin"
 expect 2 'no input FILE' "$A" stats "${L[@]}"
 expect 2 'unknown event' "$A" stats --latency send:nothing "$w/ok.bin"
 expect 2 'FROM and TO are the same' "$A" stats --latency send:send "$w/ok.bin"
-expect 2 'unrecognized option' "$A" stats --frobnicate "${L[@]}" "$w/ok.bin"
-expect 2 'tsc-hz: bad frequency' "$A" stats --tsc-hz -5 "${L[@]}" "$w/ok.bin"
-expect 2 'hist-bin: bad width' "$A" stats --hist-bin 0 "${L[@]}" "$w/ok.bin"
+expect 2 "unknown option '--frobnicate'" "$A" stats --frobnicate "${L[@]}" "$w/ok.bin"
+expect 2 "bad value for --tsc-hz: '-5'" "$A" stats --tsc-hz -5 "${L[@]}" "$w/ok.bin"
+# a frequency that is no TSC's (printed inf before): refused
+expect 2 "bad value for --tsc-hz: '1e-300'" "$A" stats --tsc-hz 1e-300 "${L[@]}" "$w/ok.bin"
+expect 2 "bad value for --hist-bin: '0'" "$A" stats --hist-bin 0 "${L[@]}" "$w/ok.bin"
 expect 2 'want exactly one DIR' "$A" run
-expect 2 'confidence: bad value' "$A" compare --confidence 2 "$w"
+expect 2 "bad value for --confidence: '2'" "$A" compare --confidence 2 "$w"
 expect 1 'not a folder' "$A" run "$w/nope"
 expect 0 '' "$A" --help
 expect 0 '' "$A" stats --help

@@ -8,12 +8,6 @@
 #include "nt/stats.h"
 #include "../../tests/nt_test.h"
 
-volatile int g_interrupted;
-void warnx(const char *fmt, ...) { (void)fmt; }
-void die_usage(const char *fmt, ...) { (void)fmt; exit(2); }
-int parse_double(const char *s, double *out) { char *e; *out = strtod(s, &e); return *e != 0; }
-int parse_u64(const char *s, uint64_t *out) { char *e; *out = strtoull(s, &e, 10); return *e != 0; }
-double cyc_to_us(double c, double hz) { return c / hz * 1e6; }
 
 static uint64_t rs[4];
 

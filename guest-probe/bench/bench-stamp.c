@@ -14,7 +14,7 @@
  *   cal    the module's calibration method: the ring is emptied (tail = head)
  *          after each batch, on the same CPU; no consumer running
  *   drain  a consumer thread on another CPU drains the ring every
- *          --drain-us (acquire head, copy records, release tail: the module's
+ *          --drain (acquire head, copy records, release tail: the module's
  *          read(); nt-guest-read drains every 10 ms by default)
  *   spin   the same consumer polling without pause: the worst case, the
  *          reader keeps pulling the producer's cache lines
@@ -38,65 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nt/prog.h"
+#include "nt/stats.h"
 #include "ntgp_ring.h"
 
-static const char *prog = "bench-stamp";
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: %s [--batch N] [--batches B] [--records R] [--mode MODE]\n"
-		"          [--drain-us U] [--cpu C] [--consumer-cpu C]\n"
-		"Times the guest probe's stamping fast path (guest-probe/common/ntgp_ring.h,\n"
-		"the code the kernel module runs) on this CPU: cycles per stamp (TSC),\n"
-		"median and p99 over B batches of N stamps, minus the empty-loop overhead.\n"
-		"  --batch N         stamps per batch (1..65536, default 256)\n"
-		"  --batches B       batches per mode (16..1000000, default 20000)\n"
-		"  --records R       ring size, a power of two 16..1048576 (default 8192)\n"
-		"  --mode M          cal, drain, spin, full or all (default all)\n"
-		"                    cal: ring emptied after each batch (the module's own\n"
-		"                    calibration); drain: a consumer thread drains it every\n"
-		"                    --drain-us; spin: the consumer polls without pause;\n"
-		"                    full: nobody drains, every stamp takes the lost path\n"
-		"  --drain-us U      drain period of the drain mode, 1..100000 us (default 1000)\n"
-		"  --cpu C           producer CPU (default: the first allowed CPU)\n"
-		"  --consumer-cpu C  consumer thread's CPU in drain/spin modes (default:\n"
-		"                    another allowed CPU; skipped when there is only one)\n",
-		prog);
-}
-
-static int parse_u(const char *s, unsigned long lo, unsigned long hi,
-		   unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Order statistics of n values (sorted in place). */
-struct q { uint64_t min, med, p99, max; size_t n; };
+/* Order statistics of n values (sorted in place), with the project's one
+ * quantile definition (nt/stats.h). */
+struct q { double min, med, p99, max; size_t n; };
 
 static struct q quant(uint64_t *v, size_t n)
 {
@@ -104,22 +52,14 @@ static struct q quant(uint64_t *v, size_t n)
 
 	if (!n)
 		return r;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	r.min = v[0];
-	r.med = v[n / 2];
-	r.p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
-	r.max = v[n - 1];
+	qsort(v, n, sizeof(*v), nt_cmp_u64);
+	r.min = (double)v[0];
+	r.med = nt_quantile_sorted_u64(v, n, 0.5);
+	r.p99 = nt_quantile_sorted_u64(v, n, 0.99);
+	r.max = (double)v[n - 1];
 	return r;
 }
 
-static int pin(unsigned int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	return sched_setaffinity(0, sizeof(s), &s);
-}
 
 /* ------------------------------------------------------------ timed code */
 
@@ -185,7 +125,7 @@ static void *consumer(void *p)
 	struct cons *c = p;
 	struct nt_rec buf[512];
 
-	c->pin_err = pin(c->cpu) ? errno : 0;
+	c->pin_err = nt_pin_cpu((int)c->cpu) ? errno : 0;
 	uint64_t n;
 
 	while (__atomic_load_n(&c->run, __ATOMIC_ACQUIRE)) {
@@ -222,7 +162,21 @@ static void wait_room(struct ntgp_ring *r, unsigned long n)
 	}
 }
 
-/* ------------------------------------------------------------ main */
+/* ------------------------------------------------------------ options */
+
+enum { O_BATCH = 256, O_BATCHES, O_RECORDS, O_MODE, O_DRAIN, O_CCPU };
+
+static const struct nt_opt bs_opts[] = {
+	{ "batch", "N", O_BATCH, "stamps per batch (1..65536, default 256)" },
+	{ "batches", "B", O_BATCHES, "batches per mode (16..1000000, default 20000)" },
+	{ "records", "R", O_RECORDS, "ring size, a power of two 16..1048576 (default 8192)" },
+	{ "mode", "M", O_MODE, "cal, drain, spin, full or all (default all)\ncal: ring emptied after each batch (the module's own\ncalibration); drain: a consumer thread drains it every\n--drain; spin: the consumer polls without pause;\nfull: nobody drains, every stamp takes the lost path" },
+	{ "drain", "DUR", O_DRAIN, "drain period of the drain mode, 1us..100ms (default 1ms)" },
+	{ "consumer-cpu", "C", O_CCPU, "consumer thread's CPU in drain/spin modes (default:\nanother allowed CPU; skipped when there is only one)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const char *const mode_names[] = { "cal", "drain", "spin", "full", "all", NULL };
 
 struct result {
 	const char *mode;
@@ -233,99 +187,66 @@ struct result {
 	int done;
 };
 
-static void print_result(const struct result *res, unsigned int n,
-			 double empty_med)
-{
-	if (!res->done) {
-		printf("%-6s skipped\n", res->mode);
-		return;
-	}
-	printf("%-6s %8.1f %8.1f %8.1f   raw %6.1f %6.1f   %6zu  lost %" PRIu64
-	       "/%" PRIu64 "  in-situ mean %.1f (%" PRIu64 " samples)\n",
-	       res->mode, res->net_med, res->net_p99, res->net_min,
-	       res->raw.med / (double)n, res->raw.p99 / (double)n,
-	       res->raw.n, res->lost, res->stamps, res->insitu_mean,
-	       res->insitu_n);
-	(void)empty_med;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned long batch = 256, batches = 20000, records = 8192, v;
-	long cpu = -1, ccpu = -1;
+struct bs {
+	uint64_t batch, batches, records, ccpu;
+	int64_t drain_ns;
+	int want[4], have_ccpu, cpu;
 	uint64_t *samp, *samp2;
 	struct nt_rec *rec;
 	struct ntgp_ring *r;
-	struct result res[4] = { { .mode = "cal" }, { .mode = "drain" },
-				 { .mode = "spin" }, { .mode = "full" } };
-	int want[4] = { 1, 1, 1, 1 };
-	unsigned long drain_us = 1000;
 	struct q floor_rdtsc, floor_rdtscp, empty;
+	struct result res[4];
+	int rc;
+};
+
+static int bs_opt(struct nt_prog *p, int key, const char *arg)
+{
+	struct bs *b = p->ctx;
+	int m;
+	switch (key) {
+	case O_BATCH: return nt_parse_u64(arg, 1, 65536, &b->batch);
+	case O_BATCHES: return nt_parse_u64(arg, 16, 1000000, &b->batches);
+	case O_RECORDS: return nt_parse_u64(arg, 16, 1u << 20, &b->records);
+	case O_DRAIN: return nt_parse_dur(arg, 1000, 100000000, &b->drain_ns);
+	case O_CCPU:
+		b->have_ccpu = 1;
+		return nt_parse_u64(arg, 0, NT_CPUS_MAX - 1, &b->ccpu);
+	case O_MODE:
+		if (nt_parse_word(arg, mode_names, &m))
+			return -1;
+		for (int i = 0; i < 4; i++)
+			b->want[i] = m == 4 || m == i;
+		return 0;
+	}
+	return -1;
+}
+
+static void bs_validate(struct nt_prog *p)
+{
+	struct bs *b = p->ctx;
+	if (b->records & (b->records - 1))
+		nt_usage(p, "--records %" PRIu64 " is not a power of two", b->records);
+	if (p->ncpus > 1)
+		nt_usage(p, "--cpu: one producer CPU");
+	nt_prog_cpus_check(p);
 	cpu_set_t allowed;
-	struct sigaction sa;
-	int rc = 0;
+	if (b->have_ccpu && sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && !CPU_ISSET(b->ccpu, &allowed))
+		nt_usage(p, "--consumer-cpu %" PRIu64 ": not an allowed CPU", b->ccpu);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+/* Producer (--cpu, else the first allowed CPU) and consumer CPUs, pinning,
+ * buffers. */
+static int setup(struct nt_prog *p, struct bs *b)
+{
+	cpu_set_t allowed;
+	long cpu = p->ncpus ? nt_prog_cpu_at(p, 0) : -1, ccpu = b->have_ccpu ? (long)b->ccpu : -1;
 
 	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
-		fprintf(stderr, "%s: sched_getaffinity: %s\n", prog, strerror(errno));
-		return 1;
+		nt_error(p, "sched_getaffinity: %s", strerror(errno));
+		return -1;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--batch") || !strcmp(a, "--batches") ||
-		    !strcmp(a, "--records") || !strcmp(a, "--cpu") ||
-		    !strcmp(a, "--consumer-cpu") || !strcmp(a, "--mode") ||
-		    !strcmp(a, "--drain-us")) {
-			if (!val) {
-				fprintf(stderr, "%s: %s needs a value\n", prog, a);
-				return 2;
-			}
-			i++;
-		} else {
-			fprintf(stderr, "%s: unknown option '%s' (see --help)\n", prog, a);
-			return 2;
-		}
-		if (!strcmp(a, "--mode")) {
-			int any = 0;
-
-			for (int m = 0; m < 4; m++)
-				any |= want[m] = !strcmp(val, res[m].mode) ||
-						 !strcmp(val, "all");
-			if (!any) {
-				fprintf(stderr, "%s: bad --mode '%s' (cal, drain, spin, full or all)\n",
-					prog, val);
-				return 2;
-			}
-			continue;
-		}
-		if (!strcmp(a, "--batch") ? parse_u(val, 1, 65536, &batch) :
-		    !strcmp(a, "--batches") ? parse_u(val, 16, 1000000, &batches) :
-		    !strcmp(a, "--records") ? parse_u(val, 16, 1u << 20, &records) :
-		    !strcmp(a, "--drain-us") ? parse_u(val, 1, 100000, &drain_us) :
-		    parse_u(val, 0, CPU_SETSIZE - 1, &v)) {
-			fprintf(stderr, "%s: bad value '%s' for %s\n", prog, val, a);
-			return 2;
-		}
-		if (!strcmp(a, "--cpu") || !strcmp(a, "--consumer-cpu")) {
-			if (!CPU_ISSET(v, &allowed)) {
-				fprintf(stderr, "%s: %s %lu: not an allowed CPU\n", prog, a, v);
-				return 2;
-			}
-		}
-		if (!strcmp(a, "--cpu"))
-			cpu = (long)v;
-		else if (!strcmp(a, "--consumer-cpu"))
-			ccpu = (long)v;
-	}
-	if (records & (records - 1)) {
-		fprintf(stderr, "%s: --records %lu is not a power of two\n", prog, records);
-		return 2;
-	}
-
 	for (int c = 0; c < CPU_SETSIZE && (cpu < 0 || ccpu < 0); c++) {
 		if (!CPU_ISSET(c, &allowed))
 			continue;
@@ -334,167 +255,201 @@ int main(int argc, char **argv)
 		else if (ccpu < 0 && c != cpu)
 			ccpu = c;
 	}
-	if (cpu < 0 || pin((unsigned int)cpu)) {
-		fprintf(stderr, "%s: cannot run on CPU %ld: %s\n", prog, cpu,
-			strerror(errno));
-		return 1;
+	if (cpu < 0 || nt_pin_cpu((int)cpu)) {
+		nt_error(p, "cannot run on CPU %ld: %s", cpu, strerror(errno));
+		return -1;
 	}
+	b->cpu = (int)cpu;
+	b->ccpu = (uint64_t)ccpu;
+	b->have_ccpu = ccpu >= 0;
 	ntgp_user_set_cpu((unsigned int)cpu);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	samp = calloc(batches, sizeof(*samp));
-	samp2 = calloc(batches, sizeof(*samp2));
-	rec = aligned_alloc(64, records * sizeof(*rec));
-	r = aligned_alloc(64, sizeof(*r));
-	if (!samp || !samp2 || !rec || !r) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return 1;
+	b->samp = calloc(b->batches, sizeof(*b->samp));
+	b->samp2 = calloc(b->batches, sizeof(*b->samp2));
+	b->rec = aligned_alloc(64, b->records * sizeof(*b->rec));
+	b->r = aligned_alloc(64, sizeof(*b->r));
+	if (!b->samp || !b->samp2 || !b->rec || !b->r) {
+		nt_error(p, "out of memory");
+		return -1;
 	}
-	memset(rec, 0, records * sizeof(*rec));
+	memset(b->rec, 0, b->records * sizeof(*b->rec));
+	return 0;
+}
 
-	/* floors: back-to-back TSC reads */
-	for (unsigned long b = 0; b < batches; b++) {
+static void ring_reset(struct bs *b)
+{
+	memset(b->r, 0, sizeof(*b->r));
+	b->r->rec = b->rec;
+	b->r->mask = (uint32_t)(b->records - 1);
+	b->r->last_irq = NT_NONE32;
+}
+
+/* The floors (back-to-back TSC reads) and the empty loop. */
+static void floors(struct bs *b)
+{
+	for (uint64_t i = 0; i < b->batches; i++) {
 		uint64_t a0 = ntgp_rdtsc(), a1 = ntgp_rdtsc();
 		uint64_t c0 = tsc_ord(), c1 = tsc_ord();
 
-		samp[b] = a1 - a0;
-		samp2[b] = c1 - c0;
+		b->samp[i] = a1 - a0;
+		b->samp2[i] = c1 - c0;
 	}
-	floor_rdtsc = quant(samp, batches);
-	floor_rdtscp = quant(samp2, batches);
+	b->floor_rdtsc = quant(b->samp, b->batches);
+	b->floor_rdtscp = quant(b->samp2, b->batches);
+	ring_reset(b);
+	uint64_t ne = 0;
+	for (; ne < b->batches && !nt_stopping(); ne++)
+		b->samp[ne] = batch_empty(b->r, (unsigned int)b->batch);
+	b->empty = quant(b->samp, ne);
+}
 
-	memset(r, 0, sizeof(*r));
-	r->rec = rec;
-	r->mask = (uint32_t)(records - 1);
-	r->last_irq = NT_NONE32;
-	{
-		unsigned long ne = 0;
+/* ------------------------------------------------------------ the modes */
 
-		for (; ne < batches && !stop_flag; ne++)
-			samp[ne] = batch_empty(r, (unsigned int)batch);
-		empty = quant(samp, ne);
-	}
+/* The timed batches of mode m; the counters before and after them. */
+static uint64_t timed_batches(struct bs *b, int m, struct result *o)
+{
+	struct ntgp_ring *r = b->r;
+	int threaded = m == 1 || m == 2;
+	uint64_t s0 = r->stamps, l0 = r->lost_total, h0 = r->head, cn0 = r->cost_n, cs0 = r->cost_sum, nb;
 
-	for (int m = 0; m < 4 && !stop_flag; m++) {
-		struct result *o = &res[m];
-		int threaded = m == 1 || m == 2;
-		struct cons cs = { .r = r, .cpu = (unsigned int)ccpu, .run = 1,
-				   .period_us = m == 1 ? drain_us : 0 };
-		pthread_t th;
-		unsigned long nb = 0;
-		uint64_t *net = samp2;
-
-		if (!want[m])
-			continue;
-		if (threaded && ccpu < 0) {
-			fprintf(stderr, "%s: %s mode needs two CPUs: skipped\n", prog, o->mode);
-			continue;
-		}
-		memset(r, 0, sizeof(*r));
-		r->rec = rec;
-		r->mask = (uint32_t)(records - 1);
-		r->last_irq = NT_NONE32;
-		if (m == 3) {
-			/* fill the ring, then one more stamp makes it lose */
-			while (r->head - r->tail < records)
-				stamp_one(r);
-			stamp_one(r);
-			if (!r->lost_pending) {
-				fprintf(stderr, "%s: internal error: full ring did not count a loss\n",
-					prog);
-				return 1;
-			}
-		}
-		if (threaded && pthread_create(&th, NULL, consumer, &cs)) {
-			fprintf(stderr, "%s: cannot start the consumer thread\n", prog);
-			return 1;
-		}
-		/* warm-up batch, not counted */
-		batch_stamp(r, (unsigned int)batch);
+	for (nb = 0; nb < b->batches && !nt_stopping(); nb++) {
+		if (threaded)
+			wait_room(r, b->batch);
+		b->samp[nb] = batch_stamp(r, (unsigned int)b->batch);
 		if (m == 0)
-			r->tail = r->head;
-		else if (threaded)
-			wait_room(r, batch);
-		{
-			uint64_t s0 = r->stamps, l0 = r->lost_total, h0 = r->head;
-			uint64_t cn0 = r->cost_n, cs0 = r->cost_sum;
-
-			for (nb = 0; nb < batches && !stop_flag; nb++) {
-				if (threaded)
-					wait_room(r, batch);
-				samp[nb] = batch_stamp(r, (unsigned int)batch);
-				if (m == 0)
-					r->tail = r->head; /* consume, as the module's calibration */
-			}
-			o->stamps = r->stamps - s0;
-			o->lost = r->lost_total - l0;
-			o->recs_written = r->head - h0;
-			o->insitu_n = r->cost_n - cn0;
-			o->insitu_mean = o->insitu_n ?
-				(double)(r->cost_sum - cs0) / (double)o->insitu_n : 0;
-		}
-		if (threaded) {
-			__atomic_store_n(&cs.run, 0, __ATOMIC_RELEASE);
-			pthread_join(th, NULL);
-			if (cs.pin_err)
-				fprintf(stderr, "%s: consumer not pinned to CPU %ld: %s\n",
-					prog, ccpu, strerror(cs.pin_err));
-			o->taken = cs.taken;
-			/* reader invariant: every record published was taken */
-			if (r->tail != r->head) {
-				fprintf(stderr, "%s: ring invariant broken: tail %" PRIu64
-					" != head %" PRIu64 " after the consumer stopped\n",
-					prog, r->tail, r->head);
-				rc = 1;
-			}
-		}
-		if (m == 3 && o->lost != o->stamps) {
-			fprintf(stderr, "%s: full ring stored records (%" PRIu64 " lost of %" PRIu64 ")\n",
-				prog, o->lost, o->stamps);
-			rc = 1;
-		}
-		for (unsigned long b = 0; b < nb; b++)
-			net[b] = samp[b];
-		o->raw = quant(samp, nb);
-		/* net per stamp from order statistics of the raw batches */
-		o->net_med = ((double)o->raw.med - (double)empty.med) / (double)batch;
-		o->net_p99 = ((double)o->raw.p99 - (double)empty.med) / (double)batch;
-		o->net_min = ((double)o->raw.min - (double)empty.med) / (double)batch;
-		o->done = nb > 0;
+			r->tail = r->head; /* consume, as the module's calibration */
 	}
+	o->stamps = r->stamps - s0;
+	o->lost = r->lost_total - l0;
+	o->recs_written = r->head - h0;
+	o->insitu_n = r->cost_n - cn0;
+	o->insitu_mean = o->insitu_n ? (double)(r->cost_sum - cs0) / (double)o->insitu_n : 0;
+	return nb;
+}
 
-	printf("bench-stamp: guest-probe stamping fast path (common/ntgp_ring.h) on the host CPU %ld%s\n",
-	       cpu, stop_flag ? " (interrupted: partial)" : "");
-	printf("clock: TSC, figures in TSC cycles; %lu batches of %lu stamps per mode, ring %lu records, drain every %lu us\n",
-	       batches, batch, records, drain_us);
-	printf("floor  rdtsc;rdtsc    median %" PRIu64 " p99 %" PRIu64 " min %" PRIu64 " cycles (TSC)\n",
-	       floor_rdtsc.med, floor_rdtsc.p99, floor_rdtsc.min);
-	printf("floor  rdtscp;rdtscp  median %" PRIu64 " p99 %" PRIu64 " min %" PRIu64 " cycles (TSC)\n",
-	       floor_rdtscp.med, floor_rdtscp.p99, floor_rdtscp.min);
+/* The consumer thread's end: stop it, check the reader invariant. */
+static void consumer_end(struct nt_prog *p, struct bs *b, struct cons *cs, pthread_t th, struct result *o)
+{
+	__atomic_store_n(&cs->run, 0, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	if (cs->pin_err)
+		nt_warn(p, "consumer not pinned to CPU %" PRIu64 ": %s", b->ccpu, strerror(cs->pin_err));
+	o->taken = cs->taken;
+	if (b->r->tail != b->r->head) {
+		nt_error(p, "ring invariant broken: tail %" PRIu64 " != head %" PRIu64 " after the consumer stopped",
+			 b->r->tail, b->r->head);
+		b->rc = 1;
+	}
+}
+
+static void run_mode(struct nt_prog *p, struct bs *b, int m)
+{
+	struct result *o = &b->res[m];
+	int threaded = m == 1 || m == 2;
+	struct cons cs = { .r = b->r, .cpu = (unsigned int)b->ccpu, .run = 1,
+			   .period_us = m == 1 ? (unsigned long)(b->drain_ns / 1000) : 0 };
+	pthread_t th;
+
+	if (threaded && !b->have_ccpu) {
+		nt_warn(p, "%s mode needs two CPUs: skipped", o->mode);
+		return;
+	}
+	ring_reset(b);
+	if (m == 3) { /* fill the ring, then one more stamp makes it lose */
+		while (b->r->head - b->r->tail < b->records)
+			stamp_one(b->r);
+		stamp_one(b->r);
+	}
+	if (threaded && pthread_create(&th, NULL, consumer, &cs)) {
+		nt_error(p, "cannot start the consumer thread");
+		b->rc = 1;
+		return;
+	}
+	batch_stamp(b->r, (unsigned int)b->batch); /* warm-up, not counted */
+	if (m == 0)
+		b->r->tail = b->r->head;
+	else if (threaded)
+		wait_room(b->r, b->batch);
+	uint64_t nb = timed_batches(b, m, o);
+	if (threaded)
+		consumer_end(p, b, &cs, th, o);
+	if (m == 3 && o->lost != o->stamps) {
+		nt_error(p, "full ring stored records (%" PRIu64 " lost of %" PRIu64 ")", o->lost, o->stamps);
+		b->rc = 1;
+	}
+	o->raw = quant(b->samp, nb);
+	/* net per stamp from order statistics of the raw batches */
+	o->net_med = (o->raw.med - b->empty.med) / (double)b->batch;
+	o->net_p99 = (o->raw.p99 - b->empty.med) / (double)b->batch;
+	o->net_min = (o->raw.min - b->empty.med) / (double)b->batch;
+	o->done = nb > 0;
+}
+
+/* ------------------------------------------------------------ results */
+
+static void print_result(const struct result *res, unsigned int n)
+{
+	if (!res->done) {
+		printf("%-6s skipped\n", res->mode);
+		return;
+	}
+	printf("%-6s %8.1f %8.1f %8.1f   raw %6.1f %6.1f   %6zu  lost %" PRIu64 "/%" PRIu64
+	       "  in-situ mean %.1f (%" PRIu64 " samples)\n",
+	       res->mode, res->net_med, res->net_p99, res->net_min, res->raw.med / (double)n,
+	       res->raw.p99 / (double)n, res->raw.n, res->lost, res->stamps, res->insitu_mean, res->insitu_n);
+}
+
+static void bs_summary(struct nt_prog *p)
+{
+	struct bs *b = p->ctx;
+	printf("bench-stamp: guest-probe stamping fast path (common/ntgp_ring.h) on the host CPU %d%s\n", b->cpu,
+	       nt_stopping() ? " (interrupted: partial)" : "");
+	printf("clock: TSC, figures in TSC cycles; %" PRIu64 " batches of %" PRIu64 " stamps per mode, ring %" PRIu64
+	       " records, drain every %.0f us\n",
+	       b->batches, b->batch, b->records, b->drain_ns / 1e3);
+	printf("floor  rdtsc;rdtsc    median %.1f p99 %.1f min %.0f cycles (TSC)\n", b->floor_rdtsc.med,
+	       b->floor_rdtsc.p99, b->floor_rdtsc.min);
+	printf("floor  rdtscp;rdtscp  median %.1f p99 %.1f min %.0f cycles (TSC)\n", b->floor_rdtscp.med,
+	       b->floor_rdtscp.p99, b->floor_rdtscp.min);
 	printf("empty  loop+call      median %.2f p99 %.2f cycles per iteration (TSC), subtracted below\n",
-	       (double)empty.med / (double)batch, (double)empty.p99 / (double)batch);
+	       b->empty.med / (double)b->batch, b->empty.p99 / (double)b->batch);
 	printf("mode   cycles/stamp (TSC, empty loop subtracted)   raw/stamp      batches  lost/stamps  in-situ (entry rdtsc -> after store)\n");
 	printf("         median      p99      min   median    p99\n");
 	for (int m = 0; m < 4; m++)
-		print_result(&res[m], (unsigned int)batch, (double)empty.med);
-	for (int m = 0; m < 4; m++) {
-		if (!res[m].done)
-			continue;
-		printf("result mode=%s median_cycles=%.1f p99_cycles=%.1f raw_median_cycles=%.1f lost=%" PRIu64 " stamps=%" PRIu64 "\n",
-		       res[m].mode, res[m].net_med, res[m].net_p99,
-		       res[m].raw.med / (double)batch, res[m].lost, res[m].stamps);
+		print_result(&b->res[m], (unsigned int)b->batch);
+	for (int m = 0; m < 4; m++)
+		if (b->res[m].done)
+			printf("result mode=%s median_cycles=%.1f p99_cycles=%.1f raw_median_cycles=%.1f lost=%" PRIu64
+			       " stamps=%" PRIu64 "\n",
+			       b->res[m].mode, b->res[m].net_med, b->res[m].net_p99, b->res[m].raw.med / (double)b->batch,
+			       b->res[m].lost, b->res[m].stamps);
+	printf("result floor_rdtsc_cycles=%.1f floor_rdtscp_cycles=%.1f empty_cycles=%.2f\n", b->floor_rdtsc.med,
+	       b->floor_rdtscp.med, b->empty.med / (double)b->batch);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bs b = { .batch = 256, .batches = 20000, .records = 8192, .drain_ns = 1000000,
+			       .want = { 1, 1, 1, 1 },
+			       .res = { { .mode = "cal" }, { .mode = "drain" }, { .mode = "spin" }, { .mode = "full" } } };
+	struct nt_prog p = {
+		.name = "bench-stamp", .synopsis = "[options]",
+		.about = "Times the guest probe's stamping fast path (guest-probe/common/ntgp_ring.h, the code\n"
+			 "the kernel module runs) on this CPU: cycles per stamp (TSC), median and p99 over B\n"
+			 "batches of N stamps, minus the empty-loop overhead.",
+		.common = NT_C_CPU, .opts = bs_opts, .opt = bs_opt, .validate = bs_validate, .summary = bs_summary,
+		.ctx = &b, .cpu_help = "producer CPU (default: the first allowed CPU)",
+	};
+	nt_prog_parse(&p, argc, argv);
+	if (nt_prog_start(&p) == 0 && setup(&p, &b) == 0) {
+		floors(&b);
+		for (int m = 0; m < 4 && !nt_stopping(); m++)
+			if (b.want[m])
+				run_mode(&p, &b, m);
 	}
-	printf("result floor_rdtsc_cycles=%" PRIu64 " floor_rdtscp_cycles=%" PRIu64 " empty_cycles=%.2f\n",
-	       floor_rdtsc.med, floor_rdtscp.med, (double)empty.med / (double)batch);
-	free(samp);
-	free(samp2);
-	free(rec);
-	free(r);
-	if (stop_flag)
-		return 130;
+	int rc = nt_prog_close(&p, b.rc ? NT_EXIT_FAIL : NT_EXIT_OK);
+	free(b.samp);
+	free(b.samp2);
+	free(b.rec);
+	free(b.r);
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -23,66 +22,11 @@
 #include <unistd.h>
 
 #include "nt/meta.h"
-#include "nt/recio.h"
-#include "nt/record.h"
-#include "nt/tsc.h"
+#include "nt/prog.h"
 #include "ntgp_decode.h"
 
-#define PROG "nt-guest-read"
 #define MAX_WATCH 16
 #define CHUNK_RECS 4096
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: " PROG " -o FILE [options]\n"
-		"Drain the guest probe's stamps (nt_guest_probe module) into the record format.\n"
-		"  -o, --output FILE     data file: .csv (default) or .bin/.ntr binary, '-' = stdout;\n"
-		"                        metadata goes to FILE.meta\n"
-		"  -d, --duration SEC    stop after SEC seconds (default: until Ctrl-C or --stop-file)\n"
-		"  -i, --interval MS     at most one drain every MS ms, 0..10000 (default 0: as soon as\n"
-		"                        records arrive; the reader sleeps in poll() until then)\n"
-		"  -w, --watch-irq N     record /proc/interrupts counts of IRQ N at start and end\n"
-		"                        in the metadata (repeatable, at most %d)\n"
-		"  -s, --stop-file PATH  stop when PATH exists\n"
-		"  -r, --ready-file PATH create PATH once draining has started\n"
-		"      --dev PATH        record device (default /dev/nt_guest_probe)\n"
-		"      --stats PATH      statistics file (default /proc/nt_guest_probe)\n"
-		"      --tsc-ms MS       TSC calibration window, 10..2000 ms (default 200)\n"
-		"  -q, --quiet           no summary on stderr\n"
-		"  -h, --help            this text\n"
-		"Exit: 0 done, 1 runtime error, 2 bad usage, 130 stopped by a signal.\n",
-		MAX_WATCH);
-}
-
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static double mono_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -194,19 +138,13 @@ static void watch_take(struct watch *w, int n, int end)
 	}
 }
 
-struct out {
-	struct nt_writer *w;
-	int err;
-};
-
+/* Records go to the writer; a write failure is counted there (lost) and
+ * said by the close step, so decoding goes on. */
 static int emit(void *ctx, const struct nt_rec *r)
 {
-	struct out *o = ctx;
+	struct nt_prog *p = ctx;
 
-	if (nt_writer_put(o->w, r)) {
-		o->err = errno ? errno : EIO;
-		return -1;
-	}
+	nt_writer_put(p->w, r);
 	return 0;
 }
 
@@ -241,11 +179,11 @@ static void meta_params(FILE *m)
 /* ---- the drain loop: sleep in ppoll() until records, the stop file, the
  * end of the duration or a signal; drain with non-blocking reads */
 struct drain {
+	struct nt_prog *p;
 	int fd;
-	const char *dev, *out_path, *stop_file;
-	double duration, interval_ms, t_start;
+	const char *dev, *stop_file;
+	int64_t duration, interval, t_start; /* ns; CLOCK_MONOTONIC */
 	struct ntgp_join *join;
-	struct out *o;
 	unsigned char *buf;
 	size_t bufsize;
 	unsigned long long wakeups; /* ppoll() returns */
@@ -262,24 +200,21 @@ static int drain_now(struct drain *d)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n < 0) {
-			fprintf(stderr, PROG ": read %s: %s\n", d->dev, strerror(errno));
+			nt_error(d->p, "read %s: %s", d->dev, strerror(errno));
 			return -1;
 		}
 		if (n == 0) {
-			fprintf(stderr, PROG ": read %s: end of file (a module without blocking reads?)\n", d->dev);
+			nt_error(d->p, "read %s: end of file (a module without blocking reads?)", d->dev);
 			return -1;
 		}
-		if (ntgp_decode(d->join, d->buf, (size_t)n, emit, d->o)) {
-			fprintf(stderr, PROG ": write %s: %s\n", d->out_path, strerror(d->o->err));
-			return -1;
-		}
+		ntgp_decode(d->join, d->buf, (size_t)n, emit, d->p);
 		if ((size_t)n < d->bufsize)
 			return 0;
 	}
 }
 
 /* inotify on the stop file's folder (-1 when there is none or it fails) */
-static int stop_watch(const char *stop_file)
+static int stop_watch(const struct nt_prog *p, const char *stop_file)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(stop_file, '/');
@@ -293,8 +228,7 @@ static int stop_watch(const char *stop_file)
 		snprintf(dir, sizeof(dir), ".");
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
-		fprintf(stderr, PROG ": warning: cannot watch %s (%s): checking the stop file every 100 ms\n", dir,
-			strerror(errno));
+		nt_warn(p, "cannot watch %s (%s): checking the stop file every 100 ms", dir, strerror(errno));
 		close(fd);
 		fd = -1;
 	}
@@ -312,54 +246,61 @@ static int stop_file_there(const struct drain *d, int ino)
 	return d->stop_file && stat(d->stop_file, &sb) == 0;
 }
 
-/* milliseconds from now until `until` (CLOCK_MONOTONIC seconds), at least 0 */
-static double wait_ms(double until)
+/* A stop: a signal, the end of --duration, the stop file. */
+static int stopping(const struct drain *d, int ino)
 {
-	double ms = (until - mono_s()) * 1e3;
+	if (nt_stopping())
+		return 1;
+	if (d->duration > 0 && nt_mono_ns() - d->t_start >= d->duration) {
+		nt_prog_stop_reason(d->p, "duration reached");
+		return 1;
+	}
+	if (stop_file_there(d, ino)) {
+		nt_prog_stop_reason(d->p, "stop file");
+		return 1;
+	}
+	return 0;
+}
 
-	return ms < 0 ? 0 : ms;
+/* The ppoll() timeout: the next drain (--interval), the end of --duration,
+ * or the stop file's 100 ms check without inotify; NULL: none. */
+static struct timespec *wait_until(const struct drain *d, int ino, int64_t next, struct timespec *ts)
+{
+	int64_t now = nt_mono_ns(), until = INT64_MAX;
+	if (now < next)
+		until = next;
+	if (d->duration > 0 && d->t_start + d->duration < until)
+		until = d->t_start + d->duration;
+	if (d->stop_file && ino < 0 && now + 100000000 < until)
+		until = now + 100000000;
+	if (until == INT64_MAX)
+		return NULL;
+	int64_t left = until > now ? until - now : 0;
+	*ts = (struct timespec){ (time_t)(left / 1000000000), (long)(left % 1000000000) };
+	return ts;
 }
 
 static int drain_loop(struct drain *d)
 {
 	sigset_t block, old;
-	int ino = d->stop_file ? stop_watch(d->stop_file) : -1, rc = 0;
-	double next = 0; /* earliest time of the next drain (--interval) */
+	int ino = d->stop_file ? stop_watch(d->p, d->stop_file) : -1, rc = 0;
+	int64_t next = 0; /* earliest time of the next drain (--interval) */
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old); /* delivered only inside ppoll() */
-	for (;;) {
-		struct pollfd p[2] = { { d->fd, 0, 0 }, { ino, POLLIN, 0 } };
-		double now = mono_s(), until = 1e300;
-		struct timespec ts, *tp = NULL;
-		int r;
+	while (!stopping(d, ino)) {
+		struct pollfd p[2] = { { d->fd, nt_mono_ns() >= next ? POLLIN : 0, 0 }, { ino, POLLIN, 0 } };
+		struct timespec ts;
+		int r = ppoll(p, ino >= 0 ? 2 : 1, wait_until(d, ino, next, &ts), &old);
 
-		if (g_stop || (d->duration > 0 && now - d->t_start >= d->duration) ||
-		    stop_file_there(d, ino))
-			break;
-		if (now >= next)
-			p[0].events = POLLIN;
-		else
-			until = next;
-		if (d->duration > 0 && d->t_start + d->duration < until)
-			until = d->t_start + d->duration;
-		if (d->stop_file && ino < 0 && now + 0.1 < until)
-			until = now + 0.1;
-		if (until < 1e300) {
-			double ms = wait_ms(until);
-
-			ts.tv_sec = (time_t)(ms / 1e3);
-			ts.tv_nsec = (long)((ms - 1e3 * (double)ts.tv_sec) * 1e6);
-			tp = &ts;
-		}
-		r = ppoll(p, ino >= 0 ? 2 : 1, tp, &old);
 		d->wakeups++;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || (p[0].revents & (POLLERR | POLLNVAL))) {
-			fprintf(stderr, PROG ": poll %s: %s\n", d->dev, r < 0 ? strerror(errno) : "error");
+			nt_error(d->p, "poll %s: %s", d->dev, r < 0 ? strerror(errno) : "error");
 			rc = -1;
 			break;
 		}
@@ -369,12 +310,8 @@ static int drain_loop(struct drain *d)
 			rc = -1;
 			break;
 		}
-		if (nt_writer_flush(d->o->w)) {
-			fprintf(stderr, PROG ": write %s: %s\n", d->out_path, strerror(errno));
-			rc = -1;
-			break;
-		}
-		next = mono_s() + d->interval_ms / 1e3;
+		nt_writer_flush(d->p->w); /* a failure is counted and said at the close */
+		next = nt_mono_ns() + d->interval;
 	}
 	/* what was stamped up to now */
 	if (!rc && drain_now(d))
@@ -392,318 +329,283 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "duration", required_argument, 0, 'd' },
-		{ "interval", required_argument, 0, 'i' },
-		{ "watch-irq", required_argument, 0, 'w' },
-		{ "stop-file", required_argument, 0, 's' },
-		{ "ready-file", required_argument, 0, 'r' },
-		{ "dev", required_argument, 0, 1 },
-		{ "stats", required_argument, 0, 2 },
-		{ "tsc-ms", required_argument, 0, 3 },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 }
-	};
-	const char *out_path = NULL, *dev = "/dev/nt_guest_probe";
-	const char *stats_path = "/proc/nt_guest_probe", *stop_file = NULL;
-	const char *ready_file = NULL;
-	double duration = 0, interval_ms = 0, tsc_ms = 200, v;
+/* ---- options ----------------------------------------------------------- */
+
+enum { O_INTERVAL = 256, O_WATCH, O_STOP, O_READY, O_DEV, O_STATS };
+
+static const struct nt_opt gr_opts[] = {
+	{ "interval", "DUR", O_INTERVAL, "at most one drain every DUR, 0..10s (default 0: as soon as\nrecords arrive; the reader sleeps in poll() until then)" },
+	{ "watch-irq", "N", O_WATCH, "record /proc/interrupts counts of IRQ N at start and end\nin the metadata (repeatable, at most 16)" },
+	{ "stop-file", "PATH", O_STOP, "stop when PATH exists" },
+	{ "ready-file", "PATH", O_READY, "create PATH once draining has started" },
+	{ "dev", "PATH", O_DEV, "record device (default /dev/nt_guest_probe)" },
+	{ "stats", "PATH", O_STATS, "statistics file (default /proc/nt_guest_probe)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+struct gr {
+	int64_t interval;
 	struct watch watch[MAX_WATCH];
-	int nwatch = 0, quiet = 0, c, fd, rc = 0, stopped_by_signal;
-	static struct ntgp_join join;
-	static struct ntgp_stats st;
-	static unsigned char buf[CHUNK_RECS * sizeof(struct nt_rec)];
-	struct nt_tsc_props props;
-	struct nt_tsc_freq freq;
-	struct out o = { 0 };
-	char meta_path[PATH_MAX], why[128];
-	double t_start, t_end, hz;
+	int nwatch, fd;
+	const char *stop_file, *ready_file, *dev, *stats_path;
+	struct ntgp_join join;
+	struct ntgp_stats st;
+	int64_t t_start, t_end;   /* CLOCK_MONOTONIC ns */
 	uint64_t tsc_start, tsc_end;
-	int tsc_rc;
-	unsigned long long wakeups = 0;
-	FILE *meta;
-
-	while ((c = getopt_long(argc, argv, "o:d:i:w:s:r:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'd':
-			if (parse_num(optarg, 0.001, 1e7, &duration)) {
-				fprintf(stderr, PROG ": --duration: '%s' is not 0.001..1e7 seconds\n", optarg);
-				return 2;
-			}
-			break;
-		case 'i':
-			if (parse_num(optarg, 0, 10000, &interval_ms)) {
-				fprintf(stderr, PROG ": --interval: '%s' is not 0..10000 ms\n", optarg);
-				return 2;
-			}
-			break;
-		case 'w':
-			if (nwatch == MAX_WATCH || parse_num(optarg, 0, 1e6, &v) || v != (unsigned)v) {
-				fprintf(stderr, PROG ": --watch-irq: '%s' is not an IRQ number (at most %d of them)\n",
-					optarg, MAX_WATCH);
-				return 2;
-			}
-			memset(&watch[nwatch], 0, sizeof(watch[0]));
-			watch[nwatch++].irq = (unsigned)v;
-			break;
-		case 's': stop_file = optarg; break;
-		case 'r': ready_file = optarg; break;
-		case 1: dev = optarg; break;
-		case 2: stats_path = optarg; break;
-		case 3:
-			if (parse_num(optarg, 10, 2000, &tsc_ms)) {
-				fprintf(stderr, PROG ": --tsc-ms: '%s' is not 10..2000 ms\n", optarg);
-				return 2;
-			}
-			break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!out_path) {
-		fprintf(stderr, PROG ": -o FILE is required\n");
-		usage(stderr);
-		return 2;
-	}
-	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": cannot open %s: %s (%s)\n", dev, strerror(errno),
-			errno == EBUSY ? "another reader has it open; there can be only one"
-				       : "is nt_guest_probe.ko loaded?");
-		return 1;
-	}
-	o.w = nt_writer_open(out_path, nt_fmt_from_path(out_path));
-	if (!o.w) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", out_path, strerror(errno));
-		close(fd);
-		return 1;
-	}
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
-	ntgp_join_init(&join);
-	watch_take(watch, nwatch, 0);
-	t_start = mono_s();
-	tsc_start = nt_rdtsc();
-	if (ready_file) {
-		int rf = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (rf < 0)
-			fprintf(stderr, PROG ": warning: cannot create %s: %s\n", ready_file,
-				strerror(errno));
-		else
-			close(rf);
-	}
-	{
-		struct drain d = { .fd = fd, .dev = dev, .out_path = out_path, .stop_file = stop_file,
-				   .duration = duration, .interval_ms = interval_ms, .t_start = t_start,
-				   .join = &join, .o = &o, .buf = buf, .bufsize = sizeof(buf) };
-
-		if (drain_loop(&d))
-			rc = 1;
-		wakeups = d.wakeups;
-	}
-	stopped_by_signal = g_stop;
-	t_end = mono_s();
-	tsc_end = nt_rdtsc();
-	watch_take(watch, nwatch, 1);
-
-	/* statistics: lost records not yet reported in the stream, probe cost */
-	{
-		size_t len;
-		char *t = slurp(stats_path, &len);
-
-		if (!t || ntgp_stats_parse(t, len, &st, why, sizeof(why))) {
-			fprintf(stderr, PROG ": cannot read %s: %s\n", stats_path,
-				t ? why : strerror(errno));
-			rc = 1;
-			memset(&st, 0, sizeof(st));
-		}
-		free(t);
-	}
-	for (int cpu = 0; cpu < st.ncpu && !rc; cpu++) {
-		struct nt_rec r;
-
-		if (!st.cpu[cpu].present || st.cpu[cpu].lost <= join.lost_by_cpu[cpu])
-			continue;
-		r = nt_rec_blank(NT_SRC_GUEST, NT_EV_LOST);
-		r.cpu = (uint16_t)cpu;
-		r.tsc = tsc_end;
-		r.aux = st.cpu[cpu].lost - join.lost_by_cpu[cpu];
-		join.n_lost += r.aux;
-		join.n_lost_recs++;
-		join.lost_by_cpu[cpu] = st.cpu[cpu].lost;
-		if (emit(&o, &r))
-			rc = 1;
-	}
-	if (!rc && ntgp_join_flush(&join, emit, &o))
-		rc = 1;
-
-	tsc_rc = nt_tsc_freq_find(&freq, (unsigned)tsc_ms, 2000);
-	hz = freq.hz > 0 ? freq.hz : (double)st.tsc_khz * 1000.0;
-	nt_tsc_props_read(&props);
-
-	/* probe cost: one probe_cost record per CPU (calibrated median) */
+	/* probe cost: calibrated medians per CPU, in-situ samples */
 	uint64_t cal[NTGP_MAX_CPUS];
-	int ncal = 0;
-	unsigned long long ins_n = 0, ins_sum = 0, ins_min = 0, ins_max = 0;
-	for (int cpu = 0; cpu < st.ncpu; cpu++) {
-		const struct ntgp_cpu_stats *cs = &st.cpu[cpu];
+	int ncal;
+	unsigned long long ins_n, ins_sum, ins_min, ins_max;
+	unsigned long long wakeups;
+	long nvcsw; /* voluntary context switches (getrusage), -1 unknown */
+};
 
+static int gr_opt(struct nt_prog *p, int key, const char *arg)
+{
+	struct gr *g = p->ctx;
+	uint64_t v;
+	switch (key) {
+	case O_INTERVAL: return nt_parse_dur(arg, 0, 10000000000LL, &g->interval);
+	case O_WATCH:
+		if (g->nwatch == MAX_WATCH || nt_parse_u64(arg, 0, 1000000, &v))
+			return -1;
+		g->watch[g->nwatch++] = (struct watch){ .irq = (unsigned)v };
+		return 0;
+	case O_STOP: g->stop_file = arg; return 0;
+	case O_READY: g->ready_file = arg; return 0;
+	case O_DEV: g->dev = arg; return 0;
+	case O_STATS: g->stats_path = arg; return 0;
+	}
+	return -1;
+}
+
+static void gr_validate(struct nt_prog *p)
+{
+	if (!p->out)
+		nt_usage(p, "--out FILE is required");
+}
+
+static int dev_open(struct nt_prog *p, struct gr *g)
+{
+	g->fd = open(g->dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (g->fd < 0) {
+		nt_error(p, "cannot open %s: %s (%s)", g->dev, strerror(errno),
+			 errno == EBUSY ? "another reader has it open; there can be only one"
+					: "is nt_guest_probe.ko loaded?");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- draining ------------------------------------------------------------ */
+
+static void ready(struct nt_prog *p, struct gr *g)
+{
+	int rf = g->ready_file ? open(g->ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+	if (g->ready_file && rf < 0)
+		nt_warn(p, "cannot create %s: %s", g->ready_file, strerror(errno));
+	if (rf >= 0)
+		close(rf);
+}
+
+/* Drain until a stop, with the watched IRQs counted around it. */
+static int drain(struct nt_prog *p, struct gr *g)
+{
+	static unsigned char buf[CHUNK_RECS * sizeof(struct nt_rec)];
+	struct drain d = { .p = p, .fd = g->fd, .dev = g->dev, .stop_file = g->stop_file,
+			   .duration = p->duration_ns, .interval = g->interval, .join = &g->join, .buf = buf,
+			   .bufsize = sizeof(buf) };
+	ntgp_join_init(&g->join);
+	watch_take(g->watch, g->nwatch, 0);
+	g->t_start = d.t_start = nt_mono_ns();
+	g->tsc_start = nt_rdtsc();
+	ready(p, g);
+	int rc = drain_loop(&d);
+	struct rusage ru;
+	g->nvcsw = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_nvcsw : -1;
+	g->t_end = nt_mono_ns();
+	g->tsc_end = nt_rdtsc();
+	watch_take(g->watch, g->nwatch, 1);
+	g->wakeups = d.wakeups;
+	return rc;
+}
+
+/* ---- after the run: the module's statistics --------------------------------- */
+
+/* Lost records the stream did not report yet, then the held-back ones. */
+static int lost_from_stats(struct nt_prog *p, struct gr *g)
+{
+	size_t len;
+	char why[128], *t = slurp(g->stats_path, &len);
+	if (!t || ntgp_stats_parse(t, len, &g->st, why, sizeof(why))) {
+		nt_error(p, "cannot read %s: %s", g->stats_path, t ? why : strerror(errno));
+		memset(&g->st, 0, sizeof(g->st));
+		free(t);
+		return -1;
+	}
+	free(t);
+	for (int cpu = 0; cpu < g->st.ncpu; cpu++) {
+		struct ntgp_join *j = &g->join;
+		if (!g->st.cpu[cpu].present || g->st.cpu[cpu].lost <= j->lost_by_cpu[cpu])
+			continue;
+		struct nt_rec r = nt_rec_blank(NT_SRC_GUEST, NT_EV_LOST);
+		r.cpu = (uint16_t)cpu;
+		r.tsc = g->tsc_end;
+		r.aux = g->st.cpu[cpu].lost - j->lost_by_cpu[cpu];
+		j->n_lost += r.aux;
+		j->n_lost_recs++;
+		j->lost_by_cpu[cpu] = g->st.cpu[cpu].lost;
+		emit(p, &r);
+	}
+	return ntgp_join_flush(&g->join, emit, p);
+}
+
+/* One probe_cost record per CPU (its calibrated median), in-situ totals. */
+static void probe_cost(struct nt_prog *p, struct gr *g)
+{
+	for (int cpu = 0; cpu < g->st.ncpu; cpu++) {
+		const struct ntgp_cpu_stats *cs = &g->st.cpu[cpu];
 		if (!cs->present)
 			continue;
 		if (cs->cal_median) {
 			struct nt_rec r = nt_rec_blank(NT_SRC_GUEST, NT_EV_PROBE_COST);
-
 			r.cpu = (uint16_t)cpu;
-			r.tsc = tsc_end;
+			r.tsc = g->tsc_end;
 			r.aux = cs->cal_median;
-			cal[ncal++] = cs->cal_median;
-			if (!rc && emit(&o, &r))
-				rc = 1;
+			g->cal[g->ncal++] = cs->cal_median;
+			emit(p, &r);
 		}
 		if (cs->cost_n) {
-			if (!ins_n || cs->cost_min < ins_min)
-				ins_min = cs->cost_min;
-			if (cs->cost_max > ins_max)
-				ins_max = cs->cost_max;
-			ins_n += cs->cost_n;
-			ins_sum += cs->cost_sum;
+			if (!g->ins_n || cs->cost_min < g->ins_min)
+				g->ins_min = cs->cost_min;
+			if (cs->cost_max > g->ins_max)
+				g->ins_max = cs->cost_max;
+			g->ins_n += cs->cost_n;
+			g->ins_sum += cs->cost_sum;
 		}
 	}
-	qsort(cal, (size_t)ncal, sizeof(cal[0]), cmp_u64);
-	nt_writer_flush(o.w);
-	unsigned long long nrec = nt_writer_count(o.w); /* records that reached the file */
-	if (nt_writer_close(o.w)) {
-		fprintf(stderr, PROG ": write %s: %s\n", out_path, strerror(errno));
-		rc = 1;
+	qsort(g->cal, (size_t)g->ncal, sizeof(g->cal[0]), cmp_u64);
+}
+
+/* ---- metadata and summary ---------------------------------------------------- */
+
+static void meta_run(FILE *m, const struct gr *g)
+{
+	size_t hl;
+	char *hv = slurp("/sys/hypervisor/type", &hl);
+	while (hv && hl && (hv[hl - 1] == '\n' || hv[hl - 1] == ' '))
+		hv[--hl] = '\0';
+	nt_meta_put(m, "hypervisor", "%s", hv && hl ? hv : "none");
+	free(hv);
+	nt_meta_put(m, "guest.kernel", "%s", g->st.kernel);
+	nt_meta_put(m, "guest.kernel_tsc_khz", "%llu", g->st.tsc_khz);
+	meta_params(m);
+	nt_meta_put(m, "guest.duration_s", "%.3f", (double)(g->t_end - g->t_start) / 1e9);
+	nt_meta_put(m, "guest.tsc_start", "%" PRIu64, g->tsc_start);
+	nt_meta_put(m, "guest.tsc_end", "%" PRIu64, g->tsc_end);
+	nt_meta_put(m, "guest.reader_wakeups", "%llu", g->wakeups);
+	if (g->nvcsw >= 0)
+		nt_meta_put(m, "guest.reader_voluntary_switches", "%ld", g->nvcsw);
+	const struct ntgp_join *j = &g->join;
+	nt_meta_put(m, "guest.irq_records", "%llu", j->n_irq);
+	nt_meta_put(m, "guest.irq_tied", "%llu", j->n_tied);
+	nt_meta_put(m, "guest.pkt_records", "%llu", j->n_pkt);
+	nt_meta_put(m, "guest.pkt_without_irq", "%llu", j->n_pkt_noirq);
+	nt_meta_put(m, "guest.timer_records", "%llu", j->n_timer);
+	nt_meta_put(m, "guest.lost", "%llu", j->n_lost);
+	nt_meta_put(m, "guest.bad_records", "%llu", j->n_bad);
+	nt_meta_put(m, "guest.seq_join",
+		    "guest_irq.seq = seq of the first guest_pkt on the same CPU whose aux equals the IRQ stamp");
+}
+
+static void meta_cost(FILE *m, const struct gr *g)
+{
+	if (g->ncal) {
+		nt_meta_put(m, "probe_cost_cycles", "%" PRIu64, g->cal[g->ncal / 2]);
+		nt_meta_put(m, "probe_cost_cycles_min_cpu", "%" PRIu64, g->cal[0]);
+		nt_meta_put(m, "probe_cost_cycles_max_cpu", "%" PRIu64, g->cal[g->ncal - 1]);
+		nt_meta_put(m, "probe_cost_method", "calibrated at load: median of 16 batches of 256 back-to-back "
+						    "stamps, per CPU, IRQs off; median over CPUs");
 	}
-	close(fd);
+	nt_meta_put(m, "probe_cost_insitu_samples", "%llu", g->ins_n);
+	if (g->ins_n) {
+		nt_meta_put(m, "probe_cost_insitu_mean_cycles", "%.1f", (double)g->ins_sum / g->ins_n);
+		nt_meta_put(m, "probe_cost_insitu_min_cycles", "%llu", g->ins_min);
+		nt_meta_put(m, "probe_cost_insitu_max_cycles", "%llu", g->ins_max);
+	}
+}
 
-	/* metadata */
-	if (strcmp(out_path, "-") == 0)
-		snprintf(meta_path, sizeof(meta_path), "%s", "nt-guest-read.meta");
-	else if (nt_meta_path_for(out_path, meta_path, sizeof(meta_path)))
-		snprintf(meta_path, sizeof(meta_path), "%s.meta", out_path);
-	meta = fopen(meta_path, "w");
-	if (!meta) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", meta_path, strerror(errno));
-		rc = 1;
-	} else {
-		size_t hl;
-		char *hv = slurp("/sys/hypervisor/type", &hl);
-
-		nt_meta_put(meta, "source", "guest");
-		nt_meta_put(meta, "tool", PROG);
-		nt_host_describe(meta, &props, &freq);
-		if (tsc_rc < 0)
-			nt_meta_put(meta, "tsc_hz_unstable", "1");
-		while (hv && hl && (hv[hl - 1] == '\n' || hv[hl - 1] == ' '))
-			hv[--hl] = '\0';
-		nt_meta_put(meta, "hypervisor", "%s", hv && hl ? hv : "none");
-		free(hv);
-		nt_meta_put(meta, "guest.kernel", "%s", st.kernel);
-		nt_meta_put(meta, "guest.kernel_tsc_khz", "%llu", st.tsc_khz);
-		meta_params(meta);
-		nt_meta_put(meta, "guest.duration_s", "%.3f", t_end - t_start);
-		nt_meta_put(meta, "guest.reader_wakeups", "%llu", wakeups);
-		{
-			struct rusage ru;
-
-			if (getrusage(RUSAGE_SELF, &ru) == 0)
-				nt_meta_put(meta, "guest.reader_voluntary_switches", "%ld", ru.ru_nvcsw);
-		}
-		nt_meta_put(meta, "guest.tsc_start", "%" PRIu64, tsc_start);
-		nt_meta_put(meta, "guest.tsc_end", "%" PRIu64, tsc_end);
-		nt_meta_put(meta, "guest.records", "%llu", nrec);
-		nt_meta_put(meta, "guest.irq_records", "%llu", join.n_irq);
-		nt_meta_put(meta, "guest.irq_tied", "%llu", join.n_tied);
-		nt_meta_put(meta, "guest.pkt_records", "%llu", join.n_pkt);
-		nt_meta_put(meta, "guest.pkt_without_irq", "%llu", join.n_pkt_noirq);
-		nt_meta_put(meta, "guest.timer_records", "%llu", join.n_timer);
-		nt_meta_put(meta, "guest.lost", "%llu", join.n_lost);
-		nt_meta_put(meta, "guest.bad_records", "%llu", join.n_bad);
-		nt_meta_put(meta, "guest.seq_join", "guest_irq.seq = seq of the first guest_pkt on the same CPU whose aux equals the IRQ stamp");
-		if (ncal) {
-			nt_meta_put(meta, "probe_cost_cycles", "%" PRIu64, cal[ncal / 2]);
-			nt_meta_put(meta, "probe_cost_cycles_min_cpu", "%" PRIu64, cal[0]);
-			nt_meta_put(meta, "probe_cost_cycles_max_cpu", "%" PRIu64, cal[ncal - 1]);
-			nt_meta_put(meta, "probe_cost_method",
-				    "calibrated at load: median of 16 batches of 256 back-to-back stamps, per CPU, IRQs off; median over CPUs");
-		}
-		nt_meta_put(meta, "probe_cost_insitu_samples", "%llu", ins_n);
-		if (ins_n) {
-			nt_meta_put(meta, "probe_cost_insitu_mean_cycles", "%.1f", (double)ins_sum / ins_n);
-			nt_meta_put(meta, "probe_cost_insitu_min_cycles", "%llu", ins_min);
-			nt_meta_put(meta, "probe_cost_insitu_max_cycles", "%llu", ins_max);
-		}
-		for (int cpu = 0; cpu < st.ncpu; cpu++) {
-			char k[64];
-
-			if (!st.cpu[cpu].present)
-				continue;
-			snprintf(k, sizeof(k), "guest.cpu%d.stamps", cpu);
-			nt_meta_put(meta, k, "%llu", st.cpu[cpu].stamps);
-			snprintf(k, sizeof(k), "guest.cpu%d.lost", cpu);
-			nt_meta_put(meta, k, "%llu", st.cpu[cpu].lost);
-			if (st.cpu[cpu].hr_ticks) {
-				snprintf(k, sizeof(k), "guest.cpu%d.hrtimer_overruns", cpu);
-				nt_meta_put(meta, k, "%llu", st.cpu[cpu].hr_overruns);
-			}
-		}
-		for (int i = 0; i < nwatch; i++) {
-			char k[64];
-
-			snprintf(k, sizeof(k), "irq.%u.count_start", watch[i].irq);
-			nt_meta_put(meta, k, "%lld", watch[i].c0);
-			snprintf(k, sizeof(k), "irq.%u.count_end", watch[i].irq);
-			nt_meta_put(meta, k, "%lld", watch[i].c1);
-			snprintf(k, sizeof(k), "irq.%u.tsc_start", watch[i].irq);
-			nt_meta_put(meta, k, "%" PRIu64 " %" PRIu64, watch[i].t0a, watch[i].t0b);
-			snprintf(k, sizeof(k), "irq.%u.tsc_end", watch[i].irq);
-			nt_meta_put(meta, k, "%" PRIu64 " %" PRIu64, watch[i].t1a, watch[i].t1b);
-		}
-		if (fclose(meta)) {
-			fprintf(stderr, PROG ": write %s: %s\n", meta_path, strerror(errno));
-			rc = 1;
+static void meta_cpus(FILE *m, const struct gr *g)
+{
+	char k[64];
+	for (int cpu = 0; cpu < g->st.ncpu; cpu++) {
+		if (!g->st.cpu[cpu].present)
+			continue;
+		snprintf(k, sizeof(k), "guest.cpu%d.stamps", cpu);
+		nt_meta_put(m, k, "%llu", g->st.cpu[cpu].stamps);
+		snprintf(k, sizeof(k), "guest.cpu%d.lost", cpu);
+		nt_meta_put(m, k, "%llu", g->st.cpu[cpu].lost);
+		if (g->st.cpu[cpu].hr_ticks) {
+			snprintf(k, sizeof(k), "guest.cpu%d.hrtimer_overruns", cpu);
+			nt_meta_put(m, k, "%llu", g->st.cpu[cpu].hr_overruns);
 		}
 	}
-
-	if (!quiet) {
-		fprintf(stderr,
-			PROG ": %.2f s (CLOCK_MONOTONIC): guest_irq %llu (%llu tied to a packet seq), "
-			"guest_pkt %llu, timer %llu, lost %llu stamps, %llu bad records\n",
-			t_end - t_start, join.n_irq, join.n_tied, join.n_pkt, join.n_timer, join.n_lost,
-			join.n_bad);
-		if (ncal)
-			fprintf(stderr,
-				PROG ": probe cost %" PRIu64 " cycles/stamp (calibrated, median over %d CPUs, "
-				"%.1f ns at TSC %.3f MHz)\n",
-				cal[ncal / 2], ncal, hz > 0 ? cal[ncal / 2] * 1e9 / hz : 0.0, hz / 1e6);
-		if (ins_n)
-			fprintf(stderr,
-				PROG ": in-situ probe cost mean %.1f cycles (TSC; %llu samples, min %llu, max %llu)\n",
-				(double)ins_sum / ins_n, ins_n, ins_min, ins_max);
-		if (tsc_rc < 0)
-			fprintf(stderr, PROG ": warning: TSC calibration unstable (%s)\n", freq.warning);
+	for (int i = 0; i < g->nwatch; i++) {
+		const struct watch *w = &g->watch[i];
+		snprintf(k, sizeof(k), "irq.%u.count_start", w->irq);
+		nt_meta_put(m, k, "%lld", w->c0);
+		snprintf(k, sizeof(k), "irq.%u.count_end", w->irq);
+		nt_meta_put(m, k, "%lld", w->c1);
+		snprintf(k, sizeof(k), "irq.%u.tsc_start", w->irq);
+		nt_meta_put(m, k, "%" PRIu64 " %" PRIu64, w->t0a, w->t0b);
+		snprintf(k, sizeof(k), "irq.%u.tsc_end", w->irq);
+		nt_meta_put(m, k, "%" PRIu64 " %" PRIu64, w->t1a, w->t1b);
 	}
-	if (rc)
-		return 1;
-	return stopped_by_signal ? 130 : 0;
+}
+
+static void gr_meta(struct nt_prog *p, FILE *m)
+{
+	struct gr *g = p->ctx;
+	nt_meta_put(m, "tsc_clock", "the guest's TSC (see hypervisor and tsc_* keys)");
+	meta_run(m, g);
+	meta_cost(m, g);
+	meta_cpus(m, g);
+}
+
+static void gr_summary(struct nt_prog *p)
+{
+	struct gr *g = p->ctx;
+	const struct ntgp_join *j = &g->join;
+	double hz = p->have_clock ? p->freq.hz : (double)g->st.tsc_khz * 1000.0;
+	nt_say(p, "%.2f s (CLOCK_MONOTONIC): guest_irq %llu (%llu tied to a packet seq), guest_pkt %llu, timer %llu, "
+		  "lost %llu stamps, %llu bad records",
+	       (double)(g->t_end - g->t_start) / 1e9, j->n_irq, j->n_tied, j->n_pkt, j->n_timer, j->n_lost, j->n_bad);
+	if (g->ncal)
+		nt_say(p, "probe cost %" PRIu64 " cycles/stamp (calibrated, median over %d CPUs, %.1f ns at TSC %.3f MHz)",
+		       g->cal[g->ncal / 2], g->ncal, hz > 0 ? g->cal[g->ncal / 2] * 1e9 / hz : 0.0, hz / 1e6);
+	if (g->ins_n)
+		nt_say(p, "in-situ probe cost mean %.1f cycles (TSC; %llu samples, min %llu, max %llu)",
+		       (double)g->ins_sum / g->ins_n, g->ins_n, g->ins_min, g->ins_max);
+}
+
+int main(int argc, char **argv)
+{
+	static struct gr g = { .interval = 0, .fd = -1, .dev = "/dev/nt_guest_probe",
+			       .stats_path = "/proc/nt_guest_probe" };
+	struct nt_prog p = {
+		.name = "nt-guest-read", .synopsis = "--out FILE [options]",
+		.about = "Drain the guest probe's stamps (nt_guest_probe module) into the record format,\n"
+			 "until --duration, --stop-file or a signal.",
+		.common = NT_C_RECORDS | NT_C_DURATION, .opts = gr_opts, .opt = gr_opt, .validate = gr_validate,
+		.meta = gr_meta, .summary = gr_summary, .source = "guest", .ctx = &g,
+	};
+	nt_prog_parse(&p, argc, argv);
+	int rc = NT_EXIT_OK;
+	/* the device first: a second reader is refused at once */
+	if (dev_open(&p, &g) == 0 && nt_prog_start(&p) == 0 && nt_prog_clock(&p) == 0 && drain(&p, &g) == 0 &&
+	    lost_from_stats(&p, &g) == 0)
+		probe_cost(&p, &g);
+	if (g.fd >= 0)
+		close(g.fd);
+	return nt_prog_close(&p, rc);
 }

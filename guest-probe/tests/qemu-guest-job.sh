@@ -111,7 +111,7 @@ insmod $KO names=$IFE-rx-0 irqs=$SHA buf_records=65536 run_id=81 || bye "FAIL in
 	echo "names now $(cat $P/names)"
 	dmesg | grep nt_guest_probe
 } >$H/control.txt 2>&1
-nt-guest-read -o $H/p1.csv -w "$RXIRQ" -w "$SHA" -s /tmp/stop-p1 -r $H/ready-p1 \
+nt-guest-read -o $H/p1.csv --watch-irq "$RXIRQ" --watch-irq "$SHA" --stop-file /tmp/stop-p1 --ready-file $H/ready-p1 \
 	>$H/p1.reader.txt 2>&1 &
 RP=$!
 wait_file $H/ready-p1 60
@@ -129,7 +129,7 @@ touch $H/done-p1
 
 # ---- phase 2: a small ring overflows; losses are counted exactly
 insmod $KO names=$IFE-rx-0 irqs=$SHA buf_records=16 || bye "FAIL insmod phase 2"
-nt-guest-read -o $H/p2.csv -i 4000 -s /tmp/stop-p2 -r $H/ready-p2 >$H/p2.reader.txt 2>&1 &
+nt-guest-read -o $H/p2.csv --interval 4s --stop-file /tmp/stop-p2 --ready-file $H/ready-p2 >$H/p2.reader.txt 2>&1 &
 RP=$!
 wait_file $H/sent-p2 300 || bye "FAIL timeout waiting for sent-p2"
 sleep 1
@@ -171,7 +171,7 @@ touch $H/done-p3
 dmesg -c >$H/dmesg-before-p4.txt
 ARGS="names=$IFE-rx-0,$IFE-tx-0,$IFB irqs=$SHA $ARGS4 buf_records=64"
 insmod $KO $ARGS || bye "FAIL insmod phase 4"
-nt-guest-read -o /tmp/p4.csv -i 50 >$H/p4.reader.txt 2>&1 &
+nt-guest-read -o /tmp/p4.csv --interval 50ms >$H/p4.reader.txt 2>&1 &
 RP=$!
 touch $H/ready-p4
 wait_file $H/flooding-p4 120 || bye "FAIL timeout waiting for flooding-p4"

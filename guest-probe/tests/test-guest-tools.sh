@@ -28,7 +28,7 @@ t "nt-guest-read without -o" 2 "$R"
 t "nt-guest-read bad option" 2 "$R" --bogus -o x.csv
 t "nt-guest-read --interval -1" 2 "$R" -o x.csv --interval -1
 t "nt-guest-read --duration abc" 2 "$R" -o x.csv -d abc
-t "nt-guest-read --watch-irq -1" 2 "$R" -o x.csv -w -1
+t "nt-guest-read --watch-irq -1" 2 "$R" -o x.csv --watch-irq -1
 t "nt-guest-read extra argument" 2 "$R" -o x.csv extra
 t "nt-guest-read with no device" 1 "$R" -o "$work/x.csv" --dev "$work/nodev"
 case "$LAST" in *"cannot open $work/nodev"*"nt_guest_probe.ko"*) echo "ok    clear message: $LAST" ;;
@@ -40,7 +40,7 @@ case "$LAST" in *"cannot open $work/nodev"*"nt_guest_probe.ko"*) echo "ok    cle
 mkfifo "$work/dev"
 exec 7<>"$work/dev" # a writer that stays, so the FIFO never reads as EOF
 printf 'version=1\nkernel=test\ntsc_khz=1000000\ncpu=0 stamps=3 lost=0\ncpu=1 stamps=0 lost=0\n' >"$work/stats"
-RD=(--dev "$work/dev" --stats "$work/stats" --tsc-ms 10)
+RD=(--dev "$work/dev" --stats "$work/stats" --cal-ms 10)
 meta() { sed -n "s/^$1=//p" "$2"; }
 t0=$(date +%s%N)
 t "nt-guest-read idle for 1.5 s" 0 "$R" -o "$work/idle.csv" -d 1.5 "${RD[@]}"
@@ -58,7 +58,7 @@ with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<QQQIIHHHBB", 1000 + i, 2**64 - 1, 2**64 - 1, 24, 0, 0xffff, 0xffff, 0, 2, 6))
 ' "$work/dev"; sleep 0.5; touch "$work/stop") &
 t0=$(date +%s%N)
-t "nt-guest-read until a stop file" 0 "$R" -o "$work/rec.csv" -s "$work/stop" "${RD[@]}"
+t "nt-guest-read until a stop file" 0 "$R" -o "$work/rec.csv" --stop-file "$work/stop" "${RD[@]}"
 el=$((($(date +%s%N) - t0) / 1000000))
 n=$(grep -c '^guest,guest_irq,0,100[012],24,' "$work/rec.csv")
 if [ "$n" = 3 ] && [ $el -lt 3000 ]; then echo "ok    3 records read, stopped by the stop file after $el ms"

@@ -251,7 +251,7 @@ int live_run(const char *prog, struct xt_dec *d, const struct live_opts *o, stru
 			}
 		if (!any) {
 			free(map);
-			fprintf(stderr, "%s: --cpus selects no CPU of this host (max cpu id %u)\n", prog,
+			fprintf(stderr, "%s: --cpu selects no CPU of this host (max cpu id %u)\n", prog,
 				pi.max_cpu_id);
 			goto out;
 		}
@@ -352,7 +352,7 @@ int live_run(const char *prog, struct xt_dec *d, const struct live_opts *o, stru
 
 	double t0 = now_s(), last_tick = t0;
 	int fail = 0;
-	while (!*o->stop) {
+	while (!o->stopping()) {
 		double t = now_s();
 		if (o->duration_s > 0 && t - t0 >= o->duration_s)
 			break;

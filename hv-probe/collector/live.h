@@ -17,7 +17,7 @@ struct live_opts {
 	double duration_s;         /* 0 = until stopped */
 	int verbose;               /* xentoollog level: 0 error, 1 info, 2 debug */
 	FILE *raw;                 /* also write the windows in xentrace format */
-	volatile sig_atomic_t *stop;
+	int (*stopping)(void);     /* non-zero: stop (a signal) */
 	void (*tick)(void *ctx);   /* called about once a second (flush output) */
 	void *tick_ctx;
 };

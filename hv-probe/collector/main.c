@@ -7,143 +7,61 @@
  * (include/nt/record.h) plus FILE.meta and a summary.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 #include "live.h"
 #include "natsume_trace.h"
 #include "nt/meta.h"
-#include "nt/recio.h"
+#include "nt/prog.h"
 #include "summary.h"
 #include "xtdec.h"
 
-#define PROG "nt-hvcollect"
+enum { O_STOCK = 256, O_COST, O_HZ, O_SUMMARY, O_EVENTS, O_MASK, O_PAGES, O_POLL, O_COUNT, O_RAW, O_VERBOSE,
+       O_STRICT };
 
-static volatile sig_atomic_t stop_flag;
+static const struct nt_opt hv_opts[] = {
+	{ "stock", NULL, O_STOCK, "also convert TRC_HW_IRQ_HANDLED (0x00802008) into hv_entry\nrecords flagged trunc32 (32-bit tsc_in widened with the header TSC)" },
+	{ "probe-cost", NULL, O_COST, "also write probe_cost records (aux = NATSUME_ENTRY d5, cycles)" },
+	{ "tsc-hz", "HZ", O_HZ, "TSC frequency, e.g. 2.6GHz (default: Xen's cpu_khz live;\noffline TRACE.meta's tsc_hz when present)" },
+	{ "summary", "FILE", O_SUMMARY, "write the summary there (default stdout, or stderr with -o -)" },
+	{ "events", "LIST", O_EVENTS, "live: natsume,irq (default both): Xen event classes to enable\n(natsume = TRC_HW sub-class 0x00804000, irq = 0x00802000)" },
+	{ "evt-mask", "HEX", O_MASK, "live: raw xc_tbuf_set_evt_mask value instead of --events" },
+	{ "pages", "N", O_PAGES, "live: per-CPU buffer size in 4 KiB pages (default 32; Xen\nkeeps the first size set until reboot)" },
+	{ "poll", "DUR", O_POLL, "live: poll period when VIRQ_TBUF is quiet (default 100ms)" },
+	{ "count", "N", O_COUNT, "live: stop after N hv_entry + hv_deliver records" },
+	{ "raw", "FILE", O_RAW, "live: also write the raw windows in xentrace's file format\n(and FILE.meta: the host's CPUs and tsc_hz, for decode)" },
+	{ "verbose", NULL, O_VERBOSE, "live: xentoollog messages (twice: debug)" },
+	{ "strict", NULL, O_STRICT, "decode: any malformed or truncated input, no trace data or a\nrecord TSC that goes back is an error (exit 1); default: count\nit, resynchronise, report it, exit 0" },
+	{ NULL, NULL, 0, NULL },
+};
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
+struct out {
+	struct nt_prog *p;
+	uint64_t limit; /* 0 = none */
+	uint64_t probes;
+	int stop_on_signal; /* offline decode: a signal ends decoding; live mode drains instead */
+};
 
-static void usage(FILE *o)
-{
-	fprintf(o,
-		"usage: " PROG " live   [options]          read Xen's trace buffers (root in dom0)\n"
-		"       " PROG " decode [options] TRACE    decode a file that xentrace wrote (\"-\" = stdin)\n"
-		"\n"
-		"Writes hv_entry / hv_deliver / lost (and optionally probe_cost) records of the\n"
-		"project's record format, OUT.meta beside OUT, and a summary: records per type per\n"
-		"CPU, lost records, per-CPU TSC monotonicity, the entry->deliver interval per path\n"
-		"(stock / natsume) and the probe cost, in Xen TSC cycles and us.\n"
-		"\n"
-		"common options:\n"
-		"  -o, --out FILE        records file (default \"-\": stdout, summary goes to stderr)\n"
-		"  -f, --format csv|bin  default: from the name (.bin/.ntr binary, else CSV)\n"
-		"      --stock           also convert TRC_HW_IRQ_HANDLED (0x00802008) into hv_entry\n"
-		"                        records flagged trunc32 (32-bit tsc_in widened with the header TSC)\n"
-		"      --probe-cost      also write probe_cost records (aux = NATSUME_ENTRY d5, cycles)\n"
-		"      --tsc-hz HZ       TSC frequency (default: Xen's cpu_khz live; offline TRACE.meta's\n"
-		"                        tsc_hz when present); accepts 2.6e9, 2600MHz, 2.6GHz\n"
-		"      --summary FILE    write the summary there (default stdout, or stderr with -o -)\n"
-		"  -q, --quiet           no summary\n"
-		"  -h, --help\n"
-		"live options:\n"
-		"  -e, --events LIST     natsume,irq (default both): Xen event classes to enable\n"
-		"                        (natsume = TRC_HW sub-class 0x00804000, irq = 0x00802000)\n"
-		"      --evt-mask HEX    raw xc_tbuf_set_evt_mask value instead of --events\n"
-		"  -c, --cpus LIST       trace only these pCPUs, e.g. 0,2-3 (default all)\n"
-		"      --pages N         per-CPU buffer size in 4 KiB pages (default 32; Xen keeps the first\n"
-		"                        size set until reboot)\n"
-		"      --poll-ms N       poll period when VIRQ_TBUF is quiet (default 100)\n"
-		"  -d, --duration SEC    stop after SEC seconds (default: Ctrl-C / SIGTERM)\n"
-		"  -n, --count N         stop after N hv_entry + hv_deliver records\n"
-		"      --raw FILE        also write the raw windows in xentrace's file format\n"
-		"  -v, --verbose         xentoollog messages (twice: debug)\n"
-		"decode options:\n"
-		"      --strict          any malformed or truncated input is an error (exit 1);\n"
-		"                        default: count it, resynchronise, report it, exit 0\n"
-		"\n"
-		"exit: 0 ok, 1 runtime failure (not dom0, no Xen, I/O, strict decode error),\n"
-		"      2 bad usage, 130 stopped by Ctrl-C/SIGTERM (live; data and summary written)\n");
-}
+struct hv {
+	int live, live_only, verbose;
+	const char *input, *sum_path, *raw_path, *hz_method;
+	struct xt_opts xo;
+	double hz;
+	uint32_t mask;
+	uint64_t pages, count;
+	int64_t poll;
+	uint8_t cpus[XT_MAX_CPUS / 8]; /* decode: the host's CPUs; live: those to trace */
+	int have_cpus;
+	struct xt_dec d;
+	struct live_info li;
+	struct out o;
+	FILE *in, *raw;
+};
 
-static int bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see --help)\n");
-	return 2;
-}
-
-static int parse_u64(const char *s, uint64_t *v, int base)
-{
-	char *e;
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	unsigned long long x = strtoull(s, &e, base);
-	if (errno || *e)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-static int parse_hz(const char *s, double *hz)
-{
-	char *e;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (errno || e == s || !(v > 0) || !isfinite(v))
-		return -1;
-	if (!strcasecmp(e, "ghz"))
-		v *= 1e9;
-	else if (!strcasecmp(e, "mhz"))
-		v *= 1e6;
-	else if (!strcasecmp(e, "khz"))
-		v *= 1e3;
-	else if (*e && strcasecmp(e, "hz"))
-		return -1;
-	if (v < 1e6 || v > 1e11)
-		return -1;
-	*hz = v;
-	return 0;
-}
-
-/* "0,2-3" -> bitmap.  Returns 0 or -1. */
-static int parse_cpus(const char *s, uint8_t *map)
-{
-	const char *p = s;
-	if (!*p)
-		return -1;
-	while (*p) {
-		char *e;
-		if (*p < '0' || *p > '9')
-			return -1;
-		unsigned long a = strtoul(p, &e, 10), b = a;
-		if (*e == '-') {
-			if (e[1] < '0' || e[1] > '9')
-				return -1;
-			b = strtoul(e + 1, &e, 10);
-		}
-		if (a > b || b >= XT_MAX_CPUS)
-			return -1;
-		for (unsigned long c = a; c <= b; c++)
-			map[c / 8] |= (uint8_t)(1u << (c % 8));
-		if (*e == ',')
-			e++;
-		else if (*e)
-			return -1;
-		p = e;
-	}
-	return 0;
-}
+/* ---- options ----------------------------------------------------------- */
 
 static int parse_events(const char *s, uint32_t *mask)
 {
@@ -166,319 +84,297 @@ static int parse_events(const char *s, uint32_t *mask)
 	return 0;
 }
 
-struct out {
-	struct nt_writer *w;
-	uint64_t limit; /* 0 = none */
-	uint64_t probes;
-	int werr;
-	int stop_on_signal; /* offline decode: Ctrl-C ends decoding; live mode drains instead */
-};
+static int hv_opt(struct nt_prog *p, int key, const char *arg)
+{
+	struct hv *h = p->ctx;
+	uint64_t v;
+	h->live_only |= key >= O_EVENTS && key <= O_VERBOSE;
+	switch (key) {
+	case O_STOCK: h->xo.stock = 1; return 0;
+	case O_COST: h->xo.probe_cost = 1; return 0;
+	case O_HZ:
+		h->hz_method = "--tsc-hz";
+		return nt_parse_hz(arg, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &h->hz);
+	case O_SUMMARY: h->sum_path = arg; return 0;
+	case O_EVENTS: return parse_events(arg, &h->mask);
+	case O_MASK: { /* hexadecimal, with or without 0x */
+		char hex[40];
+		snprintf(hex, sizeof(hex), "%s%.30s", strncasecmp(arg, "0x", 2) ? "0x" : "", arg);
+		if (nt_parse_u64(hex, 1, 0x0fffffff, &v))
+			return -1;
+		h->mask = (uint32_t)v;
+		return 0;
+	}
+	case O_PAGES: return nt_parse_u64(arg, 1, 65535, &h->pages);
+	case O_POLL: return nt_parse_dur(arg, 1000000, 60000000000LL, &h->poll);
+	case O_COUNT: return nt_parse_u64(arg, 1, UINT64_MAX, &h->count);
+	case O_RAW: h->raw_path = arg; return 0;
+	case O_VERBOSE: h->verbose++; return 0;
+	case O_STRICT: h->xo.strict = 1; return 0;
+	}
+	return -1;
+}
+
+/* live | decode TRACE */
+static int hv_args(struct nt_prog *p, int argc, char **argv)
+{
+	struct hv *h = p->ctx;
+	if (argc < 1)
+		nt_usage(p, "missing command: live or decode");
+	h->live = !strcmp(argv[0], "live");
+	if (!h->live && strcmp(argv[0], "decode"))
+		nt_usage(p, "unknown command '%s': use live or decode", argv[0]);
+	if (h->live && argc != 1)
+		nt_usage(p, "live takes no file argument (got '%s')", argv[1]);
+	if (!h->live && argc != 2)
+		nt_usage(p, "decode needs exactly one trace file");
+	h->input = h->live ? NULL : argv[1];
+	return 0;
+}
+
+static void hv_validate(struct nt_prog *p)
+{
+	struct hv *h = p->ctx;
+	if (h->live && h->xo.strict)
+		nt_usage(p, "--strict is an option of decode");
+	if (!h->live && (h->live_only || p->duration_ns || h->raw_path))
+		nt_usage(p, "--events/--evt-mask/--pages/--poll/--count/--raw/--verbose/--duration: options of live "
+			    "mode given to decode");
+	if (!p->out)
+		p->out = "-";
+	/* CPU numbers of the Xen host, not of this one: not checked here */
+	memcpy(h->cpus, p->cpus, sizeof(p->cpus));
+	h->have_cpus = p->ncpus > 0;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+/* The input's .meta: tsc_hz and the host's CPUs (xen_max_cpu_id), unless
+ * --tsc-hz / --cpu said them. */
+static void input_meta(struct nt_prog *p, struct hv *h)
+{
+	char path[4200], val[64];
+	uint64_t max;
+	if (!strcmp(h->input, "-") || nt_meta_path_for(h->input, path, sizeof(path)) != 0)
+		return;
+	if (!(h->hz > 0) && nt_meta_get(path, "tsc_hz", val, sizeof(val)) == 0) {
+		if (nt_parse_hz(val, NT_TSC_HZ_MIN, NT_TSC_HZ_MAX, &h->hz) == 0)
+			h->hz_method = "the input's .meta (tsc_hz)";
+		else
+			nt_warn(p, "ignoring tsc_hz='%s' in %s", val, path);
+	}
+	if (!h->have_cpus && nt_meta_get(path, "xen_max_cpu_id", val, sizeof(val)) == 0) {
+		if (nt_parse_u64(val, 0, XT_MAX_CPUS - 1, &max) == 0) {
+			for (uint64_t c = 0; c <= max; c++)
+				h->cpus[c / 8] |= (uint8_t)(1u << (c % 8));
+			h->have_cpus = 1;
+		} else {
+			nt_warn(p, "ignoring xen_max_cpu_id='%s' in %s", val, path);
+		}
+	}
+}
+
+static int open_inputs(struct nt_prog *p, struct hv *h)
+{
+	if (h->live && live_check(p->name)) {
+		p->failed = 1; /* live_check said why */
+		return -1;
+	}
+	if (h->live)
+		return 0;
+	h->in = strcmp(h->input, "-") ? fopen(h->input, "rb") : stdin;
+	if (!h->in) {
+		nt_error(p, "cannot open %s: %s", h->input, strerror(errno));
+		return -1;
+	}
+	input_meta(p, h);
+	if (h->have_cpus)
+		h->xo.cpus = h->cpus;
+	return 0;
+}
+
+static int open_raw(struct nt_prog *p, struct hv *h)
+{
+	if (h->raw_path && !(h->raw = fopen(h->raw_path, "wb"))) {
+		nt_error(p, "cannot create %s: %s", h->raw_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the run -------------------------------------------------------------- */
 
 static int emit(void *ctx, const struct nt_rec *r)
 {
 	struct out *o = ctx;
-	if (stop_flag && o->stop_on_signal)
-		return 1; /* Ctrl-C: stop decoding, keep what was written */
+	if (nt_stopping() && o->stop_on_signal)
+		return 1; /* a signal: stop decoding, keep what was written */
 	if (o->limit && (r->event == NT_EV_HV_ENTRY || r->event == NT_EV_HV_DELIVER)) {
 		if (o->probes >= o->limit)
 			return 1;
 		o->probes++;
 	}
-	if (nt_writer_put(o->w, r) != 0) {
-		o->werr = errno ? errno : EIO;
-		return 1;
-	}
+	nt_writer_put(o->p->w, r); /* a write failure is counted and said at the close */
 	return 0;
 }
 
 static void tick(void *ctx)
 {
 	struct out *o = ctx;
-	if (nt_writer_flush(o->w) != 0 && !o->werr)
-		o->werr = errno ? errno : EIO;
+	nt_writer_flush(o->p->w);
 }
 
-enum {
-	O_STOCK = 256, O_COST, O_HZ, O_SUMMARY, O_MASK, O_PAGES, O_POLL, O_RAW, O_STRICT,
-};
+static int run_live(struct nt_prog *p, struct hv *h)
+{
+	struct live_opts lo = {
+		.evt_mask = h->mask, .cpumap = h->have_cpus ? h->cpus : NULL, .pages = (unsigned)h->pages,
+		.poll_ms = (unsigned)(h->poll / 1000000), .duration_s = p->duration_ns / 1e9, .verbose = h->verbose,
+		.raw = h->raw, .stopping = nt_stopping, .tick = tick, .tick_ctx = &h->o,
+	};
+	int rc = live_run(p->name, &h->d, &lo, &h->li);
+	if (!(h->hz > 0) && h->li.tsc_hz > 0) {
+		h->hz = h->li.tsc_hz;
+		h->hz_method = "Xen xc_physinfo cpu_khz";
+	}
+	if (!rc && h->d.errors)
+		nt_warn(p, "%" PRIu64 " anomalies in the trace buffers; first: %s", h->d.errors, h->d.err);
+	if (h->o.limit && h->o.probes >= h->o.limit)
+		nt_prog_stop_reason(p, "count reached");
+	else if (!nt_stopping() && !rc)
+		nt_prog_stop_reason(p, "duration reached");
+	return rc ? -1 : 0;
+}
+
+static int run_decode(struct nt_prog *p, struct hv *h)
+{
+	int rc = 0;
+	if (xt_dec_file(&h->d, h->in) != 0 && !nt_stopping()) { /* a signal: a short read */
+		nt_error(p, "%s: %s", h->input, h->d.err);
+		rc = -1;
+	} else if (h->d.errors) {
+		nt_warn(p, "%s: %" PRIu64 " anomalies; first: %s", h->input, h->d.errors, h->d.err);
+	}
+	if (h->in != stdin)
+		fclose(h->in);
+	if (!nt_stopping() && !rc)
+		nt_prog_stop_reason(p, "end of the input");
+	return rc;
+}
+
+/* Beside --raw: what decode needs to know of this host. */
+static void raw_meta(struct nt_prog *p, struct hv *h)
+{
+	char path[4200];
+	FILE *m = NULL;
+	if (nt_meta_path_for(h->raw_path, path, sizeof(path)) == 0)
+		m = fopen(path, "w");
+	if (m) {
+		nt_meta_put(m, "xen_max_cpu_id", "%u", h->li.max_cpu_id);
+		nt_meta_put(m, "xen_nr_cpus", "%u", h->li.nr_cpus);
+		if (h->hz > 0)
+			nt_meta_put(m, "tsc_hz", "%.0f", h->hz);
+	}
+	if (!m || fclose(m) != 0)
+		nt_error(p, "cannot write %s", path);
+}
+
+static int collect(struct nt_prog *p, struct hv *h)
+{
+	h->o = (struct out){ .p = p, .limit = h->count, .stop_on_signal = !h->live };
+	xt_dec_init(&h->d, &h->xo, emit, &h->o);
+	int rc = h->live ? run_live(p, h) : run_decode(p, h);
+	if (h->raw && fclose(h->raw) != 0) {
+		nt_error(p, "closing %s: %s", h->raw_path, strerror(errno));
+		rc = -1;
+	}
+	if (h->raw && h->li.mapped_cpus)
+		raw_meta(p, h);
+	return rc ? NT_EXIT_FAIL : NT_EXIT_OK;
+}
+
+/* ---- metadata and summary ------------------------------------------------- */
+
+static void hv_meta(struct nt_prog *p, FILE *m)
+{
+	struct hv *h = p->ctx;
+	nt_meta_put(m, "mode", "%s", h->live ? "live" : "offline");
+	if (h->input)
+		nt_meta_put(m, "input", "%s", h->input);
+	nt_meta_put(m, "tsc_clock", "xen");
+	if (h->hz > 0) {
+		nt_meta_put(m, "tsc_hz", "%.0f", h->hz);
+		nt_meta_put(m, "tsc_hz_method", "%s", h->hz_method);
+	}
+	if (h->live) {
+		const struct live_info *li = &h->li;
+		char cl[256] = "all";
+		if (h->have_cpus)
+			nt_cpulist_format(h->cpus, NT_CPUS_MAX, cl, sizeof(cl));
+		nt_meta_put(m, "xen_version", "%s", li->xen_version);
+		nt_meta_put(m, "xen_changeset", "%s", li->xen_changeset);
+		nt_meta_put(m, "xen_nr_cpus", "%u", li->nr_cpus);
+		nt_meta_put(m, "xen_max_cpu_id", "%u", li->max_cpu_id);
+		nt_meta_put(m, "evt_mask", "0x%08x", h->mask);
+		nt_meta_put(m, "tbuf_pages", "%u", li->tbuf_pages);
+		nt_meta_put(m, "cpu_mask", "%s", cl);
+		nt_meta_put(m, "traced_cpus", "%u", li->mapped_cpus);
+		nt_meta_put(m, "traced_s", "%.3f", li->elapsed_s);
+		nt_meta_put(m, "wakeups_virq", "%" PRIu64, li->wake_virq);
+		nt_meta_put(m, "wakeups_timeout", "%" PRIu64, li->wake_timeout);
+		if (h->raw_path)
+			nt_meta_put(m, "raw_trace", "%s", h->raw_path);
+	}
+	nt_meta_put(m, "strict", "%d", h->xo.strict);
+	nt_meta_put(m, "stock_irq_handled", "%d", h->xo.stock);
+	xt_summary_meta(m, &h->d);
+}
+
+static void hv_summary(struct nt_prog *p)
+{
+	struct hv *h = p->ctx;
+	FILE *sum = h->sum_path ? fopen(h->sum_path, "w") : nt_prog_sumfile(p);
+	if (!sum) {
+		nt_error(p, "cannot create %s: %s", h->sum_path, strerror(errno));
+		return;
+	}
+	struct xt_run run = {
+		.mode = h->live ? "live" : "offline", .input = h->input, .output = p->out, .tsc_hz = h->hz,
+		.hz_method = h->hz_method, .elapsed_s = h->li.elapsed_s, .interrupted = nt_stopping() != 0,
+	};
+	const struct live_info *li = &h->li;
+	if (h->live)
+		fprintf(sum, "Xen %s%s%s%s, %u CPUs traced, %u-page buffers, event mask 0x%08x, wake-ups: %" PRIu64
+			     " VIRQ_TBUF, %" PRIu64 " poll timeouts\n",
+			li->xen_version, li->xen_changeset[0] ? " (" : "", li->xen_changeset,
+			li->xen_changeset[0] ? ")" : "", li->mapped_cpus, li->tbuf_pages, h->mask, li->wake_virq,
+			li->wake_timeout);
+	xt_summary_print(sum, &h->d, &run);
+	if (h->sum_path && fclose(sum) != 0)
+		nt_error(p, "writing %s: %s", h->sum_path, strerror(errno));
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "out", required_argument, 0, 'o' },	   { "format", required_argument, 0, 'f' },
-		{ "stock", no_argument, 0, O_STOCK },	   { "probe-cost", no_argument, 0, O_COST },
-		{ "tsc-hz", required_argument, 0, O_HZ },  { "summary", required_argument, 0, O_SUMMARY },
-		{ "quiet", no_argument, 0, 'q' },	   { "help", no_argument, 0, 'h' },
-		{ "events", required_argument, 0, 'e' },   { "evt-mask", required_argument, 0, O_MASK },
-		{ "cpus", required_argument, 0, 'c' },	   { "pages", required_argument, 0, O_PAGES },
-		{ "poll-ms", required_argument, 0, O_POLL }, { "duration", required_argument, 0, 'd' },
-		{ "count", required_argument, 0, 'n' },	   { "raw", required_argument, 0, O_RAW },
-		{ "verbose", no_argument, 0, 'v' },	   { "strict", no_argument, 0, O_STRICT },
-		{ 0, 0, 0, 0 },
+	static struct hv h = { .mask = TRC_HW_NATSUME | XT_TRC_HW_IRQ, .pages = 32, .poll = 100000000, .hz_method = "" };
+	struct nt_prog p = {
+		.name = "nt-hvcollect", .synopsis = "[options] live | decode TRACE",
+		.about = "live: read Xen's trace buffers (root in dom0); decode: a file that xentrace (or\n"
+			 "--raw) wrote, \"-\" = stdin.  Writes hv_entry / hv_deliver / lost (and optionally\n"
+			 "probe_cost) records, OUT.meta beside OUT, and a summary: records per type per CPU,\n"
+			 "lost records, per-CPU TSC monotonicity, the entry->deliver interval per path and\n"
+			 "the probe cost, in Xen TSC cycles and us.",
+		.common = NT_C_OUT | NT_C_FORMAT | NT_C_META | NT_C_DURATION | NT_C_CPU, .opts = hv_opts,
+		.opt = hv_opt, .args = hv_args, .validate = hv_validate, .meta = hv_meta, .summary = hv_summary,
+		.source = "hv", .ctx = &h,
+		.out_help = "records (default -: stdout; the summary then goes to stderr);\n.bin/.ntr binary, else CSV",
+		.duration_help = "live: stop after DUR (default: at SIGINT/SIGTERM)",
+		.cpu_help = "live: trace only these pCPUs; decode: the CPUs the traced\nhost has (default: TRACE.meta's xen_max_cpu_id; unknown:\nany)",
 	};
-	const char *out_path = "-", *fmt_s = NULL, *sum_path = NULL, *raw_path = NULL, *cpus_s = NULL;
-	struct xt_opts xo = { 0 };
-	double hz = 0, duration = 0;
-	int quiet = 0, verbose = 0, have_cpus = 0, live_only = 0;
-	uint32_t mask = TRC_HW_NATSUME | XT_TRC_HW_IRQ;
-	static uint8_t cpumap[XT_MAX_CPUS / 8];
-	uint64_t pages = 32, poll_ms = 100, count = 0, v;
-
-	if (argc < 2)
-		return bad("missing command: %s", "live or decode");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return usage(stdout), 0;
-	const char *cmd = argv[1];
-	int live = !strcmp(cmd, "live");
-	if (!live && strcmp(cmd, "decode"))
-		return bad("unknown command \"%s\": use live or decode", cmd);
-	argc--;
-	argv++;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:f:qhe:c:d:n:v", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'f': fmt_s = optarg; break;
-		case O_STOCK: xo.stock = 1; break;
-		case O_COST: xo.probe_cost = 1; break;
-		case O_HZ:
-			if (parse_hz(optarg, &hz))
-				return bad("bad --tsc-hz \"%s\": a frequency between 1 MHz and 100 GHz", optarg);
-			break;
-		case O_SUMMARY: sum_path = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'e':
-			if (parse_events(optarg, &mask))
-				return bad("bad --events \"%s\": a list of natsume, irq", optarg);
-			live_only = 1;
-			break;
-		case O_MASK:
-			if (parse_u64(optarg, &v, 16) || v == 0 || v > 0x0fffffff)
-				return bad("bad --evt-mask \"%s\": a hex mask 1..0x0fffffff", optarg);
-			mask = (uint32_t)v;
-			live_only = 1;
-			break;
-		case 'c':
-			if (parse_cpus(optarg, cpumap))
-				return bad("bad --cpus \"%s\": e.g. 0,2-3", optarg);
-			have_cpus = 1;
-			cpus_s = optarg;
-			live_only = 1;
-			break;
-		case O_PAGES:
-			if (parse_u64(optarg, &pages, 10) || pages < 1 || pages > 65535)
-				return bad("bad --pages \"%s\": 1..65535", optarg);
-			live_only = 1;
-			break;
-		case O_POLL:
-			if (parse_u64(optarg, &poll_ms, 10) || poll_ms < 1 || poll_ms > 60000)
-				return bad("bad --poll-ms \"%s\": 1..60000", optarg);
-			live_only = 1;
-			break;
-		case 'd': {
-			char *e;
-			errno = 0;
-			duration = strtod(optarg, &e);
-			if (errno || e == optarg || *e || !(duration > 0) || duration > 1e7)
-				return bad("bad --duration \"%s\": seconds > 0", optarg);
-			live_only = 1;
-			break;
-		}
-		case 'n':
-			if (parse_u64(optarg, &count, 10) || count == 0)
-				return bad("bad --count \"%s\": a number > 0", optarg);
-			live_only = 1;
-			break;
-		case O_RAW: raw_path = optarg; live_only = 1; break;
-		case 'v': verbose++; live_only = 1; break;
-		case O_STRICT: xo.strict = 1; break;
-		default:
-			return bad("bad option or missing argument near \"%s\"", argv[optind - 1]);
-		}
-	}
-	const char *input = NULL;
-	if (live) {
-		if (optind != argc)
-			return bad("live takes no file argument (got \"%s\")", argv[optind]);
-		if (xo.strict)
-			return bad("%s is an option of decode", "--strict");
-	} else {
-		if (optind != argc - 1)
-			return bad("%s needs exactly one trace file", "decode");
-		if (live_only)
-			return bad("%s: an option of live mode given to decode", "--events/--evt-mask/--cpus/--pages/"
-									 "--poll-ms/--duration/--count/--raw/-v");
-		input = argv[optind];
-	}
-	enum nt_fmt fmt = nt_fmt_from_path(out_path);
-	if (fmt_s) {
-		if (!strcmp(fmt_s, "csv"))
-			fmt = NT_FMT_CSV;
-		else if (!strcmp(fmt_s, "bin"))
-			fmt = NT_FMT_BIN;
-		else
-			return bad("bad --format \"%s\": csv or bin", fmt_s);
-	}
-	const char *hz_method = hz > 0 ? "--tsc-hz" : "";
-
-	if (live && live_check(PROG))
-		return 1;
-	/* open everything before reading, so that a bad path fails early */
-	FILE *in = NULL;
-	char in_meta[4200];
-	if (!live) {
-		if (!strcmp(input, "-")) {
-			in = stdin;
-		} else if (!(in = fopen(input, "rb"))) {
-			fprintf(stderr, PROG ": cannot open %s: %s\n", input, strerror(errno));
-			return 1;
-		}
-		if (hz == 0 && strcmp(input, "-") && nt_meta_path_for(input, in_meta, sizeof(in_meta)) == 0) {
-			char val[64];
-			if (nt_meta_get(in_meta, "tsc_hz", val, sizeof(val)) == 0) {
-				if (parse_hz(val, &hz) == 0)
-					hz_method = "the input's .meta (tsc_hz)";
-				else
-					fprintf(stderr, PROG ": warning: ignoring tsc_hz=\"%s\" in %s\n", val, in_meta);
-			}
-		}
-	}
-	FILE *raw = NULL;
-	if (raw_path && !(raw = fopen(raw_path, "wb"))) {
-		fprintf(stderr, PROG ": cannot create %s: %s\n", raw_path, strerror(errno));
-		return 1;
-	}
-	/* Live mode keeps emitting after Ctrl-C: it disables tracing and drains
-	 * what Xen wrote before that, so that the output and the --raw copy hold
-	 * the same records. */
-	struct out o = { .limit = count, .stop_on_signal = !live };
-	o.w = nt_writer_open(out_path, fmt);
-	if (!o.w) {
-		fprintf(stderr, PROG ": cannot create %s: %s\n", out_path, strerror(errno));
-		return 1;
-	}
-	FILE *sum = !strcmp(out_path, "-") ? stderr : stdout;
-	if (sum_path && !(sum = fopen(sum_path, "w"))) {
-		fprintf(stderr, PROG ": cannot create %s: %s\n", sum_path, strerror(errno));
-		nt_writer_close(o.w);
-		return 1;
-	}
-
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	struct xt_dec d;
-	xt_dec_init(&d, &xo, emit, &o);
-	struct live_info li = { 0 };
-	int rc = 0;
-	time_t started = time(NULL);
-	if (live) {
-		struct live_opts lo2 = {
-			.evt_mask = mask, .cpumap = have_cpus ? cpumap : NULL, .pages = (unsigned)pages,
-			.poll_ms = (unsigned)poll_ms, .duration_s = duration, .verbose = verbose, .raw = raw,
-			.stop = &stop_flag, .tick = tick, .tick_ctx = &o,
-		};
-		rc = live_run(PROG, &d, &lo2, &li);
-		if (hz == 0 && li.tsc_hz > 0) {
-			hz = li.tsc_hz;
-			hz_method = "Xen xc_physinfo cpu_khz";
-		}
-		if (!rc && d.errors)
-			fprintf(stderr, PROG ": warning: %" PRIu64 " anomalies in the trace buffers; first: %s\n",
-				d.errors, d.err);
-	} else {
-		if (xt_dec_file(&d, in) != 0 && !(d.stopped && !o.werr)) {
-			fprintf(stderr, PROG ": %s: %s\n", input, d.stopped ? "cannot write the records" : d.err);
-			rc = 1;
-		} else if (d.errors) {
-			fprintf(stderr, PROG ": warning: %s: %" PRIu64 " anomalies; first: %s\n", input, d.errors,
-				d.err);
-		}
-		if (in != stdin)
-			fclose(in);
-	}
-	if (o.werr) {
-		fprintf(stderr, PROG ": writing %s: %s\n", out_path, strerror(o.werr));
-		rc = 1;
-	}
-	if (nt_writer_close(o.w) != 0) {
-		fprintf(stderr, PROG ": closing %s: %s\n", out_path, strerror(errno));
-		rc = 1;
-	}
-	if (raw && fclose(raw) != 0) {
-		fprintf(stderr, PROG ": closing %s: %s\n", raw_path, strerror(errno));
-		rc = 1;
-	}
-
-	/* FILE.meta: only beside a real file, and only when something ran */
-	int ran = !live || li.mapped_cpus > 0;
-	if (strcmp(out_path, "-") && ran) {
-		char mp[4200];
-		FILE *m = NULL;
-		if (nt_meta_path_for(out_path, mp, sizeof(mp)) == 0)
-			m = fopen(mp, "w");
-		if (!m) {
-			fprintf(stderr, PROG ": cannot create %s.meta: %s\n", out_path, strerror(errno));
-			rc = 1;
-		} else {
-			nt_meta_put(m, "source", "hv");
-			nt_meta_put(m, "tool", PROG);
-			nt_meta_put(m, "mode", "%s", live ? "live" : "offline");
-			nt_meta_put(m, "started_unix", "%lld", (long long)started);
-			if (input)
-				nt_meta_put(m, "input", "%s", input);
-			nt_meta_put(m, "tsc_clock", "xen");
-			if (hz > 0) {
-				nt_meta_put(m, "tsc_hz", "%.0f", hz);
-				nt_meta_put(m, "tsc_hz_method", "%s", hz_method);
-			}
-			if (live) {
-				nt_meta_put(m, "xen_version", "%s", li.xen_version);
-				nt_meta_put(m, "xen_changeset", "%s", li.xen_changeset);
-				nt_meta_put(m, "xen_nr_cpus", "%u", li.nr_cpus);
-				nt_meta_put(m, "evt_mask", "0x%08x", mask);
-				nt_meta_put(m, "tbuf_pages", "%u", li.tbuf_pages);
-				nt_meta_put(m, "cpu_mask", "%s", cpus_s ? cpus_s : "all");
-				nt_meta_put(m, "traced_cpus", "%u", li.mapped_cpus);
-				nt_meta_put(m, "elapsed_s", "%.3f", li.elapsed_s);
-				nt_meta_put(m, "wakeups_virq", "%" PRIu64, li.wake_virq);
-				nt_meta_put(m, "wakeups_timeout", "%" PRIu64, li.wake_timeout);
-				if (raw_path)
-					nt_meta_put(m, "raw_trace", "%s", raw_path);
-			}
-			nt_meta_put(m, "strict", "%d", xo.strict);
-			nt_meta_put(m, "stock_irq_handled", "%d", xo.stock);
-			nt_meta_put(m, "records", "%llu", (unsigned long long)(d.emitted[NT_EV_HV_ENTRY] +
-				d.emitted[NT_EV_HV_DELIVER] + d.emitted[NT_EV_LOST] + d.emitted[NT_EV_PROBE_COST]));
-			xt_summary_meta(m, &d);
-			if (fclose(m) != 0) {
-				fprintf(stderr, PROG ": writing %s: %s\n", mp, strerror(errno));
-				rc = 1;
-			}
-		}
-	}
-	if (!quiet && ran) {
-		struct xt_run run = {
-			.mode = live ? "live" : "offline", .input = input, .output = out_path, .tsc_hz = hz,
-			.hz_method = hz_method, .elapsed_s = li.elapsed_s, .interrupted = stop_flag != 0,
-		};
-		if (live)
-			fprintf(sum, "Xen %s%s%s%s, %u CPUs traced, %u-page buffers, event mask 0x%08x, wake-ups: "
-				     "%" PRIu64 " VIRQ_TBUF, %" PRIu64 " poll timeouts\n",
-				li.xen_version, li.xen_changeset[0] ? " (" : "", li.xen_changeset,
-				li.xen_changeset[0] ? ")" : "", li.mapped_cpus, li.tbuf_pages, mask, li.wake_virq,
-				li.wake_timeout);
-		xt_summary_print(sum, &d, &run);
-		fflush(sum);
-	}
-	if (sum_path && sum != stdout && sum != stderr)
-		fclose(sum);
-	xt_dec_free(&d);
-	if (rc)
-		return 1;
-	return stop_flag ? 130 : 0;
+	nt_prog_parse(&p, argc, argv);
+	int rc = NT_EXIT_OK;
+	if (open_inputs(&p, &h) == 0 && open_raw(&p, &h) == 0 && nt_prog_start(&p) == 0)
+		rc = collect(&p, &h);
+	rc = nt_prog_close(&p, rc);
+	xt_dec_free(&h.d);
+	return rc;
 }

@@ -148,7 +148,7 @@ void xt_summary_meta(FILE *m, const struct xt_dec *d)
 	nt_meta_put(m, "trace_records", "%" PRIu64, tr);
 	nt_meta_put(m, "records_hv_entry", "%" PRIu64, d->emitted[NT_EV_HV_ENTRY]);
 	nt_meta_put(m, "records_hv_deliver", "%" PRIu64, d->emitted[NT_EV_HV_DELIVER]);
-	nt_meta_put(m, "records_lost", "%" PRIu64, d->emitted[NT_EV_LOST]);
+	nt_meta_put(m, "records_hv_lost", "%" PRIu64, d->emitted[NT_EV_LOST]);
 	nt_meta_put(m, "records_probe_cost", "%" PRIu64, d->emitted[NT_EV_PROBE_COST]);
 	nt_meta_put(m, "hv_entry_stub_stamped", "%zu", d->stub.n);
 	nt_meta_put(m, "hv_entry_late", "%" PRIu64, d->entry_late);
@@ -162,6 +162,11 @@ void xt_summary_meta(FILE *m, const struct xt_dec *d)
 		nt_meta_put(m, "first_anomaly", "%s", d->err);
 	if (d->truncated)
 		nt_meta_put(m, "truncated_at", "%" PRIu64, d->trunc_off);
+	for (unsigned i = 0; i < d->nskipped_ids; i++) {
+		char k[48];
+		snprintf(k, sizeof(k), "skipped_event.0x%08x", d->skipped_ids[i].id);
+		nt_meta_put(m, k, "%" PRIu64, d->skipped_ids[i].n);
+	}
 	if (d->have_config)
 		nt_meta_put(m, "natsume_config", "sbdf=0x%x pcpu=%u vector=0x%x state=%s", d->cfg_sbdf,
 			    d->cfg_pcpu, d->cfg_vector, state_name(d->cfg_state));

@@ -32,6 +32,9 @@ void xt_dec_free(struct xt_dec *d)
 	free(d->handled.v);
 	free(d->cost.v);
 	free(d->stub.v);
+	free(d->skipped_ids);
+	d->skipped_ids = NULL;
+	d->nskipped_ids = d->cap_skipped_ids = 0;
 	d->cpu = NULL;
 	d->ncpu = 0;
 	memset(d->ival, 0, sizeof(d->ival));
@@ -68,9 +71,15 @@ static void sample(struct xt_samples *s, int64_t v)
 	s->v[s->n++] = v;
 }
 
+/* A CPU the traced host has (any below XT_MAX_CPUS when not known). */
+static int cpu_exists(const struct xt_dec *d, uint32_t cpu)
+{
+	return cpu < XT_MAX_CPUS && (!d->opt.cpus || (d->opt.cpus[cpu / 8] & (1u << (cpu % 8))));
+}
+
 static struct xt_cpu *cpu_get(struct xt_dec *d, unsigned cpu)
 {
-	if (cpu >= XT_MAX_CPUS)
+	if (!cpu_exists(d, cpu))
 		return NULL;
 	if (cpu >= d->ncpu) {
 		unsigned n = cpu + 1;
@@ -114,12 +123,18 @@ static void skip_event(struct xt_dec *d, struct xt_cpu *c, uint32_t ev)
 			d->skipped_ids[i].n++;
 			return;
 		}
-	if (d->nskipped_ids < XT_MAX_SKIPPED_IDS) {
-		d->skipped_ids[d->nskipped_ids].id = ev;
-		d->skipped_ids[d->nskipped_ids++].n = 1;
-	} else {
-		d->skipped_other++;
+	if (d->nskipped_ids == d->cap_skipped_ids) {
+		unsigned cap = d->cap_skipped_ids ? 2 * d->cap_skipped_ids : 16;
+		struct xt_skipped *n = realloc(d->skipped_ids, cap * sizeof(*n));
+		if (!n) {
+			d->skipped_other++;
+			return;
+		}
+		d->skipped_ids = n;
+		d->cap_skipped_ids = cap;
 	}
+	d->skipped_ids[d->nskipped_ids].id = ev;
+	d->skipped_ids[d->nskipped_ids++].n = 1;
 }
 
 static int put(struct xt_dec *d, const struct nt_rec *r)
@@ -302,6 +317,11 @@ int xt_dec_window(struct xt_dec *d, unsigned cpu, const uint8_t *buf, size_t len
 				c->hdr_back++;
 				if (c->last_hdr - htsc > c->hdr_back_max)
 					c->hdr_back_max = c->last_hdr - htsc;
+				/* the time a record was written cannot go back on one CPU */
+				if (anomaly(d, "byte %" PRIu64 ": cpu %u: the record's TSC %" PRIu64 " is %" PRIu64
+					       " cycles before the previous record's", off + i, cpu, htsc,
+					    c->last_hdr - htsc))
+					return -1;
 			}
 			c->have_hdr = 1;
 			c->last_hdr = htsc;
@@ -402,7 +422,7 @@ int xt_dec_file(struct xt_dec *d, FILE *f)
 			break;
 		}
 		uint32_t cpu = le32(h + 4), size = le32(h + 8);
-		if (cpu >= XT_MAX_CPUS || size > XT_MAX_WINDOW || size % 4) {
+		if (!cpu_exists(d, cpu) || size > XT_MAX_WINDOW || size % 4) {
 			if (!in_resync) {
 				if ((rc = anomaly(d, "byte %" PRIu64 ": implausible window header (cpu %u, %u bytes)",
 						  off, cpu, size)))
@@ -460,6 +480,8 @@ int xt_dec_file(struct xt_dec *d, FILE *f)
 		rc = -1;
 		snprintf(d->err, sizeof(d->err), "read error after byte %" PRIu64 ": %s", off, strerror(errno));
 	}
+	if (rc == 0 && d->windows == 0 && !d->stopped)
+		rc = anomaly(d, "no trace data: the input holds no window (%" PRIu64 " bytes)", s.total);
 	d->in_bytes += s.total;
 	free(buf);
 	return rc;

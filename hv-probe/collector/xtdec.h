@@ -32,12 +32,15 @@
 
 #define XT_MAX_CPUS   4096u            /* more than Xen's NR_CPUS on x86 */
 #define XT_MAX_WINDOW (256u << 20)     /* > the largest per-CPU buffer (u16 pages) */
-#define XT_MAX_SKIPPED_IDS 16          /* distinct skipped event ids listed */
 
 struct xt_opts {
-	int strict;     /* any malformed input is an error (else: count, resync) */
+	int strict;     /* any malformed input is an error (else: count, resync):
+			 * also no window at all, or a header TSC that goes back */
 	int stock;      /* convert TRC_HW_IRQ_HANDLED into hv_entry (trunc32) */
 	int probe_cost; /* write probe_cost records (aux = ENTRY d5) */
+	/* the CPUs the traced host has (XT_MAX_CPUS bits), NULL: not known; a
+	 * window header naming another CPU is malformed */
+	const uint8_t *cpus;
 };
 
 /* Called for every converted record; non-zero stops decoding. */
@@ -95,9 +98,9 @@ struct xt_dec {
 	uint64_t entry_late;              /* ENTRY stamped in do_IRQ (LATE) */
 	uint64_t entry_nostub;            /* ENTRY of a series without the stub stamp */
 
-	struct { uint32_t id; uint64_t n; } skipped_ids[XT_MAX_SKIPPED_IDS];
-	unsigned nskipped_ids;
-	uint64_t skipped_other; /* skipped events beyond the table */
+	struct xt_skipped { uint32_t id; uint64_t n; } *skipped_ids; /* every distinct one */
+	unsigned nskipped_ids, cap_skipped_ids;
+	uint64_t skipped_other; /* skipped events not listed (out of memory) */
 
 	/* the last TRC_HW_NATSUME_CONFIG seen */
 	int have_config;

@@ -99,7 +99,7 @@ def case_exact():
                     break
         m = read_meta(out + ".meta")
         for k, v in [("records_hv_entry", facts["entry"]), ("records_hv_deliver", facts["deliver"]),
-                     ("records_lost", facts["lost_recs"]), ("lost_trace_records", facts["lost"]),
+                     ("records_hv_lost", facts["lost_recs"]), ("lost_trace_records", facts["lost"]),
                      ("skipped_events", facts["skipped"]), ("trace_records", facts["trace_records"]),
                      ("malformed_records", 0), ("anomalies", 0), ("mode", "offline"), ("source", "hv")]:
             check(m.get(k) == str(v), "meta %s=%s (got %s)" % (k, v, m.get(k)))

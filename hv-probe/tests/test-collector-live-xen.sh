@@ -29,7 +29,7 @@ cat >"$share/job.sh" <<'JOB'
 H=/mnt/host
 load() { i=0; while [ $i -lt $1 ]; do dd if=$H/nt-hvcollect of=/dev/null bs=4k 2>/dev/null; i=$((i+1)); done; }
 # 1-page buffers (the first enable of this boot sets the size); 9p reads make interrupts
-$H/nt-hvcollect live --stock --pages 1 --poll-ms 3000 -o $H/v.csv --raw $H/v.xt >$H/sum1.txt 2>&1 &
+$H/nt-hvcollect live --stock --pages 1 --poll 3s -o $H/v.csv --raw $H/v.xt >$H/sum1.txt 2>&1 &
 p=$!
 sleep 1
 load 10
@@ -42,7 +42,7 @@ kill -INT $p
 wait $p
 echo "rc1=$?"
 load 40 &
-$H/nt-hvcollect live --stock --events irq --cpus 0-1 --count 5 --duration 60 -o $H/c.csv >$H/sum2.txt 2>&1
+$H/nt-hvcollect live --stock --events irq --cpu 0-1 --count 5 --duration 60 -o $H/c.csv >$H/sum2.txt 2>&1
 echo "rc2=$?"
 wait
 xentrace -D -e 0x00802000 /tmp/x.xt &

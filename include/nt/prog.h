@@ -22,11 +22,14 @@
 #define NT_PROG_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "nt/parse.h"
 #include "nt/recio.h"
+#include "nt/sig.h"
+#include "nt/version.h"
 #include "nt/tsc.h"
 
 #define NT_EXIT_OK 0
@@ -42,6 +45,7 @@ enum {
 	NT_C_DURATION = 1 << 3, /* -d, --duration DUR */
 	NT_C_CPU = 1 << 4,      /* -c, --cpu LIST */
 	NT_C_CAL = 1 << 5,      /* --cal-ms MS      TSC calibration window */
+	NT_C_FIFO = 1 << 6,     /* --fifo PRIO      SCHED_FIFO + mlockall (nt_prog_realtime) */
 	NT_C_RECORDS = NT_C_OUT | NT_C_FORMAT | NT_C_META | NT_C_CAL, /* a record source */
 };
 
@@ -94,6 +98,7 @@ struct nt_prog {
 	uint8_t cpus[NT_CPUS_MAX / 8];
 	unsigned ncpus;       /* 0: --cpu not given */
 	unsigned cal_ms;
+	int fifo;             /* --fifo PRIO, 0: not given */
 	int quiet;
 	int argc;
 	char **argv;
@@ -105,6 +110,7 @@ struct nt_prog {
 	struct nt_tsc_props props;
 	struct nt_tsc_freq freq;
 	int have_clock;                  /* freq.hz is usable */
+	int fifo_ok, mlock_ok;           /* nt_prog_realtime got them */
 	struct nt_writer *w;             /* when NT_C_OUT and a record source */
 	int meta_fd;
 	uint64_t lost_source;            /* records lost before the writer */
@@ -122,15 +128,14 @@ void nt_prog_parse(struct nt_prog *p, int argc, char **argv);
 /* "NAME: message (see NAME --help)" on stderr, exit 2. */
 void nt_usage(const struct nt_prog *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+void nt_vusage(const struct nt_prog *p, const char *fmt, va_list ap) __attribute__((noreturn));
 /* "NAME: message" on stderr (a runtime error; sets p->failed). */
 void nt_error(struct nt_prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "NAME: warning: message" on stderr. */
 void nt_warn(const struct nt_prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nt_vwarn(const struct nt_prog *p, const char *fmt, va_list ap);
 /* The help text on f. */
 void nt_prog_help(const struct nt_prog *p, FILE *f);
-/* The build's git revision ("1a2b3c4d5e6f", "-dirty" when built from a
- * modified tree). */
-const char *nt_version(void);
 
 /* --cpu LIST: the CPUs must be allowed for this process (sched_getaffinity);
  * nt_usage otherwise.  Programs whose CPU list names another machine's CPUs
@@ -138,26 +143,15 @@ const char *nt_version(void);
 void nt_prog_cpus_check(const struct nt_prog *p);
 /* Pin the calling thread to the --cpu set; 0 or -1 (errno). */
 int nt_prog_pin(const struct nt_prog *p);
+/* Pin the calling thread to one CPU; 0 or -1 (errno). */
+int nt_pin_cpu(int cpu);
+/* The real-time set-up of the calling thread: pin it to --cpu (a failure is
+ * an error: -1), then with --fifo PRIO mlockall and SCHED_FIFO where
+ * permitted (a refusal is a warning; fifo_ok and mlock_ok say what held and
+ * the metadata keys fifo and mlockall record it). */
+int nt_prog_realtime(struct nt_prog *p);
 /* The n-th CPU (0-based) of the --cpu set, or -1. */
 int nt_prog_cpu_at(const struct nt_prog *p, unsigned n);
-
-/* ---- signals --------------------------------------------------------------- */
-
-/* SIGINT, SIGTERM and SIGHUP set the stop flag (no SA_RESTART: blocking
- * calls return EINTR); SIGPIPE is ignored (writes fail with EPIPE and are
- * counted).  Installed by nt_prog_parse before anything slow. */
-void nt_signals_install(void);
-/* The signal that asked the program to stop, or 0. */
-int nt_stopping(void);
-/* Block the stop signals in the calling thread (worker threads call it so
- * that the main thread takes them). */
-void nt_signals_block_thread(void);
-/* Sleep until CLOCK_MONOTONIC reaches deadline_ns or a stop signal arrives
- * (no race: the signal is unblocked only inside ppoll).  Returns 0 at the
- * deadline, -1 when stopping. */
-int nt_sleep_until(int64_t deadline_ns);
-int nt_sleep_ns(int64_t ns);
-int64_t nt_mono_ns(void);
 
 /* ---- run ------------------------------------------------------------------- */
 

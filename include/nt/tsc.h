@@ -61,6 +61,7 @@ struct nt_tsc_freq {
 	double hz_cal2;       /* a second calibration (stability check) */
 	double hz_cpuinfo;    /* /proc/cpuinfo "cpu MHz" (0 if absent) */
 	double hz_cpuid;      /* CPUID 0x15/0x16 (0 if the CPU does not say) */
+	int cpuid_exact;      /* hz_cpuid is leaf 0x15's (crystal x ratio), not 0x16's MHz */
 	double cal_ppm;       /* |hz_cal - hz_cal2| / hz in ppm */
 	double cpuinfo_ppm;   /* |hz - hz_cpuinfo| / hz in ppm (0 if absent) */
 	unsigned cal_ms;      /* calibration window per run */
@@ -76,6 +77,10 @@ struct nt_tsc_freq {
  * variable NT_TSC_HZ overrides everything (method "env:NT_TSC_HZ").
  */
 int nt_tsc_freq_find(struct nt_tsc_freq *f, unsigned ms, double tol_ppm);
+/* The judgement of nt_tsc_freq_find on its measurements (hz_cal, hz_cal2,
+ * hz_cpuinfo, hz_cpuid, cpuid_exact): sets hz, cal_ppm, cpuinfo_ppm and the
+ * warning; the same return values. */
+int nt_tsc_freq_judge(struct nt_tsc_freq *f, double tol_ppm);
 
 /* Cycles <-> nanoseconds with a known frequency. */
 static inline double nt_cyc_to_ns(double cyc, double hz) { return cyc * 1e9 / hz; }
@@ -104,6 +109,9 @@ int nt_clkmap_begin(struct nt_clkmap *m, clockid_t clk, double hz, int tries);
 int nt_clkmap_end(struct nt_clkmap *m, int tries);
 /* Convert a clock value in ns to TSC cycles (rounded). */
 uint64_t nt_clkmap_to_tsc(const struct nt_clkmap *m, int64_t ns);
+/* The TSC rate between two pairs of one clock, in Hz (0 when b is not after
+ * a); the one formula behind calibration and nt_clkmap_rate. */
+double nt_tsc_hz_between(const struct nt_clkpair *a, const struct nt_clkpair *b);
 /* The slope observed between a and b, in TSC Hz (0 if no end pair). */
 double nt_clkmap_rate(const struct nt_clkmap *m);
 /* Worst-case conversion uncertainty in ns (half the wider bracket). */

@@ -92,7 +92,8 @@ static void test_cpulist(void)
 	CHECK(nt_parse_cpulist("1-4,7,9-10", 128, map, &n) == 0 && n == 7);
 	nt_cpulist_format(map, 128, b, sizeof(b));
 	CHECK_STR(b, "1-4,7,9-10");
-	const char *bad[] = { "", "128", "3-1", "1,1", "0-2,2", "a", "1,", ",1", "1--2", "-1", "1 ,2", "0x1", NULL };
+	const char *bad[] = { "", "128", "3-1", "1,1", "0-2,2", "a", "1,", ",1", "1--2", "-1", "1 ,2", "0x1", "0-",
+			      "0,,1", "1 ", "99999", NULL };
 	for (int i = 0; bad[i]; i++)
 		CHECK(nt_parse_cpulist(bad[i], 128, map, &n) == -1);
 }

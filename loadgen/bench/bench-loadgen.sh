@@ -49,7 +49,7 @@ stall_start() {
 	stall_pid=
 	rm -f "$tmp/stall.csv" "$tmp/stall.csv.meta"
 	[ -x "$bin/nt-stallmon" ] || return 0
-	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold-us 1000 --duration "$1" --quiet >/dev/null 2>&1 &
+	"$bin/nt-stallmon" --out "$tmp/stall.csv" --threshold 1ms --duration "$1" --quiet >/dev/null 2>&1 &
 	stall_pid=$!
 }
 stall_stop() { # in the main shell, before a row is printed
@@ -104,9 +104,9 @@ measure_flood() {
 	sink_start
 	rm -f "$tmp/fl.meta"
 	ip netns exec "$A" "$bin/nt-flood" --dst 192.0.2.2:$port --max --duration "$secs" "${opt[@]}" \
-		--iface v0 --quiet --summary "$tmp/fl.meta" >/dev/null 2>"$tmp/fl.err"
+		--iface v0 --quiet --meta "$tmp/fl.meta" >/dev/null 2>"$tmp/fl.err"
 	sleep 0.5; sink_stop
-	SENT=$(meta "$tmp/fl.meta" sent) EL=$(meta "$tmp/fl.meta" elapsed_s) RX=$(sink_rx)
+	SENT=$(meta "$tmp/fl.meta" sent) EL=$(meta "$tmp/fl.meta" send_elapsed_s) RX=$(sink_rx)
 	NOTE="$(meta "$tmp/fl.meta" backend) ($(meta "$tmp/fl.meta" backend_choice))"
 }
 measure_trafgen() {

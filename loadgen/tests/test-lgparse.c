@@ -42,13 +42,6 @@ static void test_mac(void)
 	CHECK(lg_parse_mac("02:00:5e:10:00", mac) == -1);
 	CHECK(lg_parse_mac("02:00:5e:10:00:0a:11", mac) == -1);
 	CHECK(lg_parse_mac("zz:00:5e:10:00:0a", mac) == -1);
-	int cpus[4], n = 0;
-	CHECK(lg_parse_cpulist("1", cpus, 4, &n) == 0 && n == 1 && cpus[0] == 1);
-	CHECK(lg_parse_cpulist("0,1", cpus, 4, &n) == 0 && n == 2 && cpus[0] == 0 && cpus[1] == 1);
-	CHECK(lg_parse_cpulist("3,0-2", cpus, 4, &n) == 0 && n == 4 && cpus[0] == 0 && cpus[3] == 3);
-	const char *badc[] = { "", "a", "0,", ",0", "0,0", "1-0", "0-", "-1", "0-4", "1 ", "0,,1", "99999" };
-	for (size_t i = 0; i < sizeof(badc) / sizeof(badc[0]); i++)
-		CHECK(lg_parse_cpulist(badc[i], cpus, 4, &n) == -1);
 }
 
 static void test_payload(void)

@@ -71,7 +71,7 @@ for be in sendmmsg packet packet-bypass pcap txring default txring-2cpu txring-m
 	rp=$!
 	wait_bound $port
 	ip netns exec "$A" "$F" --dst 192.0.2.2:$port --count 5000 "${extra[@]}" \
-		--run-id $port --summary "$tmp/f-$be.meta" >"$tmp/f-$be.log" 2>&1
+		--run-id $port --meta "$tmp/f-$be.meta" >"$tmp/f-$be.log" 2>&1
 	expect_eq "$be: nt-flood exit" $? 0
 	drain_stop "$B" $port $rp; rc=$?
 	rc_ok $rc && ok "$be: nt-recv exit $rc" || no "$be: nt-recv exit $rc"
@@ -103,7 +103,7 @@ expect_eq "neighbour entry used by the packet back end" \
 	"$(ip -n "$A" neigh show 192.0.2.2 dev v0 | grep -c "$bmac")" 1
 
 echo "== 3. nt-flood --mbps 20 for 2.2 s: per-second lines, never above the rate"
-ip netns exec "$A" "$F" --dst 192.0.2.2:7200 --mbps 20 --duration 2.2 --summary "$tmp/m.meta" >"$tmp/m.log" 2>&1
+ip netns exec "$A" "$F" --dst 192.0.2.2:7200 --mbps 20 --duration 2.2 --meta "$tmp/m.meta" >"$tmp/m.log" 2>&1
 expect_eq "nt-flood exit" $? 0
 cat "$tmp/m.log"
 [ "$(grep -c ' s: .* pps .* Mbit/s' "$tmp/m.log")" -ge 1 ] && ok "per-second lines" || no "no per-second lines"

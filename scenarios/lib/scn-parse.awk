@@ -119,6 +119,9 @@ function hex(s,    i, n, c) {
 	for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); n = n * 16 + c - 1 }
 	return n
 }
+# A whole number as text without leading zeros: awk would print v + 0 above
+# 2^31 as 3e+09 (mawk's %.6g).
+function uint_text(s) { sub(/^0+/, "", s); return s == "" ? "0" : s }
 function is_uint(s) { return s ~ /^[0-9]+$/ && length(s) <= 15 }
 function is_num(s) { return s ~ /^[0-9]+(\.[0-9]+)?$/ && length(s) <= 20 }
 
@@ -186,7 +189,7 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	}
 	if (t == "count") {
 		if (!is_uint(v) || v + 0 < 1) { err(k " must be a whole number >= 1 (got '" v "')"); return 0 }
-		nv = v + 0; return 1
+		nv = uint_text(v); return 1
 	}
 	if (t == "prio") {
 		if (v == "none" || v == "no") { nv = "none"; return 1 }

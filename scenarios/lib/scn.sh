@@ -16,3 +16,18 @@ scn() {
 }
 # scn_or KEY DEFAULT [VARIANT]
 scn_or() { local v; v=$(scn "$1" "${3-}"); printf '%s' "${v:-$2}"; }
+
+# scn_flood_args VARIANT: nt-flood's options for the variant's flood (rate,
+# size, back end), one a line; nothing when flood.rate is off.  The testbeds
+# add where it goes (--dst, --iface, ...) and how long.
+scn_flood_args() {
+	local rate
+	rate=$(scn_or flood.rate off "$1")
+	[ "$rate" = off ] && return 0
+	printf '%s\n' --size "$(scn_or flood.size 1472 "$1")" --backend "$(scn_or flood.backend sendmmsg "$1")"
+	case "$rate" in
+	max) echo --max ;;
+	mbps:*) printf '%s\n' --mbps "${rate#mbps:}" ;;
+	pps:*) printf '%s\n' --rate "${rate#pps:}" ;;
+	esac
+}

@@ -44,7 +44,7 @@ tbt_variant_summary() {
 	t=$(grep -c ',timer,' "$d/tick.csv" 2>/dev/null); t=${t:-0}
 	printf ' (%s timer stamps' "$t"
 	[ -f "$d/cyclictest.txt" ] && printf ', cyclictest %s' "$(sed -n 's/^summary=//p' "$d/cyclictest.txt")"
-	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.txt" 2>/dev/null)
+	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.meta" 2>/dev/null)
 	[ -n "$fm" ] && printf ', flood %s Mbit/s' "$fm"
 	printf ')'
 }
@@ -99,11 +99,8 @@ tbt_variant() {
 		echo "started=$(stamp)"
 	} >"$d/meta.txt"
 	if [ $stallmon = 1 ]; then
-		local sm=(--out "$d/stall.csv" --mode "$(scn_or stallmon.mode tick "$v")"
-			--threshold-us "$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")" --duration "$bound")
-		local smc; smc=$(scn_or stallmon.cpus all "$v")
-		[ "$smc" != all ] && [ "$smc" != none ] && sm+=(--cpu "$smc")
-		bg_start stallmon "$d/stallmon.log" "$bindir/nt-stallmon" "${sm[@]}"
+		args_stallmon "$v" "$d" "$bound" # the one mapping to nt-stallmon's options (native.sh)
+		bg_start stallmon "$d/stallmon.log" "$bindir/nt-stallmon" "${SM_ARGS[@]}"
 	fi
 	flood_start "$v" "$d" "$bound" || { tb_stop_all; return 1; }
 	# N periods need N+1 stamps.

@@ -25,7 +25,7 @@ PROBE_PORT=7001
 FLOOD_PORT=9
 tb_interrupted=0
 tb_created=0
-declare -A BG_PID=()
+declare -A BG_PID=() BG_TERMED=()
 
 tb_check() {
 	local bad=0 v k c ok="send recv stallmon" timer=0
@@ -48,8 +48,9 @@ tb_check() {
 		done
 	done
 	local ncpu; ncpu=$(nproc)
+	# CPUs the runner uses itself (the programs check theirs: tb_check_args)
 	for v in "${variants[@]}"; do
-		for k in flood.cpu send.cpu recv.cpu idle_guard rps.cpus stallmon.cpus timer.cpu; do
+		for k in idle_guard rps.cpus timer.cpu; do
 			local val; val=$(scn "$k" "$v")
 			case "$val" in ''|none|all) continue ;; esac
 			IFS=, read -r -a cl <<<"$val"
@@ -79,6 +80,7 @@ tb_check() {
 		progs+=(nt-stallmon)
 	[ "$analyze" = 1 ] && progs+=(nt-analyze)
 	need_progs "${progs[@]}" || return 1
+	[ $timer = 1 ] || tb_check_args || return 2
 	# Can we make a namespace here (containers may forbid it)?
 	local probe=nt-scenarios-$$-probe
 	if ! ip netns add "$probe" 2>/dev/null; then
@@ -161,14 +163,17 @@ bg_start() {
 	logcmd "$cur_variant" "$@"
 	"$@" >"$log" 2>&1 &
 	BG_PID[$name]=$!
+	BG_TERMED[$name]=0
 }
 # bg_stop NAME [GRACE_S]: SIGTERM (the programs flush and exit), then SIGKILL.
-# Prints nothing; returns the program's exit status.
+# Prints nothing; returns the program's exit status; BG_TERMED[NAME] says
+# whether the runner sent the signal.
 bg_stop() {
 	local name=$1 grace=${2:-5} pid=${BG_PID[$1]-} i
 	[ -n "$pid" ] || return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		logcmd "$cur_variant" kill -TERM "$name($pid)"
+		BG_TERMED[$name]=1
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		if kill -0 "$pid" 2>/dev/null; then
@@ -197,6 +202,77 @@ cpumask() { # "0,1" -> hex mask
 	printf '%x' "$m"
 }
 
+# ---- the programs' arguments for a variant (one place: the run and the check
+# before anything starts use them).  VAR_ARGS arrays; $2 is the variant folder.
+# A program that is not run in the variant gets an empty array.
+stallmon_on() {
+	[[ ",$(scn_or sources send,recv,stallmon "$1")," == *,stallmon,* ]] && [ "$(scn_or stallmon 1 "$1")" = 1 ]
+}
+args_stallmon() { # $3: the bound in seconds (default: the network variant's)
+	local v=$1 d=$2 mode smc
+	SM_ARGS=()
+	stallmon_on "$v" || return 0
+	mode=$(scn_or stallmon.mode tick "$v")
+	SM_ARGS=(--out "$d/stall.csv" --mode "$mode" --threshold "$(ns_to_arg "$(scn_or stallmon.threshold 200000 "$v")")"
+		--duration "${3:-$(variant_bound "$v")}s")
+	[ "$mode" = tick ] && SM_ARGS+=(--period "$(ns_to_arg "$(scn_or stallmon.period 1000000 "$v")")")
+	smc=$(scn_or stallmon.cpus all "$v")
+	[ "$smc" != all ] && [ "$smc" != none ] && SM_ARGS+=(--cpu "$smc")
+	return 0
+}
+args_recv() { # $3: the run id
+	local v=$1 d=$2 rcpu
+	RECV_ARGS=(--bind "$B_PR:$PROBE_PORT" --count "$(scn probe.count "$v")" --timeout "$(variant_bound "$v")s"
+		--run-id "$3" --out "$d/recv.csv")
+	rcpu=$(scn_or recv.cpu none "$v")
+	[ "$rcpu" != none ] && RECV_ARGS+=(--cpu "$rcpu")
+	[ "$(scn_or recv.busy_poll 0 "$v")" = 1 ] && RECV_ARGS+=(--busy-poll)
+	return 0
+}
+args_flood() { # the flood of the variant (scn_flood_args: the one mapping); none when off
+	local v=$1 d=$2 fcpu backend
+	FLOOD_ARGS=()
+	[ "$(scn_or flood.rate off "$v")" = off ] && return 0
+	backend=$(scn_or flood.backend sendmmsg "$v"); fcpu=$(scn_or flood.cpu none "$v")
+	FLOOD_ARGS=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --duration "${3:-$(variant_bound "$v")}s"
+		--meta "$d/flood.meta" --quiet)
+	mapfile -t -O ${#FLOOD_ARGS[@]} FLOOD_ARGS < <(scn_flood_args "$v")
+	[ "$fcpu" != none ] && FLOOD_ARGS+=(--cpu "$fcpu")
+	[ "$backend" != sendmmsg ] && FLOOD_ARGS+=(--iface fla)
+	return 0
+}
+args_send() { # $3: the run id
+	local v=$1 d=$2 scpu fifo
+	SEND_ARGS=(--dst "$B_PR:$PROBE_PORT" --count "$(scn probe.count "$v")"
+		--interval "$(ns_to_arg "$(scn probe.interval "$v")")" --run-id "$3"
+		--size "$(scn_or probe.size 64 "$v")" --out "$d/send.csv")
+	scpu=$(scn_or send.cpu none "$v"); fifo=$(scn_or send.fifo none "$v")
+	[ "$scpu" != none ] && SEND_ARGS+=(--cpu "$scpu")
+	[ "$fifo" != none ] && SEND_ARGS+=(--fifo "$fifo")
+	return 0
+}
+# Seconds a variant may take at most: the probes, plus a minute.
+variant_bound() { echo $(( $(scn probe.count "$1") * $(scn probe.interval "$1") / 1000000000 + 61 )); }
+
+# Every program checks its own arguments (--check) before anything starts:
+# the scenario parser does not repeat their rules.  Exit 2 when one refuses.
+tb_check_args() {
+	local v p out bad=0
+	for v in "${variants[@]}"; do
+		args_stallmon "$v" "RUN/$v"; args_recv "$v" "RUN/$v" 1; args_flood "$v" "RUN/$v"; args_send "$v" "RUN/$v" 1
+		for p in stallmon:SM_ARGS recv:RECV_ARGS flood:FLOOD_ARGS send:SEND_ARGS; do
+			local -n a=${p#*:}
+			[ ${#a[@]} -gt 0 ] || continue
+			if ! out=$("$bindir/nt-${p%%:*}" "${a[@]}" --check 2>&1 >/dev/null); then
+				echo "$PROG: variant '$v': $out" >&2
+				bad=1
+			fi
+			unset -n a
+		done
+	done
+	return $bad
+}
+
 tb_variant_seconds() {
 	[ "${S[experiment]}" = timer ] && { tbt_variant_seconds "$@"; return; }
 	local v=$1 n iv
@@ -210,7 +286,7 @@ tb_variant_summary() {
 	s=$(grep -c ',send,' "$d/send.csv" 2>/dev/null); s=${s:-0}
 	r=$(grep -c ',rx_user,' "$d/recv.csv" 2>/dev/null); r=${r:-0}
 	printf ' (%s send stamps, %s received' "$s" "$r"
-	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.txt" 2>/dev/null)
+	local fm; fm=$(sed -n 's/^mbps_frames=//p' "$d/flood.meta" 2>/dev/null)
 	[ -n "$fm" ] && printf ', flood %s Mbit/s' "$fm"
 	if [ -f "$d/stall.csv" ]; then
 		st=$(grep -c ',stall,' "$d/stall.csv"); printf ', %s stalls > %s us' "${st:-0}" \
@@ -222,20 +298,10 @@ tb_variant_summary() {
 # flood_start V D BOUND: nt-flood from netns A to flb for at most BOUND s,
 # at the variant's flood.rate (nothing when off); 1 if it stopped at once.
 flood_start() {
-	local v=$1 d=$2 bound=$3 rate size backend fcpu
-	rate=$(scn_or flood.rate off "$v"); size=$(scn_or flood.size 1472 "$v")
-	backend=$(scn_or flood.backend sendmmsg "$v"); fcpu=$(scn_or flood.cpu none "$v")
-	[ "$rate" = off ] && return 0
-	local fa=(--dst "$B_FL:$FLOOD_PORT" --src "$A_FL" --size "$size" --backend "$backend"
-		--duration "$bound" --summary "$d/flood.txt" --quiet)
-	case "$rate" in
-	max) fa+=(--max) ;;
-	mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
-	pps:*) fa+=(--rate "${rate#pps:}") ;;
-	esac
-	[ "$fcpu" != none ] && fa+=(--cpu "$fcpu")
-	[ "$backend" != sendmmsg ] && fa+=(--iface fla)
-	bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${fa[@]}"
+	local v=$1 d=$2 bound=$3
+	args_flood "$v" "$d" "$bound"
+	[ ${#FLOOD_ARGS[@]} -gt 0 ] || return 0
+	bg_start flood "$d/flood.log" ip netns exec "$NS_A" "$bindir/nt-flood" "${FLOOD_ARGS[@]}"
 	sleep 0.5 # let the flood reach its rate before the measurement
 	kill -0 "${BG_PID[flood]}" 2>/dev/null && return 0
 	say "$PROG: variant '$v': the flood generator stopped at once (see $d/flood.log)"
@@ -253,8 +319,6 @@ tb_variant() {
 	fcpu=$(scn_or flood.cpu none "$v"); scpu=$(scn_or send.cpu none "$v"); fifo=$(scn_or send.fifo none "$v")
 	rcpu=$(scn_or recv.cpu none "$v"); busy=$(scn_or recv.busy_poll 0 "$v")
 	guard=$(scn_or idle_guard none "$v"); rps=$(scn_or rps.cpus none "$v")
-	local stallmon=0
-	[[ ",$(scn_or sources send,recv,stallmon "$v")," == *,stallmon,* ]] && [ "$(scn_or stallmon 1 "$v")" = 1 ] && stallmon=1
 	local expect=$(( count * interval / 1000000000 + 1 ))
 	local run_id=$(( (RANDOM << 15 | RANDOM) + 1 ))
 
@@ -291,17 +355,9 @@ tb_variant() {
 	[ "$rps" != none ] && mask=$(cpumask "$rps")
 	runcmd "$v" ip netns exec "$NS_B" sh -c "echo $mask > /sys/class/net/prb/queues/rx-0/rps_cpus" || return 1
 
-	local bound=$(( expect + 60 ))
-	if [ $stallmon = 1 ]; then
-		local sm=(--out "$d/stall.csv" --mode "$(scn_or stallmon.mode tick "$v")"
-			--threshold-us "$(ns_to_us "$(scn_or stallmon.threshold 200000 "$v")")"
-			--duration "$bound")
-		[ "$(scn_or stallmon.mode tick "$v")" = tick ] &&
-			sm+=(--period-us "$(ns_to_us "$(scn_or stallmon.period 1000000 "$v")")")
-		local smc; smc=$(scn_or stallmon.cpus all "$v")
-		[ "$smc" != all ] && [ "$smc" != none ] && sm+=(--cpu "$smc")
-		bg_start stallmon "$d/stallmon.log" "$bindir/nt-stallmon" "${sm[@]}"
-	fi
+	args_stallmon "$v" "$d"; args_recv "$v" "$d" "$run_id"; args_flood "$v" "$d"; args_send "$v" "$d" "$run_id"
+	local bound; bound=$(variant_bound "$v")
+	[ ${#SM_ARGS[@]} -gt 0 ] && bg_start stallmon "$d/stallmon.log" "$bindir/nt-stallmon" "${SM_ARGS[@]}"
 	if [ "$guard" != none ]; then
 		# Low-priority (SCHED_IDLE) busy loop: the CPU never enters idle, any
 		# other task preempts it at once.  Bounded in time.
@@ -309,11 +365,7 @@ tb_variant() {
 			bash -c "end=\$((SECONDS + $bound)); while [ \$SECONDS -lt \$end ]; do :; done"
 	fi
 
-	local ra=(--bind "$B_PR:$PROBE_PORT" --count "$count" --timeout "$bound" --run-id "$run_id"
-		--out "$d/recv.csv")
-	[ "$rcpu" != none ] && ra+=(--cpu "$rcpu")
-	[ "$busy" = 1 ] && ra+=(--busy-poll)
-	bg_start recv "$d/recv.log" ip netns exec "$NS_B" "$bindir/nt-recv" "${ra[@]}"
+	bg_start recv "$d/recv.log" ip netns exec "$NS_B" "$bindir/nt-recv" "${RECV_ARGS[@]}"
 	local i ok=0
 	for ((i = 0; i < 100; i++)); do
 		if ip netns exec "$NS_B" ss -Hlun "sport = :$PROBE_PORT" 2>/dev/null | grep -q .; then ok=1; break; fi
@@ -328,11 +380,7 @@ tb_variant() {
 
 	flood_start "$v" "$d" "$bound" || { tb_stop_all; return 1; }
 
-	local sa=(--dst "$B_PR:$PROBE_PORT" --count "$count" --interval "$iv_arg" --run-id "$run_id"
-		--size "$psize" --out "$d/send.csv")
-	[ "$scpu" != none ] && sa+=(--cpu "$scpu")
-	[ "$fifo" != none ] && sa+=(--fifo "$fifo")
-	bg_start send "$d/send.log" ip netns exec "$NS_A" "$bindir/nt-send" "${sa[@]}"
+	bg_start send "$d/send.log" ip netns exec "$NS_A" "$bindir/nt-send" "${SEND_ARGS[@]}"
 	local t_start; t_start=$(date +%s)
 	while kill -0 "${BG_PID[send]}" 2>/dev/null; do
 		local el=$(( $(date +%s) - t_start ))
@@ -358,13 +406,26 @@ tb_variant() {
 		echo "exit_flood=$rc_flood"
 		echo "exit_stallmon=$rc_sm"
 	} >>"$d/meta.txt"
-	# Stopped by our SIGTERM (130/143) is fine for the flood, the receiver
-	# (packets lost) and the monitor; the sender must have finished.
-	local bad=0
-	[ $rc_send = 0 ] || { say "$PROG: variant '$v': nt-send exited $rc_send (see $d/send.log)"; bad=1; }
-	case $rc_recv in 0|130|143) ;; *) say "$PROG: variant '$v': nt-recv exited $rc_recv (see $d/recv.log)"; bad=1 ;; esac
-	case $rc_flood in 0|130|143) ;; *) say "$PROG: variant '$v': nt-flood exited $rc_flood (see $d/flood.log)"; bad=1 ;; esac
-	case $rc_sm in 0|130|143) ;; *) say "$PROG: variant '$v': nt-stallmon exited $rc_sm (see $d/stallmon.log)"; bad=1 ;; esac
+	# A program the runner stopped (SIGTERM: 143) is fine for the flood, the
+	# receiver (its loss is in its metadata) and the monitor; a program that
+	# died or was stopped by someone else is not; the sender must finish.
+	local bad=0 p
+	for p in send recv flood stallmon; do
+		local -n rc=rc_${p/stallmon/sm}
+		case "$rc:${BG_TERMED[$p]-0}:$p" in
+		0:*|143:1:recv|143:1:flood|143:1:stallmon) ;;
+		*) say "$PROG: variant '$v': nt-$p exited $rc$( [ "${BG_TERMED[$p]-0}" = 1 ] || [ "$rc" -lt 128 ] ||
+			echo " (a signal the runner did not send)") (see $d/$p.log)"; bad=1 ;;
+		esac
+		unset -n rc
+	done
+	# and a variant without data is not a measurement
+	local ns nr
+	ns=$(sed -n 's/^records=//p' "$d/send.csv.meta" 2>/dev/null) nr=$(sed -n 's/^records=//p' "$d/recv.csv.meta" 2>/dev/null)
+	[ "${ns:-0}" -gt 0 ] && [ "${nr:-0}" -gt 0 ] ||
+		{ say "$PROG: variant '$v': no data (send records: ${ns:-none}, receive records: ${nr:-none})"; bad=1; }
+	local nk; nk=$(sed -n 's/^no_kernel_ts=//p' "$d/recv.csv.meta" 2>/dev/null)
+	[ "${nk:-0}" = 0 ] || say "$PROG: variant '$v': warning: $nk packets without a kernel RX stamp"
 	return $bad
 }
 

@@ -29,6 +29,10 @@ done
 grep -qx 'probe.count=10000' <<<"$("$run" --parse "$top/scenarios/native-net-10ms.scn")" || bad "10ms: 10000 packets"
 grep -qx 'probe.count=1024' <<<"$("$run" --parse "$top/scenarios/native-net-100ms.scn")" || bad "100ms: 1024 packets"
 grep -qx 'probe.interval=100000000' <<<"$("$run" --parse "$top/scenarios/native-net-100ms.scn")" || bad "100ms: interval"
+# counts above 2^31 stay whole numbers (mawk printed 3e+09)
+sed 's/^probe.count *=.*/probe.count = 003000000000/' "$top/scenarios/native-net-10ms.scn" >"$tmp/big.scn"
+o=$("$run" --parse "$tmp/big.scn" | grep '^probe.count=')
+[ "$o" = probe.count=3000000000 ] || bad "a count above 2^31: '$o'"
 
 # --- a minimal valid file, and normalisation
 good='[scenario]

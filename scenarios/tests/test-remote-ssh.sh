@@ -33,6 +33,16 @@ RMT_SSH_OPTS=(-F "$SSHD_CONFIG")
 RMT_CONNECT_TIMEOUT=5
 rmt_allow nt-xen local nt-load nt-stranger
 conns() { grep -c 'Child connection' "$SSHD_LOG"; }
+# the server's session processes; new_session BEFORE: the one that appeared since (5 s)
+sessions() { ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort; }
+new_session() {
+	local i s
+	for i in $(seq 50); do
+		s=$(comm -13 <(echo "$1") <(sessions) | head -n1)
+		[ -n "$s" ] && { echo "$s"; return 0; }
+		sleep 0.1
+	done
+}
 
 # --- commands: output, exit status, the log
 out=$(rmt_run t nt-xen 20 'echo "hello $((6 * 7))"'); rc=$?
@@ -62,15 +72,10 @@ rmt_run t nt-xen 2 'sleep 4' ; rc=$?
 [ $rc = 124 ] && [ $(( $(date +%s) - t0 )) -lt 8 ] && ok "timeout: 124" || bad "timeout: exit $rc"
 
 # --- the connection killed mid-command (the server's session process)
-before=$(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort)
+before=$(sessions)
 rmt_run t nt-xen 30 'sleep 6; echo finished' >"$work/killed.out" 2>&1 &
 cp=$!
-sess=""
-for i in $(seq 50); do
-	sess=$(comm -13 <(echo "$before") <(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort) | head -n1)
-	[ -n "$sess" ] && break
-	sleep 0.1
-done
+sess=$(new_session "$before")
 sleep 0.5
 [ -n "$sess" ] && kill -KILL "$sess"
 wait $cp; rc=$?
@@ -158,14 +163,9 @@ rmt_bg_stop prog TERM 5; rc=$?
 	ok "rmt_bg_stop: the program got SIGTERM, ran its handler, its exit status came back" ||
 	bad "rmt_bg_stop: exit $rc, $(tail -n 2 "$work/prog.log")"
 rm -f "$work/flushed.txt"
-before=$(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort)
+before=$(sessions)
 rmt_bg_start prog2 t nt-xen 60 "$work/prog2.log" "$prog"
-sess=""
-for i in $(seq 50); do
-	sess=$(comm -13 <(echo "$before") <(ps -o pid= --ppid "$SSHD_PID" | tr -d ' ' | sort) | head -n1)
-	[ -n "$sess" ] && break
-	sleep 0.1
-done
+sess=$(new_session "$before")
 sleep 1
 rpid=$(cat "/tmp/nt-bg-$$-prog2.pid" 2>/dev/null)
 [ -n "$sess" ] && kill -KILL "$sess"

@@ -14,7 +14,7 @@ trap 'rm -rf "$res"' EXIT
 mkdir "$res/bin"
 for p in "$bin"/nt-*; do ln -s "$p" "$res/bin/"; done
 rm "$res/bin/nt-recv"
-printf '#!/bin/sh\necho "nt-recv: injected failure" >&2\nexit 1\n' >"$res/bin/nt-recv"
+printf '#!/bin/sh\ncase " $* " in *" --check "*) exit 0 ;; esac\necho "nt-recv: injected failure" >&2\nexit 1\n' >"$res/bin/nt-recv"
 chmod +x "$res/bin/nt-recv"
 "$run" --results "$res" --bin "$res/bin" --no-analyze --variants baseline,rps \
 	"$top/scenarios/native-net-quick.scn" >"$res/run.log" 2>&1 &

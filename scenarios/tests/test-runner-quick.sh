@@ -56,24 +56,38 @@ for v in baseline pinned rps both; do
 	# veth does not drop at this rate; allow a little loss to a stall anyway
 	[ "${nr:-0}" -ge $((count * 9 / 10)) ] && [ "${nk:-0}" -ge $((count * 9 / 10)) ] ||
 		bad "$v: $nr rx_user / $nk rx_kernel records of $count"
-	for f in send.csv.meta recv.csv.meta stall.csv stall.csv.meta flood.txt; do
+	for f in send.csv.meta recv.csv.meta stall.csv stall.csv.meta flood.meta; do
 		[ -s "$vd/$f" ] || bad "$v: no $f"
 	done
 	head -n1 "$vd/stall.csv" | grep -q '^source,event' || bad "$v: stall.csv header"
-	[ "$(meta_get "$vd/flood.txt" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing"
+	[ "$(meta_get "$vd/flood.meta" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing"
 done
 grep -q "recv_cpu=1" "$d/pinned/meta.txt" && grep -q "idle_guard=1" "$d/pinned/meta.txt" || bad "pinned settings"
 grep -q "rps_cpus=1" "$d/rps/meta.txt" || bad "rps settings"
 grep -q 'rps_cpus.*echo 2 >' "$d/commands.log" || grep -q 'echo\\ 2\\ ' "$d/commands.log" || bad "RPS mask 2 not written"
 
-# analyzer output
+# analyzer output: the values, computed here from the raw files (not names)
 for f in summary.csv summary.json report.md; do [ -s "$d/$f" ] || bad "no $f"; done
 for v in baseline pinned rps both; do
-	grep -q "$v" "$d/summary.csv" || bad "summary.csv lacks $v"
-	grep -q "$v" "$d/report.md" || bad "report.md lacks $v"
+	# latency.0 = send:rx_user joined by seq: count, min and max in cycles
+	want=$(awk -F, 'FNR == 1 { next } FILENAME ~ /send.csv$/ && $2 == "send" { s[$7] = $4; next }
+		$2 == "rx_user" && ($7 in s) { d = $4 - s[$7]; n++; if (n == 1 || d < lo) lo = d; if (n == 1 || d > hi) hi = d }
+		END { printf "%d %d %d", n, lo, hi }' "$d/$v/send.csv" "$d/$v/recv.csv")
+	got=$(awk -F, -v v="$v" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$1 == v && $2 == "latency.0" { printf "%d %d %d", $c["count"], $c["min_cycles"], $c["max_cycles"] }' \
+		"$d/summary.csv")
+	[ "$got" = "$want" ] && echo "ok   $v latency.0 count/min/max cycles: $got" ||
+		bad "$v: summary.csv latency.0 count/min/max '$got', from the raw files '$want'"
+	# the report's row of the variant carries the same count
+	grep -qE "^\| $v( \(baseline\))? \| ${want%% *} \|" "$d/report.md" ||
+		bad "$v: report.md has no row with count ${want%% *}"
+	# stall windows: as many as the monitor's records, and the report says so
+	ns=$(grep -c '^monitor,stall,' "$d/$v/stall.csv")
+	nw=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(next(x["stall_windows"] for x in d["variants"] if x["name"] == sys.argv[2]))' "$d/summary.json" "$v" 2>/dev/null)
+	[ "$nw" = "$ns" ] || bad "$v: summary.json stall_windows '$nw', stall.csv has $ns stall records"
 done
-# the report says how many samples fell in stall windows (nt-stallmon ran)
-grep -qi 'stall' "$d/report.md" || bad "report.md does not mention stall windows"
 if command -v python3 >/dev/null; then
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$d/summary.json" || bad "summary.json is not JSON"
 fi

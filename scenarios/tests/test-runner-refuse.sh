@@ -2,7 +2,9 @@
 # The runner refuses clearly, writing no run folder: bad usage (exit 2),
 # malformed scenario (2), the qemu-xen and hosts testbeds when their pieces
 # are missing (1, naming each missing piece), non-root for the native testbed
-# (1), programs not built (1, suggesting make), a CPU the machine lacks (1).
+# (1), programs not built (1, suggesting make), a CPU the machine lacks (1 for
+# the runner's own idle guard; 2 when a program refuses it: every program
+# checks its arguments with --check before anything starts).
 # timeout: 120
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +24,11 @@ expect 2 'no scenario file' "$run"
 expect 2 'cannot read scenario' "$run" "$res/none.scn"
 expect 2 'one scenario file' "$run" a.scn b.scn
 expect 2 "not a variant" "$run" --check --variants baseline,nope "$top/scenarios/native-net-quick.scn"
+# --variants: each name once, names separated by commas (not blanks), not empty
+expect 2 "'baseline' is given twice" "$run" --check --variants baseline,baseline "$top/scenarios/native-net-quick.scn"
+expect 2 "'baseline pinned' is not a variant name" "$run" --check --variants 'baseline pinned' "$top/scenarios/native-net-quick.scn"
+expect 2 "'' is not a variant name" "$run" --check --variants '' "$top/scenarios/native-net-quick.scn"
+expect 0 "^scenarios/run [0-9a-f]{12}" "$run" --version
 printf '[scenario]\ntestbed = native\nbogus\n' >"$res/bad.scn"
 expect 2 "bad.scn:3: error" "$run" --results "$res" "$res/bad.scn"
 
@@ -40,8 +47,8 @@ expect 1 "no 'hv' probe" "$run" --results "$res" "$res/hv.scn"
 printf '[variant x]\nnatsume = cpu\n' | cat "$top/scenarios/native-net-quick.scn" - >"$res/nx.scn"
 expect 1 "'natsume' is a Xen setting" "$run" --results "$res" "$res/nx.scn"
 # a CPU this machine does not have
-sed "s/^recv.cpu    = 1/recv.cpu    = 4095/" "$top/scenarios/native-net-quick.scn" >"$res/cpu.scn"
-expect 1 "recv.cpu = 4095, but this machine has CPUs 0" "$run" --results "$res" "$res/cpu.scn"
+sed "s/^idle_guard  = 1/idle_guard  = 4095/" "$top/scenarios/native-net-quick.scn" >"$res/cpu.scn"
+expect 1 "idle_guard = 4095, but this machine has CPUs 0" "$run" --results "$res" "$res/cpu.scn"
 
 if [ "$(id -u)" -eq 0 ]; then
 	# --check on a good scenario says it is ready and runs nothing
@@ -55,6 +62,17 @@ if [ "$(id -u)" -eq 0 ]; then
 		"$run" --results "$res" --bin "$res/nobin" "$top/scenarios/native-net-quick.scn"
 	expect 1 "build them with \`make\`" \
 		"$run" --results "$res" --bin "$res/nobin" "$top/scenarios/native-net-quick.scn"
+	# values the scenario parser takes but a program refuses: said before anything starts
+	sed "s/^recv.cpu    = 1/recv.cpu    = 1000/" "$top/scenarios/native-net-quick.scn" >"$res/rcpu.scn"
+	expect 2 "variant 'pinned': nt-recv: --cpu: CPU 1000 is not available here" \
+		env NT_RUN_BIN="$bin" "$run" --results "$res" "$res/rcpu.scn"
+	for kv in "probe.interval = 5 ms/probe.interval = 1 ns:nt-send: bad value for --interval" \
+		"stallmon.threshold = 200 us/stallmon.threshold = 1 ns:nt-stallmon: bad value for --threshold" \
+		"flood.rate     = 20 Mbit\/s/flood.rate = 0.0001 Mbit\/s:nt-flood: bad value for --mbps" \
+		"probe.count    = 150/probe.count = 3000000000:nt-send: bad value for --count"; do
+		sed "s/^${kv%%:*}/" "$top/scenarios/native-net-quick.scn" >"$res/val.scn"
+		expect 2 "${kv#*:}" env NT_RUN_BIN="$bin" "$run" --results "$res" "$res/val.scn"
+	done
 	# non-root
 	if command -v setpriv >/dev/null; then
 		expect 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \

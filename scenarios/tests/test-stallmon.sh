@@ -15,11 +15,14 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
 # usage
-"$sm" --help | grep -q -- '--threshold-us' || bad "--help"
-for args in "" "--out" "--out x --mode fast" "--out x --threshold-us 0" "--out x --cpu 0-x" \
-	"--out x --cpu 1,1" "--out x --period-us 10" "--out x --duration -1" "--out x extra"; do
+"$sm" --help | grep -q -- '--threshold DUR' || bad "--help"
+for args in "" "--out" "--out x --mode fast" "--out x --threshold 0" "--out x --cpu 0-x" \
+	"--out x --cpu 1,1" "--out x --period 10us" "--out x --duration -1" "--out x extra" \
+	"--out x --threshold 200" "--out x --cpu $(nproc) --duration 30"; do
+	t0=$(date +%s)
 	"$sm" $args >/dev/null 2>&1; rc=$?
 	[ $rc -eq 2 ] || bad "'$args': exit $rc, want 2"
+	[ $(( $(date +%s) - t0 )) -le 2 ] || bad "'$args': took $(( $(date +%s) - t0 )) s to say so"
 done
 "$sm" --out "$tmp/nodir/x.csv" --duration 0.1 >/dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] || bad "unwritable output: exit $rc, want 1"
@@ -28,7 +31,7 @@ done
 # the machine's own stalls (tens of ms here) do not count.
 for mode in tick spin; do
 	out=$tmp/$mode.csv
-	"$sm" --out "$out" --mode $mode --threshold-us 150000 --cpu 0 --duration 20 >"$tmp/$mode.log" 2>&1 &
+	"$sm" --out "$out" --mode $mode --threshold 150ms --cpu 0 --duration 20 >"$tmp/$mode.log" 2>&1 &
 	pid=$!
 	sleep 1.5   # calibration (2 x 100 ms) and start-up, generous under ASan
 	kill -STOP $pid; sleep 0.4; kill -CONT $pid
@@ -39,7 +42,7 @@ for mode in tick spin; do
 	head -n1 "$out" | grep -qx 'source,event,cpu,tsc,irq,vector,seq,dom,aux,flags' || bad "$mode: CSV header"
 	hz=$(sed -n 's/^tsc_hz=//p' "$out.meta")
 	[ -n "$hz" ] || { bad "$mode: no tsc_hz in $out.meta"; continue; }
-	for k in stall_mode=$mode stall_threshold_us=150000.000 stall_cpus=0 stopped_by=SIGINT; do
+	for k in stall_mode=$mode stall_threshold_us=150000.000 stall_cpus=0 stop_signal=SIGINT exit_status=130; do
 		grep -qx "$k" "$out.meta" || bad "$mode: meta lacks $k"
 	done
 	t0=$(sed -n 's/^tsc_start=//p' "$out.meta"); t1=$(sed -n 's/^tsc_end=//p' "$out.meta")
@@ -54,7 +57,7 @@ for mode in tick spin; do
 		      exit bad }' "$out" || bad "$mode: stall records ($(wc -l <"$out") lines)"
 	n=$(sed -n 's/^stalls=//p' "$out.meta")
 	[ "$n" = "$(($(wc -l <"$out") - 1))" ] || bad "$mode: stalls=$n but $(($(wc -l <"$out") - 1)) records"
-	grep -q "cpu 0: .* stalls, total .* us" "$tmp/$mode.log" || bad "$mode: summary line: $(cat "$tmp/$mode.log")"
+	grep -q "^nt-stallmon: cpu 0: .* stalls, total .* us" "$tmp/$mode.log" || bad "$mode: summary line: $(cat "$tmp/$mode.log")"
 done
 
 # --duration ends by itself with exit 0, every online CPU watched by default

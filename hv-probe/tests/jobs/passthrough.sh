@@ -24,7 +24,7 @@ on_poweroff = "destroy"
 CFG
 if [ -x $H/collector/nt-hvcollect ]; then
 	echo "tracing with nt-hvcollect"
-	$H/collector/nt-hvcollect live -e natsume --probe-cost \
+	$H/collector/nt-hvcollect live --events natsume --probe-cost \
 		-o /tmp/hv.csv --raw /tmp/trace.bin --summary /tmp/hv-summary.txt &
 else
 	echo "tracing with xentrace"
