@@ -223,10 +223,15 @@ struct seqent { /* the stamp of one seq (the seq is the table's key) */
 	uint32_t flags;
 	uint8_t state; /* 1 pending from, 2 pending to, 3 done */
 };
-struct seqtab {
+struct seqhash {
 	uint64_t *key;      /* probed; NT_NONE64 = empty slot */
 	struct seqent *e;   /* the entry of key[i] */
 	size_t cap, n;
+};
+struct seqtab {             /* join.c: a window of recent seqs, and a hash for the rest */
+	uint64_t *wkey, wbase;
+	struct seqent *we;
+	struct seqhash h;
 };
 struct pend {
 	uint64_t tsc, seq;
@@ -289,8 +294,6 @@ struct joiner {
 void joiner_init(struct joiner *j, const struct measure_def *m, uint64_t window, uint64_t horizon,
 		 int streaming, size_t limit, const struct stalls *st);
 int joiner_feed(struct joiner *j, const struct nt_rec *r);
-/* a hint: r will be fed soon (its seq's slot is fetched into the cache) */
-void joiner_prefetch(const struct joiner *j, const struct nt_rec *r);
 void joiner_finish(struct joiner *j);
 /* sum and sum_clean from the sample sets (after joiner_finish) */
 void joiner_summarize(struct joiner *j);

@@ -32,9 +32,10 @@ gzip -t "$out/xen.gz" || fail "xen.gz is not a gzip file"
 n=$(wc -l <"$out/series")
 [ "$n" -eq "$(grep -cv '^#' "$top/hv-probe/patches/series")" ] || fail "not every patch applied"
 nm "$out/xen-syms" >"$work/syms" || fail "nm xen-syms"
-# one symbol (at least) of each patch: 2 probes, 3 option, 4 vector, 5 handler
+# one symbol (at least) of each patch: 2 probes, 3 option, 4 vector, 5 handler, 6 PIT
 for sym in natsume_trace_deliver per_cpu__natsume_trace_cost parse_natsume natsume_init \
-	natsume_reserve_vector natsume_bind_msi natsume_owner 'natsume_update_owner[.a-z0-9]*'; do
+	natsume_reserve_vector natsume_bind_msi natsume_owner 'natsume_update_owner[.a-z0-9]*' \
+	parse_natsume_pit natsume_pit_route_irq0 global_virq_handler; do
 	grep -q " $sym\$" "$work/syms" || fail "symbol $sym missing from xen-syms"
 done
 # patch 2: the entry stub reads the TSC before it calls do_IRQ
