@@ -127,8 +127,8 @@ FULL_nt_hvcollect="decode -o $mnt/out.csv $tmp/big.xt"
 total_nt_hvcollect() { echo $(( $(meta "$1" records_hv_entry) + $(meta "$1" records_hv_deliver) +
 	$(meta "$1" records_hv_lost) + $(meta "$1" records_probe_cost) )); }
 
-# bench-stamp (guest-probe/bench): not sanitised (its figures are cycles of the
-# real code), built in build/rel
+# bench-stamp (guest-probe/bench): not sanitised even in the SAN=1 build (its
+# figures are cycles of the real code); guest-probe's Makefile builds it with -O2
 RUN_bench_stamp="--batches 1000000"
 BAD_bench_stamp="--records 1000"
 STDOUT_bench_stamp="--batches 16 --mode cal"
@@ -144,9 +144,7 @@ STDOUT_nt_analyze="stats --latency send:rx_kernel $tmp/small.csv"
 
 # ---------------------------------------------------------------- helpers
 var() { local v="$1_${2//-/_}"; printf '%s' "${!v-}"; }
-path_of() { # the sanitised build, except bench-stamp (always the optimised one)
-	if [ "$1" = bench-stamp ]; then echo "$top/build/rel/bin/$1"; else echo "$bin/$1"; fi
-}
+path_of() { echo "$bin/$1"; } # the test build (bench-stamp in it is -O2, unsanitised)
 run() { # run PROG ARGS...: in the namespace when the program needs one
 	local p=$1; shift
 	if [[ $inns_progs == *" $p "* ]]; then inns "$bin/$p" "$@"; else "$(path_of "$p")" "$@"; fi
@@ -170,7 +168,7 @@ check_help() {
 		[ $rc = 0 ] && [ ! -s "$tmp/err" ] && head -n1 "$tmp/out" | grep -q "^usage: $p " &&
 			ok "$p $h" || bad "$p $h: exit $rc, $(head -n1 "$tmp/out")"
 	done
-	# the revision of the build (bench-stamp: the optimised one): a commit of this repository
+	# the revision of the build: a commit of this repository
 	run "$p" --version >"$tmp/out" 2>"$tmp/err"; rc=$?
 	local v; v=$(sed -n "s/^$p //p" "$tmp/out")
 	[ $rc = 0 ] && [ "$(wc -l <"$tmp/out")" = 1 ] && [[ $v =~ ^[0-9a-f]{12}(-dirty)?$ ]] &&

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Measures.  A latency FROM:TO pairs stamps of two events (the rule is
+/* Measures.  A span EVENT is tsc - aux of each EVENT record whose aux is
+ * the tsc of an earlier stamp of the same interrupt (hv_deliver: its entry,
+ * guest_irq_exit: its guest_irq), no join needed.
+ * A latency FROM:TO pairs stamps of two events (the rule is
  * JOIN_RULE of analyze.h, explained in docs/run-layout.md "Measures"):
  *  - by seq when both carry one (a hash table of pending stamps);
  *  - otherwise each FROM takes the first TO after it on a matching irq (any
@@ -26,6 +29,11 @@
 
 enum { S_EMPTY = 0, S_FROM = 1, S_TO = 2, S_DONE = 3 };
 
+const char *mkind_name(enum mkind k)
+{
+	return k == M_LATENCY ? "latency" : k == M_PERIOD ? "period" : k == M_SPAN ? "span" : "?";
+}
+
 int measure_parse(const char *key, const char *val, struct measure_def *m, char *why, size_t wl)
 {
 	memset(m, 0, sizeof(*m));
@@ -36,8 +44,11 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 	} else if (strncmp(key, "period.", 7) == 0) {
 		m->kind = M_PERIOD;
 		num = key + 7;
+	} else if (strncmp(key, "span.", 5) == 0) {
+		m->kind = M_SPAN;
+		num = key + 5;
 	} else {
-		snprintf(why, wl, "'%s' is not latency.N or period.N", key);
+		snprintf(why, wl, "'%s' is not latency.N, period.N or span.N", key);
 		return -1;
 	}
 	char *end;
@@ -47,9 +58,9 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 		return -1;
 	}
 	m->id = (int)id;
-	snprintf(m->name, sizeof(m->name), "%s.%ld", m->kind == M_LATENCY ? "latency" : "period", id);
+	snprintf(m->name, sizeof(m->name), "%s.%ld", mkind_name(m->kind), id);
 	snprintf(m->def, sizeof(m->def), "%s", val);
-	if (m->kind == M_PERIOD) {
+	if (m->kind == M_PERIOD || m->kind == M_SPAN) {
 		m->from = m->to = nt_event_parse(val, strlen(val));
 		if (m->from <= 0) {
 			snprintf(why, wl, "%s: unknown event '%s'", key, val);
@@ -108,10 +119,17 @@ int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b)
 	return 0;
 }
 
-/* ---- seq hash table (linear probing, backward-shift deletion) ----
- * The keys live in an array of their own (empty: SEQ_EMPTY, a seq no stamp
- * carries into the table, NT_NONE64), so a probe reads 8 bytes a slot. */
+/* ---- seq table ----
+ * A map seq -> entry in two parts.  Stamps mostly carry increasing seqs, so
+ * the seqs of a sliding window [wbase, wbase + SEQ_WIN) live in an array at
+ * index seq % SEQ_WIN: inserting, finding and forgetting them walk through
+ * memory in order.  Every other seq, and those the window slides past while
+ * still in the map, live in a hash table (linear probing, backward-shift
+ * deletion).  Either way the map holds the same entries; only where differs.
+ * Keys have arrays of their own (empty: SEQ_EMPTY, a seq no stamp carries
+ * into the map, NT_NONE64), so a probe reads 8 bytes a slot. */
 #define SEQ_EMPTY NT_NONE64
+#define SEQ_WIN ((uint64_t)1 << 16)
 static inline size_t hseq(uint64_t x)
 {
 	x ^= x >> 30;
@@ -122,7 +140,7 @@ static inline size_t hseq(uint64_t x)
 	return (size_t)x;
 }
 
-static struct seqent *tab_find(struct seqtab *t, uint64_t seq)
+static struct seqent *hash_find(struct seqhash *t, uint64_t seq)
 {
 	if (!t->cap)
 		return NULL;
@@ -135,20 +153,11 @@ static struct seqent *tab_find(struct seqtab *t, uint64_t seq)
 	}
 }
 
-void joiner_prefetch(const struct joiner *j, const struct nt_rec *r)
-{
-	if (r->seq == NT_NONE64 || !j->tab.cap || (r->event != j->m.from && r->event != j->m.to))
-		return;
-	size_t i = hseq(r->seq) & (j->tab.cap - 1);
-	__builtin_prefetch(&j->tab.key[i]);
-	__builtin_prefetch(&j->tab.e[i]);
-}
-
-static struct seqent *tab_insert(struct seqtab *t, uint64_t seq);
-static int tab_grow(struct seqtab *t)
+static struct seqent *hash_insert(struct seqhash *t, uint64_t seq);
+static int hash_grow(struct seqhash *t)
 {
 	size_t nc = t->cap ? t->cap * 2 : 1024;
-	struct seqtab old = *t;
+	struct seqhash old = *t;
 	t->e = malloc(nc * sizeof(*t->e));
 	t->key = malloc(nc * sizeof(*t->key));
 	if (!t->e || !t->key) {
@@ -162,27 +171,26 @@ static int tab_grow(struct seqtab *t)
 	t->n = 0;
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.key[i] != SEQ_EMPTY)
-			*tab_insert(t, old.key[i]) = old.e[i];
+			*hash_insert(t, old.key[i]) = old.e[i];
 	free(old.e);
 	free(old.key);
 	return 0;
 }
 
-static struct seqent *tab_insert(struct seqtab *t, uint64_t seq)
+static struct seqent *hash_insert(struct seqhash *t, uint64_t seq)
 {
-	if ((t->n + 1) * 2 > t->cap && tab_grow(t))
+	if ((t->n + 1) * 2 > t->cap && hash_grow(t))
 		return NULL;
 	size_t m = t->cap - 1;
 	size_t i = hseq(seq) & m;
 	while (t->key[i] != SEQ_EMPTY)
 		i = (i + 1) & m;
 	t->key[i] = seq;
-	t->e[i] = (struct seqent){ .state = S_DONE }; /* caller sets the real state */
 	t->n++;
 	return &t->e[i];
 }
 
-static void tab_delete(struct seqtab *t, struct seqent *e)
+static void hash_delete(struct seqhash *t, struct seqent *e)
 {
 	size_t m = t->cap - 1;
 	size_t i = (size_t)(e - t->e);
@@ -201,10 +209,105 @@ static void tab_delete(struct seqtab *t, struct seqent *e)
 	}
 }
 
+static int in_window(const struct seqtab *t, uint64_t seq)
+{
+	return t->wkey && seq >= t->wbase && seq - t->wbase < SEQ_WIN;
+}
+
+static struct seqent *tab_find(struct seqtab *t, uint64_t seq)
+{
+	if (in_window(t, seq)) {
+		size_t i = (size_t)(seq & (SEQ_WIN - 1));
+		return t->wkey[i] == seq ? &t->we[i] : NULL;
+	}
+	return hash_find(&t->h, seq);
+}
+
+/* Move the window's start to nb: entries of seqs it passes go to the hash. */
+static int window_slide(struct seqtab *t, uint64_t nb)
+{
+	uint64_t end = nb - t->wbase < SEQ_WIN ? nb : t->wbase + SEQ_WIN;
+	for (uint64_t s = t->wbase; s != end; s++) {
+		size_t i = (size_t)(s & (SEQ_WIN - 1));
+		if (t->wkey[i] != s)
+			continue;
+		struct seqent *e = hash_insert(&t->h, s);
+		if (!e)
+			return -1;
+		*e = t->we[i];
+		t->wkey[i] = SEQ_EMPTY;
+	}
+	t->wbase = nb;
+	return 0;
+}
+
+static int window_open(struct seqtab *t, uint64_t seq)
+{
+	t->wkey = malloc(SEQ_WIN * sizeof(*t->wkey));
+	t->we = malloc(SEQ_WIN * sizeof(*t->we));
+	if (!t->wkey || !t->we) {
+		free(t->wkey);
+		free(t->we);
+		t->wkey = NULL;
+		t->we = NULL;
+		return -1;
+	}
+	memset(t->wkey, 0xff, SEQ_WIN * sizeof(*t->wkey));
+	t->wbase = seq > SEQ_WIN / 2 ? seq - SEQ_WIN / 2 : 0; /* around the first seq */
+	return 0;
+}
+
+/* A new entry for seq (not in the map); its fields are the caller's to set. */
+static struct seqent *tab_insert(struct seqtab *t, uint64_t seq)
+{
+	if (!t->wkey && window_open(t, seq))
+		return NULL;
+	if (seq >= t->wbase && seq - t->wbase >= SEQ_WIN && window_slide(t, seq - SEQ_WIN + 1))
+		return NULL;
+	struct seqent *e;
+	if (in_window(t, seq)) {
+		size_t i = (size_t)(seq & (SEQ_WIN - 1));
+		t->wkey[i] = seq;
+		e = &t->we[i];
+	} else if (!(e = hash_insert(&t->h, seq))) {
+		return NULL;
+	}
+	*e = (struct seqent){ .state = S_DONE };
+	return e;
+}
+
+static void tab_delete(struct seqtab *t, struct seqent *e)
+{
+	if (t->we && e >= t->we && e < t->we + SEQ_WIN)
+		t->wkey[e - t->we] = SEQ_EMPTY;
+	else
+		hash_delete(&t->h, e);
+}
+
+/* the pending entries left at the end: unmatched */
+static void tab_count_pending(const struct seqtab *t, struct join_counts *c)
+{
+	for (int part = 0; part < 2; part++) {
+		const uint64_t *key = part ? t->h.key : t->wkey;
+		const struct seqent *e = part ? t->h.e : t->we;
+		size_t n = part ? t->h.cap : (t->wkey ? SEQ_WIN : 0);
+		for (size_t i = 0; i < n; i++) {
+			if (key[i] == SEQ_EMPTY)
+				continue;
+			if (e[i].state == S_FROM)
+				c->unmatched_from++;
+			else if (e[i].state == S_TO)
+				c->unmatched_to++;
+		}
+	}
+}
+
 static void tab_free(struct seqtab *t)
 {
-	free(t->e);
-	free(t->key);
+	free(t->h.e);
+	free(t->h.key);
+	free(t->we);
+	free(t->wkey);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -322,11 +425,6 @@ static void expire(struct joiner *j, uint64_t now)
 	struct agefifo *f = &j->age;
 	while (f->len) {
 		uint64_t t = f->tsc[f->head], s = f->seq[f->head];
-		if (f->len > 8 && j->tab.cap) { /* the entries aged next are cold: fetch them early */
-			size_t ahead = hseq(f->seq[(f->head + 8) & (f->cap - 1)]) & (j->tab.cap - 1);
-			__builtin_prefetch(&j->tab.key[ahead]);
-			__builtin_prefetch(&j->tab.e[ahead]);
-		}
 		if (!(now > t && now - t > j->horizon))
 			break;
 		f->head = (f->head + 1) & (f->cap - 1);
@@ -471,6 +569,16 @@ static int near_close(struct joiner *j, const struct nt_rec *r, int only_noseq, 
 
 int joiner_feed(struct joiner *j, const struct nt_rec *r)
 {
+	if (j->m.kind == M_SPAN) {
+		if (r->event != j->m.from)
+			return 0;
+		j->c.from_seen++;
+		if (r->aux == NT_NONE64) {
+			j->c.unmatched_from++;
+			return 0;
+		}
+		return sample(j, r->aux, r->tsc, r->flags, r->flags);
+	}
 	if (j->m.kind == M_PERIOD) {
 		if (r->event != j->m.from)
 			return 0;
@@ -560,14 +668,7 @@ void joiner_finish(struct joiner *j)
 			j->c.unmatched_from++;
 	}
 	j->rlen = 0;
-	for (size_t i = 0; i < j->tab.cap; i++) {
-		if (j->tab.key[i] == SEQ_EMPTY)
-			continue;
-		if (j->tab.e[i].state == S_FROM)
-			j->c.unmatched_from++;
-		else if (j->tab.e[i].state == S_TO)
-			j->c.unmatched_to++;
-	}
+	tab_count_pending(&j->tab, &j->c);
 	tab_free(&j->tab);
 	free(j->age.seq);
 	free(j->age.tsc);

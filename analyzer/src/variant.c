@@ -56,7 +56,8 @@ int variant_measures_from_meta(struct variant *v, const char *meta)
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (line[0] == '#' || !(strncmp(line, "latency.", 8) == 0 || strncmp(line, "period.", 7) == 0))
+		if (line[0] == '#' || !(strncmp(line, "latency.", 8) == 0 || strncmp(line, "period.", 7) == 0 ||
+					  strncmp(line, "span.", 5) == 0))
 			continue;
 		char *eq = strchr(line, '=');
 		if (!eq)
@@ -246,23 +247,22 @@ static int drain(struct variant *v, struct cursor *c, const uint8_t *want)
 	if (want[c->cur.event] && feed(v, &c->cur))
 		return -1;
 	for (;;) { /* after a signal the readers give no more input */
-		const struct nt_rec *q = c->a + c->i;
-		size_t n = c->n - c->i;
-		c->i = c->n;
+		const struct nt_rec *q;
+		size_t n;
 		if (c->streaming) {
 			int k = rs_batch(&c->rs, &q, &n);
 			if (k <= 0)
 				return k;
-		} else if (n == 0) {
-			return 0;
+		} else {
+			if (c->i == c->n)
+				return 0;
+			q = c->a + c->i;
+			n = c->n - c->i;
+			c->i = c->n;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (i + 16 < n) /* the seq table is larger than the caches: ask early */
-				for (size_t m = 0; m < v->nms; m++)
-					joiner_prefetch(&v->j[m], &q[i + 16]);
+		for (size_t i = 0; i < n; i++)
 			if (want[q[i].event] && feed(v, &q[i]))
 				return -1;
-		}
 	}
 }
 

@@ -146,6 +146,35 @@ int main(void)
 	CHECK_EQ_U64(j.c.unmatched_from, 20000 - 13267);
 	CHECK_EQ_U64(j.c.unmatched_to, 0);
 	joiner_free(&j);
+
+	/* the seq table's window: 150,000 increasing seqs still pending when the
+	 * window (2^16 seqs) slides past them move to the hash part, and a TO
+	 * found there closes them; late duplicates below the window, seqs far
+	 * above it, and seqs near 2^64 (the window must not wrap) */
+	joiner_init(&j, &m, 1000, 0, 0, 0, NULL);
+	const uint64_t nf = 150000, far = (uint64_t)1 << 40, top = UINT64_MAX - 10;
+	for (uint64_t i = 0; i < nf; i++) {
+		r = (struct nt_rec){ .event = NT_EV_SEND, .seq = 1000 + i, .tsc = 100 + i, .irq = NT_NONE32 };
+		joiner_feed(&j, &r);
+	}
+	for (uint64_t i = 0; i < 3; i++) { /* far above, then near the top of uint64 */
+		r = (struct nt_rec){ .event = NT_EV_SEND, .seq = i < 2 ? far + i : top, .tsc = 200000, .irq = NT_NONE32 };
+		joiner_feed(&j, &r);
+	}
+	for (uint64_t i = nf; i-- > 0;) { /* every TO, newest seq first: all in the hash part by now */
+		r = (struct nt_rec){ .event = NT_EV_RX_USER, .seq = 1000 + i, .tsc = 300000 + i, .irq = NT_NONE32 };
+		joiner_feed(&j, &r);
+	}
+	r = (struct nt_rec){ .event = NT_EV_RX_USER, .seq = 1000, .tsc = 500000, .irq = NT_NONE32 };
+	joiner_feed(&j, &r); /* a duplicate TO of a matched seq, long below the window */
+	r = (struct nt_rec){ .event = NT_EV_RX_USER, .seq = top, .tsc = 500001, .irq = NT_NONE32 };
+	joiner_feed(&j, &r);
+	joiner_finish(&j);
+	CHECK_EQ_U64(j.c.matched, nf + 1);
+	CHECK_EQ_U64(j.c.dup_to, 1);
+	CHECK_EQ_U64(j.c.unmatched_from, 2); /* far and far + 1 */
+	CHECK_EQ_U64(j.c.unmatched_to, 0);
+	joiner_free(&j);
 	free(h);
 	free(v);
 	free(c);

@@ -91,7 +91,7 @@ BEGIN {
 
 	defkey("join_window", "measure", "dur")
 	defkey("hist_bin_cycles", "measure", "count")
-	# latency.N and period.N: see measure_key()
+	# latency.N, period.N and span.N: see measure_key()
 
 	defkey("natsume", "xen", "enum:off|cpu|vector|all|pit")
 	defkey("busy_loop", "xen", "bool")
@@ -112,7 +112,7 @@ BEGIN {
 	secnames = "scenario, traffic, pinning, probes, measure, xen, testbed, variant NAME"
 	if (kind == "inventory") inventory_keys()
 
-	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer", evl, " ")
+	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer guest_irq_exit", evl, " ")
 	for (i in evl) events[evl[i]] = 1
 	split("send recv hv guest stallmon tick cyclictest", srl, " ")
 	for (i in srl) srcs[srl[i]] = 1
@@ -264,7 +264,7 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	if (t == "pair") {
 		n = split(v, parts, /[ \t]*:[ \t]*/)
 		if (n != 2 || !(parts[1] in events) || !(parts[2] in events) || parts[1] == parts[2]) {
-			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer (got '" v "')"); return 0
+			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer, guest_irq_exit (got '" v "')"); return 0
 		}
 		nv = parts[1] ":" parts[2]; return 1
 	}
@@ -299,10 +299,11 @@ function inventory_end(    k, n, i, x, j, keys) {
 	for (i = 1; i <= n; i++) print keys[i] "=" val[keys[i]]
 }
 
-# Type of a [measure] key latency.N / period.N, or "".
+# Type of a [measure] key latency.N / period.N / span.N, or "".
 function measure_key(k) {
 	if (k ~ /^latency\.[0-9]+$/ && length(k) < 12) return "pair"
 	if (k ~ /^period\.[0-9]+$/ && length(k) < 11) return "event"
+	if (k ~ /^span\.[0-9]+$/ && length(k) < 9) return "event"
 	return ""
 }
 
