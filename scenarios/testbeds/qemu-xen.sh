@@ -624,7 +624,7 @@ qx_fault_eval_bdf() { echo "$QX_EVAL_BDF"; }
 qx_fault_domu_image() {
 	if [ "$(qx_fault_kind)" = bad-domu-image ]; then
 		echo "fault=bad-domu-image (test)" >>"$QX_VDIR/meta.txt"
-		echo /mnt/tools/steps/README.md
+		echo /mnt/tools/steps/domu-stop.sh # a file, but no initramfs: the guest kernel panics
 	else
 		echo /mnt/tools/domu.cpio.gz
 	fi
