@@ -10,6 +10,11 @@
 # without changing them.
 
 . "$here/testbeds/xen-common.sh"
+# The passthrough-cost experiment has its own driver.
+if [ "${S[experiment]}" = io ]; then
+	. "$here/testbeds/qemu-xen-io.sh"
+	return 0
+fi
 
 tb_check() {
 	local out miss=0
