@@ -117,7 +117,7 @@ rmdomu() {
 }
 
 # nic_a: dom0's interface of NIC A (while dom0 owns it)
-nic_a() { nt_iface_of_mac "$MAC_NIC"; }
+nic_a() { io_nic_of_mac "$MAC_NIC"; }
 
 # to_dom0 BDF: give a device back to dom0's own driver after passthrough
 to_dom0() {
@@ -217,6 +217,19 @@ do_load_cpu() {
 # of the front ends in the domU (its data netfront's -qN[-tx|-rx], blkif).
 dev_re() { echo "^(nvme0q[0-9]+|$1|$1-rx-0|$1-tx-0)\$"; }
 
+# domu_nic MAC: the measured domU's interface with that MAC (asked up to 3
+# times: a request may go unanswered)
+domu_nic() {
+	local i=0 ifc
+	while [ $i -lt 3 ]; do
+		ifc=$(rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; io_nic_of_mac $1")
+		case "$ifc" in *[!a-z0-9]*|'') ;; *) echo "$ifc"; return 0 ;; esac
+		i=$((i + 1))
+	done
+	say "FAILED: the measured domU does not name its interface with MAC $1 (got '$ifc')"
+	return 1
+}
+
 # one_work W FILE CONFIG RE0 REU ARGS...: workload W once (io_work in the
 # measured domain), its output in FILE; 0 when it ran through (the measured
 # domain's line says rc=0).  For paravirtual dom0's back-end interrupts are
@@ -245,11 +258,11 @@ do_cell() {
 	case "$config" in
 	native) re0=$(dev_re "$(nic_a)"); disk=/dev/nvme0n1 ;;
 	passthrough)
-		ifc=$(rpc "$IP_MEAS_CTL" ". /etc/nt/lib.sh; nt_iface_of_mac $MAC_NIC")
+		ifc=$(domu_nic "$MAC_NIC") || return 1
 		reu=$(dev_re "$ifc"); disk=/dev/nvme0n1 ;;
 	paravirtual)
 		id=$(domid io-pv)
-		ifc=$(rpc "$IP_MEAS_CTL" ". /etc/nt/lib.sh; nt_iface_of_mac $MAC_PV")
+		ifc=$(domu_nic "$MAC_PV") || return 1
 		re0="^(nvme0q[0-9]+|$(nic_a)|$(nic_a)-rx-0|$(nic_a)-tx-0|vif$id\\.1-q[0-9]+(-tx|-rx)?|blkif-backend)\$"
 		reu="^($ifc-q[0-9]+(-tx|-rx)?|blkif.*)\$"
 		disk=/dev/xvdb ;;

@@ -80,11 +80,21 @@ io_probe_load() {
 	insmod "$1" names=none irq_exit=1 rx=0 buf_records=65536
 }
 
+# io_nic_of_mac MAC: the interface of the device with that MAC (a bridge
+# that took its port's address is not it).
+io_nic_of_mac() {
+	local d
+	for d in /sys/class/net/*; do
+		[ -e "$d/device" ] && [ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
+	done
+	return 1
+}
+
 # io_nic_up MAC ADDR/LEN: the interface with that MAC gets the address and
 # comes up; waits (10 s at most) for its carrier.  Prints the interface.
 io_nic_up() {
 	local ifc i=0
-	ifc=$(nt_iface_of_mac "$1") || { echo "io_nic_up: no interface with MAC $1" >&2; return 1; }
+	ifc=$(io_nic_of_mac "$1") || { echo "io_nic_up: no interface with MAC $1" >&2; return 1; }
 	ip addr flush dev "$ifc"
 	ip addr add "$2" dev "$ifc" && ip link set "$ifc" up || return 1
 	while [ "$(cat /sys/class/net/$ifc/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
