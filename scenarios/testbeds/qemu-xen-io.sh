@@ -25,6 +25,7 @@ declare -A IO_CONFIG_FAILED=()
 IO_BDF_NIC=0000:00:03.0 IO_BDF_DISK=0000:00:04.0 IO_BDF_NBR=0000:00:05.0
 IO_MAC_NIC=52:54:00:12:34:03 IO_MAC_NBR=52:54:00:12:34:05 IO_MAC_PEER=52:54:00:12:34:99
 IO_MAC_PV=00:16:3e:00:01:02 IO_MAC_MEAS_CTL=00:16:3e:00:01:01 IO_MAC_NBR_CTL=00:16:3e:00:02:01
+IO_MAC_NBR_PV=00:16:3e:00:02:02
 IO_IP_MEAS=192.0.2.1 IO_IP_PEER=192.0.2.2 IO_IP_NBR=203.0.113.2 IO_IP_FLOOD=203.0.113.1
 # a workload that does not run through is run again, at most this many times
 # (every attempt kept and counted: workload_retries in meta.txt)
@@ -89,6 +90,7 @@ BDF_DISK=$IO_BDF_DISK
 BDF_NBR=$IO_BDF_NBR
 MAC_NIC=$IO_MAC_NIC
 MAC_NBR=$IO_MAC_NBR
+MAC_NBR_PV=$IO_MAC_NBR_PV
 MAC_PV=$IO_MAC_PV
 MAC_MEAS_CTL=$IO_MAC_MEAS_CTL
 MAC_NBR_CTL=$IO_MAC_NBR_CTL
@@ -149,7 +151,7 @@ io_images() {
 		cp "$ag" "$share/io/" || return 1
 		agf=("$ag:/usr/bin/nt-agent")
 	fi
-	io_image dom0 "$IO_WORK/dom0.cpio.gz" --mods "nvme bridge" /usr/bin/iperf3 /usr/bin/dd || return 1
+	io_image dom0 "$IO_WORK/dom0.cpio.gz" --mods "nvme bridge e1000" /usr/bin/iperf3 /usr/bin/dd || return 1
 	io_image domu "$share/domu-io.cpio.gz" --mods "nvme xen-blkfront" /usr/bin/iperf3 /usr/bin/dd -- \
 		"$IO_DIR/io-guest.sh:/etc/nt/io/io-guest.sh" "$ko:/etc/nt/io/nt_guest_probe.ko" \
 		"$gr:/usr/bin/nt-guest-read" "${agf[@]}" || return 1
@@ -451,7 +453,7 @@ io_variant_meta() {
 		echo "iperf.seconds=$(( $(io_n iperf.time 3000000000 "$v") / 1000000000 ))"
 		echo "iperf.direction=$(io_n iperf.direction receive "$v")"
 		[ "$load" = cpu ] && echo "load.cpu=stress-ng --cpu $(io_n stress.workers 2 "$v") in the neighbour domain (2 vCPUs on pCPUs 0-1)"
-		[ "$load" = io ] && echo "load.io=nt-flood --backend qemu into the neighbour's NIC C, $(io_n flood.rate mbps:20 "$v"), $(io_n flood.size 1472 "$v")-byte UDP payload"
+		[ "$load" = io ] && echo "load.io=nt-flood --backend qemu into NIC C (dom0 bridges it to the neighbour's netfront), $(io_n flood.rate mbps:20 "$v"), $(io_n flood.size 1472 "$v")-byte UDP payload"
 		echo "started=$(stamp)"
 	} >"$d/meta.txt"
 }
@@ -459,7 +461,7 @@ io_variant_meta() {
 io_flood_start() {
 	local v=$1 d=$2 rate size fa
 	rate=$(io_n flood.rate mbps:20 "$v"); size=$(io_n flood.size 1472 "$v")
-	fa=(--backend qemu --qemu "$IO_PORT_C" --dst-mac "$IO_MAC_NBR" --dst "$IO_IP_NBR:9" --src "$IO_IP_FLOOD"
+	fa=(--backend qemu --qemu "$IO_PORT_C" --dst-mac "$IO_MAC_NBR_PV" --dst "$IO_IP_NBR:9" --src "$IO_IP_FLOOD"
 		--size "$size" --duration 7200 --summary "$d/flood.txt" --quiet)
 	case "$rate" in
 	max) fa+=(--max) ;;

@@ -12,8 +12,8 @@
 # The machine (docs/scenarios.md, "The passthrough-cost experiment"):
 #   NIC A  e1000e $BDF_NIC: the measured NIC, cabled to the peer QEMU's NIC
 #   NVMe   $BDF_DISK: the measured disk (its own raw image on the host)
-#   NIC C  e1000 $BDF_NBR: the neighbour domain's NIC (passthrough), flooded
-#          by the host for the I/O load
+#   NIC C  e1000 $BDF_NBR: dom0 bridges it (br1) to the neighbour domain's
+#          netfront; flooded by the host for the I/O load
 # Configurations: native (dom0 owns A and the NVMe, the workload runs in
 # dom0), passthrough (both passed to the PV domU io-pt, workload there),
 # paravirtual (dom0 bridges A and serves the NVMe to the PV domU io-pv with
@@ -121,8 +121,16 @@ nic_a() { io_nic_of_mac "$MAC_NIC"; }
 
 # to_dom0 BDF: give a device back to dom0's own driver after passthrough
 to_dom0() {
+	local d=/sys/bus/pci/devices/$1
 	xl pci-assignable-list | grep -q "$1" || return 0
-	xl pci-assignable-remove -r "$1" || { say "FAILED: cannot give $1 back to dom0"; return 1; }
+	xl pci-assignable-remove -r "$1" && return 0
+	# a device that pciback holds but Xen never assigned (no IOMMU: the add
+	# half worked): unbind it from pciback and let its driver probe it
+	[ -e "$d/driver" ] && echo "$1" >"$d/driver/unbind"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	[ -e "$d/driver" ] && [ "$(basename "$(readlink "$d/driver")")" != pciback ] ||
+		{ say "FAILED: cannot give $1 back to dom0"; return 1; }
+	say "$1 given back to dom0 through sysfs (xl pci-assignable-remove failed)"
 }
 
 do_setup() {
@@ -135,12 +143,17 @@ do_setup() {
 	nt_wait_file /dev/nvme0n1 10 || { say "FAILED: no NVMe namespace /dev/nvme0n1"; return 1; }
 	echo native >$STATE
 	setup_native || return 1
-	# The neighbour: NIC C passed through, stress-ng on demand.
-	xl pci-assignable-add "$BDF_NBR" ||
-		{ say "FAILED: the neighbour's NIC $BDF_NBR is not assignable"; return 1; }
+	# The neighbour: a netfront on br1, which dom0 bridges to NIC C (the host
+	# floods NIC C for the I/O load: dom0's e1000 and netback carry it, as
+	# Xen carries a neighbour's I/O); stress-ng on demand.  No device is
+	# passed through outside the passthrough configuration.
+	nt_modload e1000 || { say "FAILED: e1000 driver"; return 1; }
+	c=$(io_nic_of_mac "$MAC_NBR") || { say "FAILED: dom0 has no NIC with MAC $MAC_NBR"; return 1; }
+	brctl addbr br1 && brctl addif br1 "$c" && ip link set "$c" up && ip link set br1 up ||
+		{ say "FAILED: bridge br1 with $c"; return 1; }
 	mkdomu nbr domu-nbr.cpio.gz "$MAC_NBR_CTL" "$IP_NBR_CTL" "$IP_NBR_DOM0" "$NBR_VCPUS" "$NBR_CPUS" \
-		"pci = [ '$BDF_NBR,permissive=1' ]" || return 1
-	rpc "$IP_NBR_CTL" ". /etc/nt/lib.sh; nt_modload e1000 >/dev/null 2>&1; ifc=\$(nt_iface_of_mac $MAC_NBR) &&
+		"vif = [ 'mac=$MAC_NBR_CTL', 'mac=$MAC_NBR_PV,bridge=br1' ]" || return 1
+	rpc "$IP_NBR_CTL" ". /etc/nt/lib.sh; ifc=\$(nt_iface_of_mac $MAC_NBR_PV) &&
 		ip addr add $IP_NBR/24 dev \$ifc && ip link set \$ifc up && echo \"neighbour NIC \$ifc $IP_NBR\"" ||
 		{ say "FAILED: the neighbour's NIC did not come up"; return 1; }
 	xl list
@@ -174,8 +187,11 @@ do_config() {
 	native) setup_native || return 1 ;;
 	passthrough)
 		ip link set "$a" down
-		xl pci-assignable-add "$BDF_NIC" && xl pci-assignable-add "$BDF_DISK" ||
-			{ say "FAILED: $BDF_NIC / $BDF_DISK are not assignable (passthrough needs the IOMMU)"; return 1; }
+		if ! { xl pci-assignable-add "$BDF_NIC" && xl pci-assignable-add "$BDF_DISK"; }; then
+			say "FAILED: $BDF_NIC / $BDF_DISK are not assignable (passthrough needs the IOMMU)"
+			to_dom0 "$BDF_NIC"; to_dom0 "$BDF_DISK"
+			return 1
+		fi
 		mkdomu io-pt domu-io.cpio.gz "$MAC_MEAS_CTL" "$IP_MEAS_CTL" "$IP_MEAS_DOM0" 1 "$EVAL_CPU" \
 			"pci = [ '$BDF_NIC,permissive=1', '$BDF_DISK,permissive=1' ]" || return 1
 		rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; nt_modload e1000e >/dev/null 2>&1;
