@@ -493,13 +493,21 @@ tb_variant() {
 	fi
 	if [ "$config" != "$IO_PREV_CONFIG" ]; then
 		say "$PROG: $VLABEL: switching the machine to $config"
-		io_dom0 "config-$config" 1200 config "$config"
-		rc=$?
+		local try why=
+		for try in 1 2; do
+			io_dom0 "config-$config" 1200 config "$config"
+			rc=$?
+			[ $rc = 0 ] && break
+			why=$(grep -m1 "FAILED" "$(ls -t "$run_dir/testbed/"*"-config-$config.log" | head -n 1)" 2>/dev/null |
+				sed 's/^nt-io: FAILED: //')
+			[ -n "$why" ] || why="the dom0 job ended with status $rc"
+			# once more: a step of the emulated machine may fail now and then
+			# (a tool that crashes); the config job starts by undoing the last one
+			[ $try = 1 ] && { say "$PROG: $VLABEL: setting up $config failed ($why), once more";
+				echo "config_retry=$why" >>"$d/meta.txt"; }
+		done
 		IO_PREV_CONFIG=$config
 		if [ $rc != 0 ]; then
-			local why
-			why=$(grep -m1 "FAILED" "$run_dir/testbed/"*"-config-$config.log" 2>/dev/null | sed 's/^nt-io: FAILED: //')
-			[ -n "$why" ] || why="the dom0 job ended with status $rc"
 			IO_CONFIG_FAILED[$config]=$why
 			echo "failure=configuration $config could not be set up: $why" >>"$d/meta.txt"
 			say "$PROG: $VLABEL: configuration $config could not be set up: $why"
