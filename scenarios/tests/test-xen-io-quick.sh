@@ -23,6 +23,8 @@ if ! emu_xen_patched; then
 fi
 export NT_XEN_IMAGE=$EMU_XEN
 need_progs nt-flood nt-analyze nt-hostinfo nt-hvcollect nt-guest-read
+"$bin/nt-flood" --help 2>&1 | grep -q -- '--qemu' ||
+	{ echo "SKIP: nt-flood has no QEMU socket back end (--backend qemu) in this version"; exit 77; }
 work=$(mktemp -d /tmp/nt-io-test.XXXXXX)
 mkdir -p "$work/tmp"
 cleanup() {
