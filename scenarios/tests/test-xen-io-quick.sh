@@ -12,7 +12,8 @@
 #     passthrough configuration cannot be set up (the devices are not
 #     assignable), the run says so and fails, and the cells before and after
 #     it (native, paravirtual) are measured and reported.
-# Skips (77) without QEMU or when the Xen source cannot be fetched.
+# Skips (77) without QEMU, without nt-flood's QEMU socket back end, or when
+# the Xen source cannot be fetched.
 # NT_IO_KEEP=DIR keeps the run folders.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
