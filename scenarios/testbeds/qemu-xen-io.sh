@@ -151,7 +151,7 @@ io_images() {
 		cp "$ag" "$share/io/" || return 1
 		agf=("$ag:/usr/bin/nt-agent")
 	fi
-	io_image dom0 "$IO_WORK/dom0.cpio.gz" --mods "nvme bridge e1000" /usr/bin/iperf3 /usr/bin/dd || return 1
+	io_image dom0 "$IO_WORK/dom0.cpio.gz" --mods "nvme bridge" /usr/bin/iperf3 /usr/bin/dd || return 1
 	io_image domu "$share/domu-io.cpio.gz" --mods "nvme xen-blkfront" /usr/bin/iperf3 /usr/bin/dd -- \
 		"$IO_DIR/io-guest.sh:/etc/nt/io/io-guest.sh" "$ko:/etc/nt/io/nt_guest_probe.ko" \
 		"$gr:/usr/bin/nt-guest-read" "${agf[@]}" || return 1
