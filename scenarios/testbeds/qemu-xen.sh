@@ -24,6 +24,11 @@
 # and in the domU through domu.sh (the control link).
 
 . "$here/testbeds/xen-common.sh"
+# The passthrough-cost experiment has its own driver.
+if [ "${S[experiment]}" = io ]; then
+	. "$here/testbeds/qemu-xen-io.sh"
+	return 0
+fi
 . "$top/testbed/emu.sh"
 
 QX_EVAL_BDF=0000:00:03.0
