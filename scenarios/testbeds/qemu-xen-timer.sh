@@ -19,7 +19,6 @@
 # in the usual case; what was missed is counted, see qxt_periods).
 
 QXT_VIRQ=17 # VIRQ_NATSUME_PIT (hv-probe patch 6)
-QXT_PIT_HZ=1193182
 
 # qxt_check: the timer variants' keys (tb_check's hook)
 qxt_check() {
@@ -41,8 +40,10 @@ qxt_check() {
 		[[ ",$(scn_or sources hv,guest,stallmon "$v")," == *,guest,* ]] ||
 			{ echo "$PROG: variant '$v': the timer experiment needs the guest source" >&2; bad=1; }
 		local us=$(( $(qxt_period_ns "$v") / 1000 ))
-		[ "$(scn natsume "$v")" != pit ] || [ "$us" -ge 100 ] && [ "$us" -le 50000 ] ||
-			{ echo "$PROG: variant '$v': natsume = pit takes timer.period 100 us .. 50 ms (got $us us)" >&2; bad=1; }
+		if [ "$(scn natsume "$v")" = pit ] && { [ "$us" -lt 100 ] || [ "$us" -gt 50000 ]; }; then
+			echo "$PROG: variant '$v': natsume = pit takes timer.period 100 us .. 50 ms (got $us us)" >&2
+			bad=1
+		fi
 	done
 	return $bad
 }
@@ -90,8 +91,9 @@ qxt_meta() {
 	echo "timer_count=$QX_COUNT"
 	echo "measure_window_s=$QXT_MEASURE_S"
 	[ "$(qx_fault_kind)" = bad-pit-option ] && echo "fault=bad-pit-option (test): natsume-pit=1000,cpu=7"
-	# hv_entry / hv_deliver of IRQ 0 (Xen) -> the guest's timer stamp (its Linux IRQ): any IRQ, nearest
-	echo "join_irq=any"
+	# hv_entry / hv_deliver of IRQ 0 (Xen) -> the guest's timer stamp: join_irq_map, once the
+	# guest's IRQ of the VIRQ is known (qxt_evidence); the hrtimer's stamps have no IRQ: no join
+	[ -n "${S[join_window]-}" ] && echo "join_window_us=$(ns_to_us "${S[join_window]}")"
 }
 
 # qxt_after_domu: the pit variant's domU becomes the handler of the VIRQ
@@ -191,6 +193,12 @@ qxt_evidence() {
 	echo "timer_nominal_period_ns=$pns"
 	[ -f "$d/guest.csv" ] && [ -n "$hz" ] && qxt_periods "$d/guest.csv" "$hz" "$pns"
 	grep -E '^(virq_ticks|timer_irq)=' "$d/probe-stats.txt" 2>/dev/null
+	local tirq
+	tirq=$(sed -n 's/^timer_irq=//p' "$d/probe-stats.txt" 2>/dev/null | tail -n1)
+	if [ "$QX_NATSUME" = pit ] && [ -n "$tirq" ] && [ "$tirq" != -1 ]; then
+		# the nearest join of Xen's IRQ 0 with the guest's stamps of that VIRQ's IRQ only
+		printf 'join_irq=map\njoin_irq_map=0:%s\n' "$tirq"
+	fi
 	awk '/hr_ticks=/ { for (i = 1; i <= NF; i++) { split($i, a, "=");
 		if (a[1] == "hr_ticks") t += a[2]; if (a[1] == "hr_overruns") o += a[2] } }
 		END { if (t != "") printf "hr_ticks=%d\nhr_overruns=%d\n", t, o }' "$d/probe-stats.txt" 2>/dev/null
