@@ -439,6 +439,7 @@ tb_variant() {
 		echo "qemu_exit=${EMU_QRC:-}"
 		echo "finished=$(stamp)"
 	} >>"$d/meta.txt"
+	[ "${S[experiment]}" = timer ] && qxt_redecode "$d" >>"$d/meta.txt"
 	qx_evidence "$d"
 	[ $crc = 0 ] || { say "$PROG: $VLABEL: some records could not be collected (see meta.txt step_failed)"; return 1; }
 	qx_check_data "$d"
