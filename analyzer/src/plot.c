@@ -41,16 +41,19 @@ static void title_safe(const char *in, char *out, size_t ol)
 	out[k] = '\0';
 }
 
-/* " [emulated (QEMU TCG)]": the run's time_label for figure titles, or "" */
-static const char *tl_suffix(const struct run_ctx *rc)
+/* The figure titles' label of the times: " [LABEL]" from the run's time_label
+ * (a workload run) or " [emulated: WHAT]" from the variants' emulated=WHAT
+ * (the qemu-xen testbed); "" for times measured on hardware. */
+static const char *time_suffix(struct run_ctx *rc)
 {
-	static char buf[200];
-	char t[160];
+	static char buf[300];
+	char t[256];
+	const char *e = rc->time_label && *rc->time_label ? rc->time_label : run_emulated(rc);
 
-	if (!rc->time_label || !*rc->time_label)
+	if (!e)
 		return "";
-	title_safe(rc->time_label, t, sizeof(t));
-	snprintf(buf, sizeof(buf), " [%s]", t);
+	title_safe(e, t, sizeof(t));
+	snprintf(buf, sizeof(buf), e == rc->time_label ? " [%s]" : " [emulated: %s]", t);
 	return buf;
 }
 
@@ -167,7 +170,7 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 		   "plot '%s.dat' using 2:xtic(1) title 'MAX' fs pattern 1, \\\n"
 		   "     '' using 3 title 'MIN' fs pattern 3, \\\n"
 		   "     '' using 4 title 'AVERAGE' fs pattern 2\n",
-		md->name, md->def, tl_suffix(rc), name);
+		md->name, md->def, time_suffix(rc), name);
 	gp_tail(g, name);
 	fclose(g);
 	return run_gnuplot(dir, name);
@@ -262,7 +265,7 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 			   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
 			md->name, md->def, v->name, name);
 		fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, tl_suffix(rc));
+		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, time_suffix(rc));
 		if (period_us)
 			fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", hz / 1e6, bw);
 		else if (hz > 0)
@@ -330,7 +333,7 @@ static int fig_ccdf(struct run_ctx *rc, const char *dir, const char *base, const
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
 	fprintf(g, "set title '%s %s: tail (CCDF)%s'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
 		   "set ylabel 'P(X >= x)'\nset key bottom left\n",
-		md->name, md->def, tl_suffix(rc));
+		md->name, md->def, time_suffix(rc));
 	if (us)
 		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", mkind_name(md->kind),
 			rc->tsc_hz / 1e6);
