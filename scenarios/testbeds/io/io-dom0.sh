@@ -30,14 +30,9 @@ STATE=/run/nt-io-config
 say() { echo "nt-io: $*"; }
 
 # req IP [SECONDS]: one request (stdin) to the domU agent on IP, the answer
-# on stdout, bounded in time: the testbed's nt-agent client when the share
-# has it (busybox nc crashes now and then as a client), else busybox nc.
+# on stdout, bounded in time (the testbed's nt-agent client).
 req() {
-	if [ -x "$H/io/nt-agent" ]; then
-		"$H/io/nt-agent" req "$1" "$AGENT_PORT" --timeout "${2:-900}"
-	else
-		timeout "${2:-900}" nc "$1" "$AGENT_PORT"
-	fi
+	"$H/io/nt-agent" req "$1" "$AGENT_PORT" --timeout "${2:-900}"
 }
 
 # rpc IP CMD...: run CMD in the domU whose agent listens on IP (bounded by
