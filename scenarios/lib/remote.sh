@@ -11,9 +11,10 @@
 #   rmt_run WHERE TARGET SECS CMD          run the shell command CMD remotely
 #   rmt_script WHERE TARGET SECS FILE ARG...  run the local script FILE with sh there
 #   rmt_put WHERE TARGET SECS LOCAL REMOTE  copy a file there, verified by sha256
-#   rmt_fetch WHERE TARGET SECS RDIR LDIR  copy every file under RDIR into LDIR,
-#                                each checked against its remote sha256
-#                                (LDIR/SHA256SUMS.remote); what arrived is kept
+#   rmt_fetch WHERE TARGET SECS RDIR LDIR [TAG]  copy every file under RDIR into
+#                                LDIR, each checked against its remote sha256
+#                                (LDIR/SHA256SUMS.TAG, default TAG remote; the check
+#                                in LDIR/fetch-check[-TAG].txt); what arrived is kept
 #   rmt_deploy WHERE TARGET SECS RDIR LDIR  make RDIR a copy of the files under LDIR:
 #                                only those whose sha256 differs travel, each checked
 #   rmt_bg_start NAME WHERE TARGET SECS LOG CMD  run the shell command CMD there in
@@ -32,6 +33,7 @@ RMT_HOSTS=()
 RMT_SSH_OPTS=()
 RMT_CONNECT_TIMEOUT=${RMT_CONNECT_TIMEOUT:-10}
 RMT_WHY=""
+RMT_SUMS=SHA256SUMS.remote RMT_CHECK=fetch-check.txt
 
 rmt_allow() {
 	local t
@@ -94,13 +96,14 @@ rmt_put() {
 # (relative names), then the files as a tar stream on a second connection.
 rmt_fetch() {
 	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd
+	RMT_SUMS=SHA256SUMS.${6:-remote} RMT_CHECK=fetch-check${6:+-$6}.txt
 	rmt_allowed "$target" || return 255
 	mkdir -p "$ldir" || return 2
 	qd=$(printf '%q' "$rdir")
 	rmt_ssh_cmd "$target"
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +"
 	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +" \
-		</dev/null >"$ldir/SHA256SUMS.remote"
+		</dev/null >"$ldir/$RMT_SUMS"
 	rc=$?
 	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
@@ -112,27 +115,27 @@ rmt_fetch() {
 	rm -f "$ldir/.fetch-tar.log" "$ldir/.fetch-remote.log"
 }
 
-# rmt_verify LDIR: check LDIR's files against LDIR/SHA256SUMS.remote; names
-# the missing and the differing in RMT_WHY and LDIR/fetch-check.txt.
+# rmt_verify LDIR: check LDIR's files against LDIR/$RMT_SUMS; names the
+# missing and the differing in RMT_WHY and LDIR/$RMT_CHECK.
 rmt_verify() {
 	local ldir=$1 out
-	out=$(cd "$ldir" && sha256sum -c SHA256SUMS.remote 2>/dev/null | grep -v ': OK$')
+	out=$(cd "$ldir" && sha256sum -c "$RMT_SUMS" 2>/dev/null | grep -v ': OK$')
 	# files that arrived but were not listed (created after the listing): not checked
 	if [ -f "$ldir/.fetch-names" ]; then
 		out+=$(cd "$ldir" && while IFS= read -r f; do
 			[ -f "$f" ] || continue
-			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' SHA256SUMS.remote ||
+			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' "$RMT_SUMS" ||
 				printf '\n%s: NOT CHECKED (it appeared after the listing)' "$f"
 		done <.fetch-names)
 		rm -f "$ldir/.fetch-names"
 		out=$(sed '/^$/d' <<<"$out")
 	fi
 	if [ -n "$out" ]; then
-		printf '%s\n' "$out" >"$ldir/fetch-check.txt"
-		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/fetch-check.txt)"
+		printf '%s\n' "$out" >"$ldir/$RMT_CHECK"
+		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/$RMT_CHECK)"
 		return 1
 	fi
-	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/SHA256SUMS.remote")" >"$ldir/fetch-check.txt"
+	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/$RMT_SUMS")" >"$ldir/$RMT_CHECK"
 }
 
 rmt_deploy() {
