@@ -4,11 +4,13 @@
 #                    ASan/UBSan (build/san/) and run every test
 #   make demo        the main job: the papers' network experiment on the
 #                    native testbed (scenarios/native-net.scn)
+#   make demo-xen    the papers' experiment on the emulated Xen testbed, small
+#                    (scenarios/xen-net-quick.scn; builds Xen the first time)
 #   make fuzz        build the libFuzzer targets (build/fuzz/)
 #   make bench       the benchmark scripts (not tests; print peers side by side)
 # Components are built by their own Makefiles (mk/common.mk has the flags).
 
-COMPONENTS := loadgen analyzer hv-probe guest-probe scenarios
+COMPONENTS := loadgen analyzer hv-probe guest-probe scenarios testbed
 SAN ?= 0
 export SAN
 
@@ -41,6 +43,9 @@ fuzz:
 demo: deps all
 	scenarios/run scenarios/native-net.scn
 
+demo-xen: deps all
+	scenarios/run scenarios/xen-net-quick.scn
+
 bench: all
 	@for b in */bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
@@ -49,4 +54,4 @@ clean:
 	@for c in $(COMPONENTS); do \
 	  if [ -f $$c/Makefile ]; then $(MAKE) -C $$c clean; fi; done
 
-.PHONY: all lib $(COMPONENTS) deps test test-bins fuzz demo bench clean
+.PHONY: all lib $(COMPONENTS) deps test test-bins fuzz demo demo-xen bench clean

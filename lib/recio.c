@@ -37,7 +37,7 @@ static const struct {
 } flag_names[] = {
 	{ NT_F_LATE, "late" },	       { NT_F_NATSUME, "natsume" },
 	{ NT_F_CONVERTED, "converted" }, { NT_F_STALLED, "stalled" },
-	{ NT_F_TRUNC32, "trunc32" },
+	{ NT_F_TRUNC32, "trunc32" },     { NT_F_DIRECT, "direct" },
 };
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 

@@ -13,29 +13,18 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "frame.h"
 #include "nt/payload.h"
 
 #define FL_MAXBATCH 256
-#define FL_L2HDR 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define FL_MAXCPUS 64
 #define FL_RING_FRAMES 2048u
 
-enum fl_backend { FL_SENDMMSG, FL_PACKET, FL_PCAP, FL_TXRING, FL_NBACKENDS };
+/* FL_QEMU: whole frames as UDP datagrams into a QEMU socket netdev (qemusock.h) */
+enum fl_backend { FL_SENDMMSG, FL_PACKET, FL_PCAP, FL_TXRING, FL_QEMU, FL_NBACKENDS };
 extern const char *const fl_backend_names[FL_NBACKENDS];
 /* -1 when the name is unknown */
 int fl_backend_parse(const char *s);
-
-/* Ethernet/IPv4/UDP header of the raw-frame back ends, checksums per frame. */
-struct fl_tmpl {
-	uint8_t hdr[FL_L2HDR];
-	uint32_t csum_base; /* UDP pseudo header + UDP header (csum 0), unfolded */
-	uint16_t ip_id;
-	size_t size;        /* UDP payload bytes */
-};
-void fl_tmpl_init(struct fl_tmpl *t, const uint8_t dmac[6], const uint8_t smac[6], const struct sockaddr_in *src,
-		  const struct sockaddr_in *dst, size_t size);
-/* Fill frame f (FL_L2HDR + size bytes, padding already zero) with payload p. */
-void fl_frame_fill(struct fl_tmpl *t, uint8_t *f, const struct nt_payload *p);
 
 struct fl_cfg {
 	enum fl_backend be;
@@ -43,6 +32,7 @@ struct fl_cfg {
 	const char *iface;         /* NULL: sendmmsg by route */
 	int ifindex;
 	struct sockaddr_storage dst, src;
+	struct sockaddr_in qemu;   /* FL_QEMU: the netdev's local address */
 	socklen_t dstlen, srclen;
 	int have_src;
 	struct fl_tmpl tmpl;       /* raw-frame back ends */

@@ -252,6 +252,12 @@ int lg_target_opt(struct lg_target *t, int key, const char *arg)
 	case LG_O_IFACE:
 		t->iface = arg;
 		return *arg && strlen(arg) < IFNAMSIZ ? 0 : -1;
+	case LG_O_QEMU:
+		t->qemu = lg_qemu_parse(arg, &t->qemu_to) == 0;
+		return t->qemu ? 0 : -1;
+	case LG_O_DST_MAC:
+		t->have_dmac = lg_parse_mac(arg, t->dmac) == 0;
+		return t->have_dmac ? 0 : -1;
 	}
 	return -1;
 }
@@ -260,10 +266,24 @@ void lg_target_validate(const struct nt_prog *p, const struct lg_target *t)
 {
 	if (t->have_src && t->have_dst && t->src.ss_family != t->dst.ss_family)
 		nt_usage(p, "--src and --dst are of different address families");
+	if (t->qemu && (!t->have_dmac || !t->have_src || t->dst.ss_family != AF_INET || t->iface))
+		nt_usage(p, "--qemu needs --dst-mac, --src and an IPv4 --dst (the guest's), and no --iface");
+	if (t->have_dmac && !t->qemu)
+		nt_usage(p, "--dst-mac goes with --qemu");
 }
 
 int lg_target_open(struct nt_prog *p, struct lg_target *t)
 {
+	if (t->qemu) {
+		/* the guest's link is not the host's: no route to check */
+		t->fd = -1;
+		if (lg_qemu_tx_open(&t->qt, &t->qemu_to, t->dmac, (const struct sockaddr_in *)&t->src,
+				    (const struct sockaddr_in *)&t->dst) != 0) {
+			nt_error(p, "--qemu: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
 	t->fd = socket(t->dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
 		nt_error(p, "socket: %s", strerror(errno));
@@ -293,8 +313,10 @@ int lg_target_open(struct nt_prog *p, struct lg_target *t)
 	return 0;
 }
 
-ssize_t lg_target_send(const struct lg_target *t, const void *buf, size_t len)
+ssize_t lg_target_send(struct lg_target *t, const void *buf, size_t len)
 {
+	if (t->qemu)
+		return lg_qemu_tx_send(&t->qt, buf, len);
 	return sendto(t->fd, buf, len, 0, (const struct sockaddr *)&t->dst, t->dstlen);
 }
 
@@ -303,6 +325,8 @@ void lg_target_close(struct lg_target *t)
 	if (t->fd > 0)
 		close(t->fd);
 	t->fd = -1;
+	if (t->qemu)
+		lg_qemu_tx_close(&t->qt);
 }
 
 uint32_t lg_random_u32(void)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "nt/payload.h"
+#include "qemusock.h"
 #include "nt/prog.h"
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -31,10 +32,18 @@ void lg_fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
 /* The options --dst, --src, --iface (LG_OPT_* in a program's nt_opt table,
  * handled by lg_target_opt); programs number their own options from
  * LG_O_FREE. */
-enum { LG_O_DST = 256, LG_O_SRC, LG_O_IFACE, LG_O_FREE };
+enum { LG_O_DST = 256, LG_O_SRC, LG_O_IFACE, LG_O_QEMU, LG_O_DST_MAC, LG_O_FREE };
 #define LG_OPT_DST { "dst", "ADDR:PORT", LG_O_DST, "destination (numeric IPv4 or [IPv6])" }
 #define LG_OPT_SRC { "src", "ADDR", LG_O_SRC, "source address (default: the route's)" }
 #define LG_OPT_IFACE { "iface", "IF", LG_O_IFACE, "send through interface IF (SO_BINDTODEVICE)" }
+/* --qemu, --dst-mac: whole frames into a QEMU socket netdev (qemusock.h) */
+#define LG_OPT_QEMU                                                                  \
+	{ "qemu", "[127.0.0.1:]PORT", LG_O_QEMU,                                     \
+	  "send each packet as a whole Ethernet frame in one UDP datagram\n"         \
+	  "to the local address of a QEMU socket netdev (the emulated\n"             \
+	  "testbed); --dst is then the guest NIC's address, --src the\n"            \
+	  "frames' source" }
+#define LG_OPT_DST_MAC { "dst-mac", "MAC", LG_O_DST_MAC, "with --qemu: the guest NIC's MAC" }
 
 struct lg_target {
 	struct sockaddr_storage dst, src, route_src;
@@ -43,6 +52,11 @@ struct lg_target {
 	const char *iface;
 	char dsttxt[80];
 	int fd; /* UDP socket, not connected */
+	/* --qemu: frames into a QEMU socket netdev instead */
+	int qemu, have_dmac;
+	struct sockaddr_in qemu_to;
+	uint8_t dmac[6];
+	struct lg_qemu_tx qt;
 };
 int lg_target_opt(struct lg_target *t, int key, const char *arg);
 /* --src and --dst of one family (nt_usage otherwise). */
@@ -52,7 +66,8 @@ void lg_target_validate(const struct nt_prog *p, const struct lg_target *t);
  * local or no route are usage errors (exit 2); other failures return -1
  * after nt_error. */
 int lg_target_open(struct nt_prog *p, struct lg_target *t);
-ssize_t lg_target_send(const struct lg_target *t, const void *buf, size_t len);
+/* With --qemu: the payload inside a whole frame, to the QEMU netdev. */
+ssize_t lg_target_send(struct lg_target *t, const void *buf, size_t len);
 void lg_target_close(struct lg_target *t);
 /* A random 32-bit run id. */
 uint32_t lg_random_u32(void);

@@ -25,6 +25,7 @@
 
 #include "flood.h"
 #include "lg.h"
+#include "qemusock.h"
 #include "nt/meta.h"
 #include "nt/prog.h"
 
@@ -133,7 +134,9 @@ static double line_rate_pps(const char *ifn, unsigned frame_bytes, char *why, si
 		snprintf(why, wl, "%s is a virtual device (%s): no line rate", ifn, have_di ? di.driver : "no driver info");
 		return 0;
 	}
-	uint32_t mbps = have_ec ? ethtool_cmd_speed(&ec) : 0;
+	/* as ethtool_cmd_speed() of the kernel's header, without its signed
+	 * shift (undefined when speed_hi is 0xffff: an unknown speed) */
+	uint32_t mbps = have_ec ? (uint32_t)ec.speed_hi << 16 | ec.speed : 0;
 	if (!mbps || mbps == (uint32_t)SPEED_UNKNOWN) {
 		snprintf(why, wl, "%s (%s): link speed unknown", ifn, di.driver);
 		return 0;
@@ -155,9 +158,10 @@ static const struct nt_opt flood_opts[] = {
 	{ "max", NULL, O_MAX, "as fast as possible (the default when no rate is given)" },
 	{ "size", "BYTES", O_SIZE, "UDP payload size, 40..1472 (default 64; up to 65507 with sendmmsg)" },
 	{ "count", "N", O_COUNT, "stop after N packets (default: --duration 10s when neither\nis given)" },
-	{ "backend", "B", O_BACKEND, "auto (default: txring where possible, else sendmmsg; the\nsummary says which and why) | txring (AF_PACKET\nPACKET_TX_RING, qdisc bypass) | sendmmsg | packet\n(AF_PACKET sendmmsg) | pcap (pcap_inject)" },
+	{ "backend", "B", O_BACKEND, "auto (default: txring where possible, else sendmmsg; the\nsummary says which and why) | txring (AF_PACKET\nPACKET_TX_RING, qdisc bypass) | sendmmsg | packet\n(AF_PACKET sendmmsg) | pcap (pcap_inject) |\nqemu (frames into a QEMU socket netdev, see --qemu)" },
 	{ "iface", "IF", LG_O_IFACE, "interface (default for txring/packet/pcap: the route's; for\nsendmmsg: SO_BINDTODEVICE)" },
-	{ "dst-mac", "MAC", O_DSTMAC, "destination MAC for txring/packet/pcap (default: neighbour\ntable)" },
+	{ "dst-mac", "MAC", O_DSTMAC, "destination MAC for txring/packet/pcap (default: neighbour\ntable) and qemu (the guest NIC's)" },
+	{ "qemu", "[127.0.0.1:]PORT", LG_O_QEMU, "back end qemu: every frame is one UDP datagram to the local\naddress of a QEMU socket netdev (the emulated testbed); --dst\nis the guest NIC's address, --dst-mac its MAC, --src the\nframes' source" },
 	{ "batch", "N", O_BATCH, "packets per send call / ring kick, 1..256 (default 64)" },
 	{ "qdisc-bypass", NULL, O_QBYPASS, "packet back end: PACKET_QDISC_BYPASS (txring always bypasses)" },
 	{ "run-id", "N", O_RUNID, "run id in the payloads (default: random)" },
@@ -217,6 +221,15 @@ static void flood_validate(struct nt_prog *p)
 		nt_usage(p, "--dst is required");
 	if ((o->rate > 0) + (o->mbps > 0) + o->maxrate > 1)
 		nt_usage(p, "--rate, --mbps and --max exclude each other");
+	if (o->t.qemu != (o->be == FL_QEMU) && !(o->t.qemu && o->be == BE_AUTO))
+		nt_usage(p, o->t.qemu ? "--qemu goes with --backend qemu" : "--backend qemu needs --qemu PORT");
+	if (o->t.qemu) {
+		o->be = FL_QEMU;
+		o->t.have_dmac = o->have_mac; /* the target checks the rest */
+		memcpy(o->t.dmac, o->dmac, 6);
+		if (p->ncpus > 1)
+			nt_usage(p, "--qemu sends on loopback from one thread: one --cpu at most");
+	}
 	lg_target_validate(p, &o->t);
 	if (o->qbypass && o->be != FL_PACKET && o->be != FL_TXRING)
 		nt_usage(p, "--qdisc-bypass needs --backend packet (txring always bypasses)");
@@ -307,7 +320,7 @@ static int choose_backend(struct nt_prog *p, struct opts *o)
 	const char *no = o->be == BE_AUTO ? ring_impossible(o) : NULL;
 	char why[200] = "";
 	int rc;
-	if (!no && c->be != FL_SENDMMSG && (rc = setup_raw(o, &o->t.route_src, c, o->ifname, why, sizeof(why))) != 0) {
+	if (!no && c->be != FL_SENDMMSG && c->be != FL_QEMU && (rc = setup_raw(o, &o->t.route_src, c, o->ifname, why, sizeof(why))) != 0) {
 		if (o->be != BE_AUTO && rc == 2)
 			nt_usage(p, "%s", why);
 		if (o->be != BE_AUTO) {
@@ -330,7 +343,8 @@ static void link_name(struct opts *o)
 	struct in_addr gw;
 	if (!o->ifname[0] && o->t.iface)
 		snprintf(o->ifname, IFNAMSIZ, "%s", o->t.iface);
-	if (!o->ifname[0] && o->t.dst.ss_family == AF_INET &&
+	/* the qemu back end's --dst lives on the guest's emulated link: no host link */
+	if (!o->ifname[0] && o->c.be != FL_QEMU && o->t.dst.ss_family == AF_INET &&
 	    lg_route_get((const struct sockaddr_in *)&o->t.dst, &oif, &gw, &has_gw) == 0)
 		if_indextoname((unsigned)oif, o->ifname);
 }
@@ -346,6 +360,12 @@ static int setup(struct nt_prog *p, struct opts *o)
 	lg_target_close(&o->t); /* every sending thread opens its own */
 	if (choose_backend(p, o) != 0)
 		return -1;
+	if (c->be == FL_QEMU) {
+		c->qemu = o->t.qemu_to;
+		lg_qemu_tmpl(&c->tmpl, o->dmac, (const struct sockaddr_in *)&o->t.src,
+			     (const struct sockaddr_in *)&o->t.dst, o->size);
+		c->tmpl.ip_id = (uint16_t)o->run_id;
+	}
 	if (c->be == FL_SENDMMSG)
 		c->iface = o->t.iface;
 	link_name(o);

@@ -33,6 +33,8 @@ static const struct nt_opt send_opts[] = {
 	{ "late", "DUR", O_LATE, "mark a send late when actual - scheduled exceeds DUR\n(default: half the interval, at most 1ms)" },
 	LG_OPT_SRC,
 	LG_OPT_IFACE,
+	LG_OPT_QEMU,
+	LG_OPT_DST_MAC,
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -38,6 +38,47 @@ nt_wait_file() {
 	return 0
 }
 
+# nt_bg NAME LOG CMD...: run CMD in the background, its output in LOG, stdin
+# /dev/null; its pid in /run/NAME.pid, its exit status in /run/NAME.rc once
+# it ended.  Works across steps (another shell stops it and reads its
+# status).  The redirections are the subshell's own: a redirection around the
+# call would leave ash's saved copies of the caller's stdout (e.g. the domU
+# agent's socket) open in the background subshell, holding the connection.
+nt_bg() {
+	local name=$1 log=$2
+	shift 2
+	rm -f "${NT_RUN:-/run}/$name.rc" "${NT_RUN:-/run}/$name.pid"
+	(
+		"$@" &
+		echo $! >"${NT_RUN:-/run}/$name.pid"
+		wait $!
+		echo $? >"${NT_RUN:-/run}/$name.rc.tmp"
+		mv "${NT_RUN:-/run}/$name.rc.tmp" "${NT_RUN:-/run}/$name.rc"
+	) </dev/null >"$log" 2>&1 &
+	local i=0
+	while [ ! -s "${NT_RUN:-/run}/$name.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+# nt_bg_alive NAME: it still runs
+nt_bg_alive() { [ ! -e "${NT_RUN:-/run}/$1.rc" ] && [ -s "${NT_RUN:-/run}/$1.pid" ] && kill -0 "$(cat "${NT_RUN:-/run}/$1.pid")" 2>/dev/null; }
+
+# nt_bg_stop NAME SIGNAL SECONDS: send SIGNAL (- for none), wait at most
+# SECONDS for it to end (then SIGKILL); prints its exit status, "killed", or
+# "none" (never started).
+nt_bg_stop() {
+	local name=$1 sig=$2 pid i=0
+	pid=$(cat "${NT_RUN:-/run}/$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { echo none; return; }
+	[ "$sig" != - ] && [ ! -e "${NT_RUN:-/run}/$name.rc" ] && kill "-$sig" "$pid" 2>/dev/null
+	while [ ! -e "${NT_RUN:-/run}/$name.rc" ] && [ $i -lt $(($3 * 5)) ]; do sleep 0.2; i=$((i + 1)); done
+	if [ ! -e "${NT_RUN:-/run}/$name.rc" ]; then
+		kill -KILL "$pid" 2>/dev/null
+		echo killed
+		return
+	fi
+	cat "${NT_RUN:-/run}/$name.rc"
+}
+
 # nt_iface_of_mac MAC: the interface with that address (empty if none).
 nt_iface_of_mac() {
 	local d
@@ -52,7 +93,8 @@ nt_iface_of_mac() {
 #    DIR/job.rc) and return;
 #  - otherwise say DIR/agent.ready, then run every DIR/jobs/NAME.sh in name
 #    order, one at a time (output NAME.log, exit code NAME.rc, written last),
-#    until DIR/jobs/poweroff appears.  The share is polled every 0.5 s.
+#    until DIR/jobs/poweroff appears.  The share is polled every 0.1 s for
+#    5 s after a job, then every 0.5 s.
 #    A job runs in DIR with NT_SHARE=DIR; what it starts in the background
 #    outlives it (the steps keep pid files).
 nt_agent() {
@@ -68,6 +110,7 @@ nt_agent() {
 	mkdir -p "$dir/jobs"
 	{ echo "kernel=$(uname -r)"; echo "role=$(cat /run/nt-role 2>/dev/null)"; } >"$dir/agent.ready"
 	echo "nt-init: agent on $dir"
+	local idle=0
 	while [ ! -e "$dir/jobs/poweroff" ]; do
 		for j in "$dir"/jobs/*.sh; do
 			[ -e "$j" ] || continue
@@ -77,8 +120,10 @@ nt_agent() {
 			(cd "$dir" && sh "$j") >"$n.log" 2>&1 </dev/null
 			echo $? >"$n.rc.tmp"
 			mv "$n.rc.tmp" "$n.rc"
+			idle=0
 		done
-		sleep 0.5
+		# jobs come in bursts: poll fast for 5 s after one, then every 0.5 s
+		if [ $idle -lt 50 ]; then sleep 0.1; idle=$((idle + 1)); else sleep 0.5; fi
 	done
 	echo "nt-init: agent: poweroff requested"
 }
@@ -99,26 +144,10 @@ nt_domu_agent() {
 	nt_serve "$1" /run/nt-agent-stop
 }
 
-# nt_serve PORT STOPFILE: one request per TCP connection (busybox nc -ll -e),
-# a first line
-#   RUN CMD...   run CMD with sh in /; its output, then a last line nt-rc=N
+# nt_serve PORT STOPFILE: the agent (nt-agent serve, testbed/agent/nt-agent.c)
+# until STOPFILE exists: one request per TCP connection, a first line
+#   RUN CMD...   run CMD with sh in /; its output, then a line nt-rc=N
 #   GET PATH     the bytes of PATH (nothing if it cannot be read)
-# until a request creates STOPFILE.
 nt_serve() {
-	local port=$1 stop=$2 conn=/tmp/nt-serve-conn.$$ pid
-	cat >"$conn" <<'EOF'
-#!/bin/sh
-read -r verb rest
-case "$verb" in
-RUN) cd / && sh -c "$rest" 2>&1 </dev/null; echo "nt-rc=$?" ;;
-GET) cat "$rest" 2>/dev/null ;;
-*) echo "nt-rc=2 bad request '$verb'" ;;
-esac
-EOF
-	chmod 755 "$conn"
-	nc -ll -p "$port" -e "$conn" &
-	pid=$!
-	while [ ! -e "$stop" ] && kill -0 $pid 2>/dev/null; do sleep 0.5; done
-	kill $pid 2>/dev/null
-	rm -f "$conn"
+	nt-agent serve "$1" --stop "$2"
 }

@@ -6,7 +6,8 @@
 #
 #   qemu.sh --kernel VMLINUZ --initrd IMAGE [--xen XEN [--xen-args ARGS]
 #           [--dom0-mem MB]] [--append ARGS] [--mem MB] [--smp N] [--iommu]
-#           [--share DIR] [--nic SPEC]... [--ssh PORT] [--log FILE] [--timeout S]
+#           [--share DIR] [--tools DIR] [--nic SPEC]... [--ssh PORT] [--log FILE]
+#           [--timeout S]
 #
 # --kernel    the Linux kernel (dom0's under --xen)
 # --initrd    its initramfs (testbed/mkimage.sh)
@@ -21,6 +22,8 @@
 #             and Xen iommu=1: PCI passthrough to a domU
 # --share     directory shared as 9p tag "host" (testbed/init mounts it on
 #             /mnt/host and runs its job agent there)
+# --tools     directory shared read-only as 9p tag "tools" (/mnt/tools): the
+#             programs, steps and domU images the jobs use
 # --nic SPEC  a NIC on a QEMU socket netdev: every UDP datagram sent to
 #             127.0.0.1:PORT arrives as one Ethernet frame (no root, no tap);
 #             what the guest sends goes to 127.0.0.1:PORT+1.
@@ -45,13 +48,13 @@ usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' 
 die() { echo "$PROG: $*" >&2; exit 2; }
 isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
 
-kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= log= tmo=600 sshp=
+kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= tools= log= tmo=600 sshp=
 nics=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage 0 ;;
 	--iommu) iommu=1; shift; continue ;;
-	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--nic|--ssh|--log|--timeout)
+	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--tools|--nic|--ssh|--log|--timeout)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2 ;;
 	--smp) smp=$2 ;;
 	--share) share=$2 ;;
+	--tools) tools=$2 ;;
 	--nic) nics+=("$2") ;;
 	--ssh) sshp=$2 ;;
 	--log) log=$2 ;;
@@ -76,6 +80,7 @@ done
 [ -f "$initrd" ] || die "--initrd: no such file '$initrd'"
 for n in dom0_mem mem smp tmo; do isnum "${!n}" && [ "${!n}" -gt 0 ] || die "bad number for $n: '${!n}'"; done
 [ -z "$share" ] || [ -d "$share" ] || die "--share: no such directory '$share'"
+[ -z "$tools" ] || [ -d "$tools" ] || die "--tools: no such directory '$tools'"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
 
 machine=q35
@@ -121,6 +126,10 @@ fi
 if [ -n "$share" ]; then
 	dev+=(-fsdev "local,id=fs0,path=$share,security_model=none"
 	      -device "virtio-9p-pci,fsdev=fs0,mount_tag=host")
+fi
+if [ -n "$tools" ]; then
+	dev+=(-fsdev "local,id=fs1,path=$tools,security_model=none,readonly=on"
+	      -device "virtio-9p-pci,fsdev=fs1,mount_tag=tools")
 fi
 
 if [ -n "$xen" ]; then

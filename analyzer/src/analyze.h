@@ -7,9 +7,11 @@
  *   loghist.c  streaming log-linear histogram (fixed memory)
  *   samples.c  sample sets (exact or streaming), summaries, linear histograms
  *   join.c     measures: latency joins (seq / JOIN_RULE) and periods
+ *   attrib.c   join=packet: hypervisor stamps of a probe's interrupt get its seq
  *   variant.c  one variant: files + meta -> measures
  *   bootstrap.c  seeded bootstrap confidence intervals
  *   plot.c     gnuplot figures     report.c  summary.csv/json, report.md
+ *   evidence.c report sections of hypervisor runs (attribution, machine)
  *   cmd_*.c    subcommands (run, stats, compare, convert)   main.c  dispatch
  *   cli.c      messages and the run of a command on the program skeleton
  */
@@ -214,6 +216,7 @@ struct join_counts {
 	uint64_t unmatched_from, unmatched_to;
 	uint64_t shared_to; /* matched FROMs whose TO had closed an earlier FROM */
 	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
+	uint64_t no_seq;    /* seq_only: stamps without a seq, not joined */
 };
 
 struct seqent { /* the stamp of one seq (the seq is the table's key) */
@@ -273,6 +276,7 @@ struct joiner {
 	uint64_t window;      /* JOIN_RULE window, cycles */
 	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
 	int keep_pending;     /* exact mode: unmatched seq stamps kept to the end */
+	int seq_only;         /* join=packet: only stamps with a seq are joined */
 	struct seqtab tab;
 	struct agefifo age;
 	struct pend *ring;
@@ -296,6 +300,65 @@ void joiner_finish(struct joiner *j);
 /* sum and sum_clean from the sample sets (after joiner_finish) */
 void joiner_summarize(struct joiner *j);
 void joiner_free(struct joiner *j);
+
+/* ---- attrib.c --------------------------------------------------------- */
+#define ATTRIB_MAXVOTES 64
+#define ATTRIB_MAXMAP 16
+#define ATTRIB_ENTRIES 64
+#define ATTRIB_RECENT 64
+struct attrib_vote {
+	uint32_t girq, xirq;
+	uint16_t dom;
+	uint64_t n;
+};
+struct attrib_map {
+	uint32_t girq, xirq;
+	uint64_t votes, total; /* guest interrupts whose last notification was xirq / any */
+};
+struct attrib_state {
+	uint64_t ndeliv;       /* notifications since the previous guest interrupt */
+	struct nt_rec first, entry;
+	int have_entry;
+};
+struct attrib_girq {
+	uint64_t tsc, seq;
+	uint16_t cpu;
+};
+struct attrib {
+	int on, dom_given;
+	uint16_t dom;
+	/* pass 1 */
+	struct attrib_vote votes[ATTRIB_MAXVOTES];
+	size_t nvotes;
+	uint64_t vote_guest, vote_none, vote_overflow;
+	uint64_t hv_first, hv_last; /* the hypervisor trace's time span */
+	int have_hv;
+	struct nt_rec last;
+	int have_last;
+	/* the decision */
+	struct attrib_map map[ATTRIB_MAXMAP];
+	size_t nmap;
+	/* pass 2 */
+	struct attrib_state st[ATTRIB_MAXMAP];
+	struct nt_rec ent[ATTRIB_ENTRIES];
+	size_t ent_head, nent;
+	struct attrib_girq recent[ATTRIB_RECENT];
+	size_t recent_head, nrecent;
+	/* counts */
+	uint64_t hv_entries, deliveries, other_deliveries;
+	uint64_t guest_irqs, guest_irqs_seq, guest_irqs_unmapped;
+	uint64_t outside_trace, packets_outside_trace; /* guest interrupts before/after the hv trace */
+	uint64_t caused, coalesced, no_notification, left_at_end;
+	uint64_t packets_seen, packets_rode, packets_attributed, packets_coalesced;
+	uint64_t packets_no_notification, packets_no_entry;
+};
+/* dom: the evaluation domain, or -1 to find it from the data */
+void attrib_init(struct attrib *a, int on, int dom);
+void attrib_vote(struct attrib *a, const struct nt_rec *r);
+void attrib_decide(struct attrib *a);
+/* out: room for 3 records; returns how many to feed */
+size_t attrib_feed(struct attrib *a, const struct nt_rec *r, struct nt_rec *out);
+void attrib_finish(struct attrib *a);
 
 /* ---- variant.c -------------------------------------------------------- */
 struct aopts {
@@ -329,6 +392,11 @@ struct variant {
 	int sorted_in_memory;  /* exact mode, input out of time order: loaded and sorted */
 	uint64_t nrecs, bad_rows, lost_records, lost_events, stall_windows, out_of_order;
 	struct stalls st;
+	int join_packet;       /* meta join=packet: attribution (attrib.c), joins by seq only */
+	int eval_dom;          /* meta eval_dom, -1 when not given */
+	int64_t probes_sent;   /* meta probes_sent, -1 when not given */
+	struct attrib *at;     /* join=packet */
+	int voting;            /* the attribution's first pass */
 };
 void aopts_default(struct aopts *o);
 /* Read every file of v and feed the measures.  0 ok, -1 error. */
@@ -365,6 +433,7 @@ struct run_ctx {
 	double tsc_hz;
 	char tsc_src[512];
 	const struct aopts *o;
+	char emulated[256]; /* run_emulated() */
 };
 struct cmp_row {
 	int ok;
@@ -386,6 +455,12 @@ void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, i
 void md_comparison(FILE *f, struct run_ctx *rc, size_t m);
 void json_comparison(FILE *f, struct run_ctx *rc);
 uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target);
+/* evidence.c: runs on a hypervisor testbed */
+const char *run_emulated(struct run_ctx *rc);
+void md_packet_join(FILE *f, struct run_ctx *rc);
+void md_packet_joined(FILE *f, const struct variant *v, size_t m);
+void md_evidence(FILE *f, struct run_ctx *rc);
+void json_attrib(FILE *f, const struct variant *v);
 void json_num(FILE *f, double x);
 
 /* ---- subcommands ------------------------------------------------------ */

@@ -45,6 +45,26 @@ int load_variant_dir(struct variant *v, const char *dir, const char *name, const
 		else
 			v->window_us = d;
 	}
+	v->eval_dom = -1;
+	v->probes_sent = -1;
+	if (nt_meta_get(meta, "join", val, sizeof(val)) == 0) {
+		if (strcmp(val, "packet") == 0)
+			v->join_packet = 1;
+		else if (strcmp(val, "stamps") != 0)
+			warnx("%s: ignoring join=%s (packet or stamps)", meta, val);
+	}
+	if (nt_meta_get(meta, "eval_dom", val, sizeof(val)) == 0 && val[0]) {
+		if (nt_parse_u64(val, 0, NT_NONE16 - 1, &u))
+			warnx("%s: ignoring bad eval_dom '%s'", meta, val);
+		else
+			v->eval_dom = (int)u;
+	}
+	if (nt_meta_get(meta, "probes_sent", val, sizeof(val)) == 0 && val[0]) {
+		if (nt_parse_u64(val, 0, INT64_MAX, &u))
+			warnx("%s: ignoring bad probes_sent '%s'", meta, val);
+		else
+			v->probes_sent = (int64_t)u;
+	}
 	if (nt_meta_get(meta, "hist_bin_cycles", val, sizeof(val)) == 0) {
 		if (nt_parse_u64(val, 1, UINT64_MAX, &u))
 			warnx("%s: ignoring bad hist_bin_cycles '%s'", meta, val);

@@ -7,7 +7,13 @@
  *    every FROM waiting for it, so several FROMs may share one TO (counted
  *    as shared_to: e.g. interrupts coalesced into one handler run); a TO
  *    with no FROM waiting is unmatched.
- * Records arrive in time order (the caller merges files by tsc).
+ * With join=packet (seq_only) only stamps with a seq are joined: the
+ * attribution (attrib.c) gave the hypervisor's stamps of a probe's interrupt
+ * the probe's seq; the others are counted (no_seq).
+ * Records arrive in time order (the caller merges files by tsc); with
+ * join=packet the attributed hypervisor stamps come just before the guest
+ * stamp that named them, later than their own tsc: the seq join takes both
+ * orders.
  * A period EVENT is the interval between consecutive stamps of EVENT on the
  * same CPU. */
 #include <inttypes.h>
@@ -566,6 +572,10 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 		return rc;
 	}
 	int err = 0;
+	if (j->seq_only && r->seq == NT_NONE64 && (r->event == j->m.from || r->event == j->m.to)) {
+		j->c.no_seq++; /* join=packet: not a probe's stamp */
+		return 0;
+	}
 	if (r->event == j->m.from) {
 		expire(j, r->tsc);
 		j->c.from_seen++;

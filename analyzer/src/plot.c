@@ -33,6 +33,23 @@ uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target)
 	return (uint64_t)(nice * p);
 }
 
+/* " (emulated: QEMU TCG)" on every figure of an emulated run */
+static const char *emu_suffix(struct run_ctx *rc)
+{
+	static char b[300];
+	const char *e = run_emulated(rc);
+	if (!e)
+		return "";
+	char t[256];
+	size_t k = 0;
+	for (const char *p = e; *p && k < sizeof(t) - 1; p++)
+		if (*p != '\'' && *p != '\\')
+			t[k++] = *p;
+	t[k] = '\0';
+	snprintf(b, sizeof(b), " (emulated: %s)", t);
+	return b;
+}
+
 static void title_safe(const char *in, char *out, size_t ol)
 {
 	size_t k = 0;
@@ -146,14 +163,14 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 			(us ? cyc_to_us(lo_all, rc->tsc_hz) : lo_all) / 2);
 	else
 		fprintf(g, "set yrange [0:*]\n");
-	fprintf(g, "set title '%s %s: MAX / MIN / AVERAGE'\n"
+	fprintf(g, "set title '%s %s: MAX / MIN / AVERAGE%s'\n"
 		   "set style data histogram\nset style histogram clustered gap 1\n"
 		   "set style fill pattern 0 border -1\nset boxwidth 0.9\n"
 		   "set grid ytics\nset key top right\nset xtics nomirror\n"
 		   "plot '%s.dat' using 2:xtic(1) title 'MAX' fs pattern 1, \\\n"
 		   "     '' using 3 title 'MIN' fs pattern 3, \\\n"
 		   "     '' using 4 title 'AVERAGE' fs pattern 2\n",
-		md->name, md->def, name);
+		md->name, md->def, emu_suffix(rc), name);
 	gp_tail(g, name);
 	fclose(g);
 	return run_gnuplot(dir, name);
@@ -248,7 +265,7 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 			   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
 			md->name, md->def, v->name, name);
 		fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-		fprintf(g, "set title '%s %s: %s'\n", md->name, md->def, t);
+		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, emu_suffix(rc));
 		if (period_us)
 			fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", hz / 1e6, bw);
 		else if (hz > 0)
@@ -314,9 +331,9 @@ static int fig_ccdf(struct run_ctx *rc, const char *dir, const char *base, const
 	fprintf(g, "# nt-analyze: CCDF (tail) of %s (%s) per variant.  Render: gnuplot %s.gp\n", md->name, md->def,
 		name);
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-	fprintf(g, "set title '%s %s: tail (CCDF)'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
+	fprintf(g, "set title '%s %s: tail (CCDF)%s'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
 		   "set ylabel 'P(X >= x)'\nset key bottom left\n",
-		md->name, md->def);
+		md->name, md->def, emu_suffix(rc));
 	if (us)
 		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", md->kind == M_LATENCY ? "latency" : "period",
 			rc->tsc_hz / 1e6);

@@ -198,7 +198,9 @@ void json_variant(FILE *f, const struct variant *v, struct linhist *hists)
 	}
 	char imd[256];
 	irqmap_describe(&v->im, imd, sizeof(imd));
-	fprintf(f, "], \"join_rule\": \"%s\", \"join_irq\": ", JOIN_RULE);
+	fprintf(f, "], \"join\": \"%s\", \"attribution\": ", v->join_packet ? "packet" : "stamps");
+	json_attrib(f, v);
+	fprintf(f, ", \"join_rule\": \"%s\", \"join_irq\": ", JOIN_RULE);
 	json_str(f, imd);
 	fprintf(f, ", \"tsc_hz\": ");
 	json_num(f, v->tsc_hz > 0 ? v->tsc_hz : NAN);
@@ -440,7 +442,9 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 {
 	const struct join_counts *c = &v->j[m].c;
 	const struct summary *s = &v->j[m].sum;
-	if (v->ms[m].kind == M_LATENCY)
+	if (v->join_packet && v->ms[m].kind == M_LATENCY)
+		md_packet_joined(f, v, m);
+	else if (v->ms[m].kind == M_LATENCY)
 		fprintf(f,
 			"- `%s`: %" PRIu64 " FROM and %" PRIu64 " TO stamps; matched %" PRIu64 " (by seq %" PRIu64
 			", first TO after the FROM %" PRIu64 ", of which sharing their TO with an earlier FROM %" PRIu64
@@ -471,6 +475,13 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	if (nt_meta_get(meta, "title", val, sizeof(val)) == 0)
 		title = val;
 	fprintf(f, "# Run `%s`%s%s\n\n", rc->dir, *title ? ": " : "", title);
+	const char *emu = run_emulated(rc);
+	if (emu)
+		fprintf(f, "**Emulated testbed (%s): every time in this report, its tables and its figures is emulated "
+			   "time, inflated 10-50x against hardware and noisy (host stalls reach the guests' clock). "
+			   "It shows that the pipeline measures what it claims and how the variants differ under "
+			   "emulation, not the latencies of real hardware.**\n\n",
+			emu);
 	static const char *keys[] = { "scenario", "testbed", "experiment", "started", "host", "kernel", "cpu_model",
 				      "git_rev", "status" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -491,11 +502,13 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		struct variant *v = &rc->v[vi];
 		char imd[256];
 		irqmap_describe(&v->im, imd, sizeof(imd));
-		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, join window %" PRIu64
-			   " cycles (%.0f us), irq matching: %s",
-			v->name, v->nfiles, v->nrecs,
-			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential",
-			v->window, v->window_us, imd);
+		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
+			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
+		if (v->join_packet)
+			fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
+		else
+			fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us,
+				imd);
 		if (v->j && v->nms && v->j[0].ss.streaming)
 			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
 				v->j[0].ss.switched ? " after passing the sample limit" : "");
@@ -511,6 +524,8 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	}
 	fputc('\n', f);
 
+	md_evidence(f, rc);
+	md_packet_join(f, rc);
 	struct measure_def seen[64];
 	size_t ns = run_measures(rc, seen, 64);
 	for (size_t i = 0; i < ns; i++) {
@@ -518,11 +533,12 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		fprintf(f, "## %s: %s `%s`\n\n", md->name, md->kind == M_LATENCY ? "latency" : "period of",
 			md->def);
 		if (rc->tsc_hz > 0) {
-			fprintf(f, "In microseconds (TSC @ %.3f MHz):\n\n", rc->tsc_hz / 1e6);
+			fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
+				emu ? emu : "", emu ? " time" : "");
 			md_stats_table(f, rc, md, 1);
 			fputc('\n', f);
 		}
-		fprintf(f, "In TSC cycles:\n\n");
+		fprintf(f, "In TSC cycles%s%s%s:\n\n", emu ? " (emulated, " : "", emu ? emu : "", emu ? ")" : "");
 		md_stats_table(f, rc, md, 0);
 		fprintf(f, "\nJoin and data quality:\n\n");
 		for (size_t vi = 0; vi < rc->nv; vi++) {

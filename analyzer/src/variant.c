@@ -203,9 +203,25 @@ static void heap_down(struct cursor *cs, int *h, int n, int i)
 	}
 }
 
-/* One record to every measure (and the stall windows, the loss counts) */
+static int feed_measures(struct variant *v, const struct nt_rec *r)
+{
+	for (size_t m = 0; m < v->nms; m++)
+		if (joiner_feed(&v->j[m], r)) {
+			fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n", v->name);
+			return -1;
+		}
+	return 0;
+}
+
+/* One record to every measure (and the stall windows, the loss counts);
+ * with join=packet through the attribution (attrib.c), and in its first
+ * pass (v->voting) to its votes only. */
 static int feed(struct variant *v, const struct nt_rec *r)
 {
+	if (v->voting) {
+		attrib_vote(v->at, r);
+		return 0;
+	}
 	if (r->event == NT_EV_STALL)
 		stalls_add(&v->st, r->tsc, r->aux);
 	else if (r->event == NT_EV_LOST) {
@@ -213,11 +229,13 @@ static int feed(struct variant *v, const struct nt_rec *r)
 		if (r->aux != NT_NONE64)
 			v->lost_records += r->aux;
 	}
-	for (size_t m = 0; m < v->nms; m++)
-		if (joiner_feed(&v->j[m], r)) {
-			fprintf(stderr, PROG ": %s: out of memory in the join (try --streaming)\n", v->name);
+	if (!v->at)
+		return feed_measures(v, r);
+	struct nt_rec out[3];
+	size_t n = attrib_feed(v->at, r, out);
+	for (size_t i = 0; i < n; i++)
+		if (feed_measures(v, &out[i]))
 			return -1;
-		}
 	return 0;
 }
 
@@ -261,6 +279,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 	for (size_t i = 0; i < v->nms; i++) {
 		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
 		v->j[i].im = &v->im;
+		v->j[i].seq_only = v->join_packet;
 	}
 	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
 	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
@@ -354,22 +373,46 @@ int variant_process(struct variant *v, const struct aopts *o)
 	want[NT_EV_STALL] = want[NT_EV_LOST] = 1;
 	for (size_t i = 0; i < v->nms; i++)
 		want[v->ms[i].from] = want[v->ms[i].to] = 1;
+	if (v->join_packet) {
+		want[NT_EV_HV_ENTRY] = want[NT_EV_HV_DELIVER] = want[NT_EV_GUEST_IRQ] = want[NT_EV_GUEST_PKT] = 1;
+		free(v->at);
+		v->at = malloc(sizeof(*v->at));
+		if (!v->at)
+			return -1;
+		attrib_init(v->at, 1, v->eval_dom);
+	}
 
 	/* read the files as they come; exact mode falls back to loading and
-	 * sorting them when one turns out not to be in time order */
+	 * sorting them when one turns out not to be in time order.  join=packet
+	 * first votes (the attribution needs the records in time order too). */
 	v->sorted_in_memory = 0;
-	int rc = process_pass(v, o, 0, horizon, want);
-	if (rc == 0 && !v->streaming && v->out_of_order && !g_interrupted) {
-		if (!o->quiet)
-			warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc", v->name,
-			      v->out_of_order);
+	int rc = 0;
+	for (v->voting = v->at != NULL; rc == 0; v->voting--) {
+		rc = process_pass(v, o, v->sorted_in_memory, horizon, want);
+		if (rc == 0 && !v->streaming && v->out_of_order && !v->sorted_in_memory && !g_interrupted) {
+			if (!o->quiet)
+				warnx("%s: %" PRIu64 " records out of time order: loading and sorting the files by tsc",
+				      v->name, v->out_of_order);
+			for (size_t m = 0; m < v->nms; m++)
+				joiner_free(&v->j[m]);
+			free(v->j);
+			v->j = NULL;
+			v->sorted_in_memory = 1;
+			if (v->voting) /* the votes of the pass out of order do not count */
+				attrib_init(v->at, 1, v->eval_dom);
+			rc = process_pass(v, o, 1, horizon, want);
+		}
+		if (!v->voting)
+			break;
+		attrib_decide(v->at);
 		for (size_t m = 0; m < v->nms; m++)
 			joiner_free(&v->j[m]);
 		free(v->j);
 		v->j = NULL;
-		v->sorted_in_memory = 1;
-		rc = process_pass(v, o, 1, horizon, want);
 	}
+	v->voting = 0;
+	if (v->at)
+		attrib_finish(v->at);
 	if (!v->j)
 		return -1;
 	for (size_t m = 0; m < v->nms; m++) {
@@ -389,4 +432,6 @@ void variant_free(struct variant *v)
 	free_list(v->files, v->nfiles);
 	v->files = NULL;
 	v->nfiles = 0;
+	free(v->at);
+	v->at = NULL;
 }

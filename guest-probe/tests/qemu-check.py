@@ -8,26 +8,10 @@ import re
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check, finish, kv  # noqa: E402
+
 NONE = None
-fails = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        fails.append(what)
-    return ok
-
-
-def kv(path):
-    d = {}
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                d[k] = v
-    return d
 
 
 def records(path):
@@ -263,8 +247,7 @@ def main():
         r"WARNING|BUG|Oops|general protection|Call Trace|RIP:|rcu.*stall|refcount_t|use-after-free|double free|kernel panic",
         l, re.I)]
     check(not bad, "no WARNING/BUG/Oops in the guest's dmesg" + (": " + " | ".join(bad[:5]) if bad else ""))
-    print(f"{len(fails)} check(s) failed" if fails else "all checks passed")
-    return 1 if fails else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -71,6 +71,14 @@ static void sample(struct xt_samples *s, int64_t v)
 	s->v[s->n++] = v;
 }
 
+/* The record flags of a Natsume probe record: the path (NATSUME) and
+ * whether the lightweight handler took it (DIRECT). */
+static uint32_t hv_flags(uint32_t trc_flags)
+{
+	return ((trc_flags & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0) |
+	       ((trc_flags & NATSUME_TRC_F_DIRECT) ? NT_F_DIRECT : 0);
+}
+
 /* A CPU the traced host has (any below XT_MAX_CPUS when not known). */
 static int cpu_exists(const struct xt_dec *d, uint32_t cpu)
 {
@@ -210,7 +218,7 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		r.tsc = ent;
 		r.vector = vec16(x[2]);
 		r.irq = x[3];
-		r.flags = (x[4] & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0;
+		r.flags = hv_flags(x[4]);
 		entry_stub(d, &r, x, n);
 		if (put(d, &r))
 			return -1;
@@ -241,7 +249,7 @@ static int one(struct xt_dec *d, unsigned cpu, struct xt_cpu *c, uint32_t ev, in
 		r.irq = x[4];
 		r.vector = vec16(x[5] >> 16);
 		r.dom = (uint16_t)(x[5] & 0xffff);
-		r.flags = (fl & NATSUME_TRC_F_NATSUME) ? NT_F_NATSUME : 0;
+		r.flags = hv_flags(fl);
 		if (ent) {
 			r.aux = ent;
 			int64_t iv = (int64_t)(nt - ent);

@@ -157,7 +157,7 @@ def case_binary():
         conv.append("%s,%s,%s,%d,%s,%s,%s,%s,%s,%s" % (
             src.get(s, "?"), ev.get(e, "?"), f(cpu, 0xFFFF), tsc, f(irq, 0xFFFFFFFF), f(vec, 0xFFFF),
             f(seq, 2**64 - 1), f(dom, 0xFFFF), f(aux, 2**64 - 1),
-            "|".join(n for b, n in [(1, "late"), (2, "natsume"), (16, "trunc32")] if flags & b)))
+            "|".join(n for b, n in [(1, "late"), (2, "natsume"), (16, "trunc32"), (32, "direct")] if flags & b)))
     check(conv == rows, "binary records == expected CSV rows")
 
 

@@ -31,7 +31,7 @@ TRC_TRACE_WRAP_BUFFER = 0x0001F002
 TRC_TRACE_CPU_CHANGE = 0x0001F003
 ENTRY, DELIVER, CONFIG = 0x00804001, 0x00804002, 0x00804003
 HANDLED = 0x00802008
-F_NATSUME, F_GUEST, F_PV, F_LATE = 0x1, 0x2, 0x4, 0x20
+F_NATSUME, F_GUEST, F_PV, F_DIRECT, F_LATE = 0x1, 0x2, 0x4, 0x10, 0x20
 UNKNOWN_EVENTS = [0x00802003, 0x00802006, 0x0002F001, 0x00084001, 0x0010F003]
 
 
@@ -91,7 +91,9 @@ def main():
             vec = rng.choice([0x31, 0x49, 0xF1])
             dom = rng.choice([0, 1, 2, 0x7FF2])
             nat = rng.random() < 0.4
-            fl = (F_NATSUME if nat else 0) | F_GUEST | F_PV
+            direct = nat and rng.random() < 0.5
+            fl = (F_NATSUME if nat else 0) | (F_DIRECT if direct else 0) | F_GUEST | F_PV
+            nflags = "natsume|direct" if direct else "natsume" if nat else ""
             ent = t
             notify = ent + rng.randrange(50, 5000)
             # DELIVER written after notify
@@ -102,7 +104,7 @@ def main():
                  irq, (vec << 16) | dom, fl]
             row = "hv,hv_deliver,%d,%d,%s,%d,,%s,%s,%s" % (
                 cpu, notify, "" if irq == 0xFFFFFFFF else irq, vec,
-                "" if dom == 0xFFFF else dom, ent if carried else "", "natsume" if nat else "")
+                "" if dom == 0xFFFF else dom, ent if carried else "", nflags)
             items.append((rec(DELIVER, d, tsc=t), [row]))
             facts["deliver"] += 1
             if carried:
@@ -128,7 +130,7 @@ def main():
                 facts["stub"].append(stub)
             rows = ["hv,hv_entry,%d,%d,%s,%d,,,%s,%s" % (
                 cpu, ent, "" if irq == 0xFFFFFFFF else irq, vec, aux,
-                "|".join(w for w, on in (("late", late), ("natsume", nat)) if on))]
+                "|".join(w for w, on in (("late", late), ("natsume", nat), ("direct", direct)) if on))]
             if cost:
                 facts["cost"].append(cost)
                 if args.probe_cost:

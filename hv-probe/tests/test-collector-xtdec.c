@@ -79,7 +79,7 @@ static void fields(void)
 	CHECK_EQ_U64(g.r[0].tsc, 0x1289abcdefull);
 	CHECK_EQ_U64(g.r[0].vector, 0xf1);
 	CHECK_EQ_U64(g.r[0].irq, NT_NONE32);
-	CHECK_EQ_U64(g.r[0].flags, NT_F_NATSUME);
+	CHECK_EQ_U64(g.r[0].flags, NT_F_NATSUME | NT_F_DIRECT); /* the fast handler keeps its flag */
 	CHECK_EQ_U64(g.r[0].cpu, 5);
 	CHECK_EQ_U64(g.r[0].dom, NT_NONE16);
 	/* probe cost */

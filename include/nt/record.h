@@ -103,7 +103,8 @@ enum nt_event {
 #define NT_F_CONVERTED 0x4u /* tsc converted from another clock */
 #define NT_F_STALLED   0x8u /* taken in a window the stall monitor flagged */
 #define NT_F_TRUNC32   0x10u /* tsc carried only 32 bits, high part inferred */
-#define NT_F_ALL       0x1fu
+#define NT_F_DIRECT    0x20u /* hv: the Natsume lightweight (fast) handler */
+#define NT_F_ALL       0x3fu
 
 /* Binary record: 40 bytes, little endian, no padding. */
 struct nt_rec {

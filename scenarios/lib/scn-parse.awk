@@ -97,6 +97,10 @@ BEGIN {
 	defkey("busy_loop", "xen", "bool")
 	defkey("nic.load", "xen", "enum:e1000-shared-intx|e1000e-msix")
 	defkey("nic.eval", "xen", "enum:e1000e-msix|passthrough")
+	defkey("eval.irq", "xen", "enum:intx|msix")
+	defkey("eval.pin", "xen", "bool")
+	defkey("eval.cpu", "xen", "cpu")
+	defkey("dom0.cpus", "xen", "cpus")
 
 	defkey("qemu.smp", "testbed", "count")
 	defkey("qemu.mem", "testbed", "count")

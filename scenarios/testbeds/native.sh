@@ -25,7 +25,6 @@ PROBE_PORT=7001
 FLOOD_PORT=9
 tb_interrupted=0
 tb_created=0
-declare -A BG_PID=() BG_TERMED=()
 
 tb_check() {
 	local bad=0 v k c ok="send recv stallmon" timer=0
@@ -157,38 +156,8 @@ tb_teardown() {
 	tb_created=0
 }
 
-# bg_start NAME LOG CMD...: start CMD in the background (logged).
-bg_start() {
-	local name=$1 log=$2; shift 2
-	logcmd "$cur_variant" "$@"
-	"$@" >"$log" 2>&1 &
-	BG_PID[$name]=$!
-	BG_TERMED[$name]=0
-}
-# bg_stop NAME [GRACE_S]: SIGTERM (the programs flush and exit), then SIGKILL.
-# Prints nothing; returns the program's exit status; BG_TERMED[NAME] says
-# whether the runner sent the signal.
-bg_stop() {
-	local name=$1 grace=${2:-5} pid=${BG_PID[$1]-} i
-	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		logcmd "$cur_variant" kill -TERM "$name($pid)"
-		BG_TERMED[$name]=1
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$pid" 2>/dev/null; then
-			logcmd "$cur_variant" kill -KILL "$name($pid)"
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	fi
-	wait "$pid" 2>/dev/null
-	local rc=$?
-	unset "BG_PID[$name]"
-	return $rc
-}
 tb_stop_all() {
-	local n
-	for n in "${!BG_PID[@]}"; do bg_stop "$n" 3; done
+	bg_stop_all
 	# RPS back to off on the probe link.
 	[ "$tb_created" = 1 ] && ip netns exec "$NS_B" sh -c \
 		'echo 0 > /sys/class/net/prb/queues/rx-0/rps_cpus' 2>/dev/null

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The runner refuses clearly, writing no run folder: bad usage (exit 2),
 # malformed scenario (2), the qemu-xen and hosts testbeds when their pieces
-# are missing (1, naming each missing piece), non-root for the native testbed
-# (1), programs not built (1, suggesting make), a CPU the machine lacks (1 for
-# the runner's own idle guard; 2 when a program refuses it: every program
-# checks its arguments with --check before anything starts).
+# are missing or the scenario asks for what they do not build (1, naming
+# each), non-root for the native testbed (1), programs not built (1,
+# suggesting make), a CPU the machine lacks (1 for the runner's own idle
+# guard; 2 when a program refuses it: every program checks its arguments
+# with --check before anything starts).
 # timeout: 120
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -32,12 +33,15 @@ expect 0 "^scenarios/run [0-9a-f]{12}" "$run" --version
 printf '[scenario]\ntestbed = native\nbogus\n' >"$res/bad.scn"
 expect 2 "bad.scn:3: error" "$run" --results "$res" "$res/bad.scn"
 
-# qemu-xen: says what is missing, including the driver, and runs nothing
-expect 1 "testbed 'qemu-xen' is not available" "$run" --results "$res" "$top/scenarios/xen-net.scn"
-expect 1 "qemu-xen driver" "$run" --results "$res" "$top/scenarios/xen-net.scn"
-expect 1 "hv and guest records\): not implemented in this version" "$run" --results "$res" "$top/scenarios/xen-net.scn"
-expect 1 "nothing was started" "$run" --results "$res" "$top/scenarios/xen-net-100ms.scn"
-expect 1 "so 'xen-timer' cannot run" "$run" --results "$res" "$top/scenarios/xen-timer.scn"
+# qemu-xen: says what is missing and runs nothing
+expect 1 "testbed 'qemu-xen' is not ready here" "$run" --results "$res" --bin "$res/nobin" "$top/scenarios/xen-net.scn"
+expect 1 "program $res/nobin/nt-send" "$run" --results "$res" --bin "$res/nobin" "$top/scenarios/xen-net.scn"
+expect 1 "nothing was started" "$run" --results "$res" --bin "$res/nobin" "$top/scenarios/xen-net-100ms.scn"
+expect 1 "runs the network experiment \(experiment = net\)" "$run" --results "$res" "$top/scenarios/xen-timer.scn"
+sed 's/^nic.eval *=.*/nic.eval = e1000e-msix/' "$top/scenarios/xen-net-quick.scn" >"$res/nic.scn"
+expect 1 "nic.eval = passthrough only" "$run" --results "$res" "$res/nic.scn"
+sed 's/^eval.cpu *=.*/eval.cpu = 7/' "$top/scenarios/xen-net-quick.scn" >"$res/cpu7.scn"
+expect 1 "eval.cpu = 7, but the emulated machine has pCPUs 0..1" "$run" --results "$res" "$res/cpu7.scn"
 # hosts: with no inventory named, no ssh is attempted
 sed '/^inventory/d' "$top/scenarios/hosts-net.scn" >"$res/hosts.scn"
 expect 1 "an inventory of the machines: 'inventory = FILE' in \[testbed\]" "$run" --results "$res" "$res/hosts.scn"

@@ -5,6 +5,10 @@
 # trace.bin (xentrace file format), xl-dmesg.txt and, with the collector,
 # hv.csv and hv-summary.txt in the share.
 H=/mnt/host
+. /etc/nt/lib.sh
+nt_modload e1000e || echo "cannot load e1000e"
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 ip link set eth0 up
 ip addr add 192.0.2.2/24 dev eth0
 sleep 2
