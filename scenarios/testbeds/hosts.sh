@@ -51,10 +51,12 @@ tb_check() {
 				esac
 			done
 		done
-		for k in guest.mac xen.load_iface xen.load_addr; do
+		for k in guest.mac xen.load_addr; do
 			[ -n "$(scn "hosts.$k")" ] ||
 				{ out+=$'\n'"  - '$k' in the inventory (docs/hosts.md)"; miss=1; }
 		done
+		[ -n "$(scn hosts.xen.load_iface)$(scn hosts.xen.load_nic)" ] ||
+			{ out+=$'\n'"  - 'xen.load_nic' or 'xen.load_iface' in the inventory (docs/hosts.md)"; miss=1; }
 		hosts_setup_transport
 		command -v ssh >/dev/null || { out+=$'\n'"  - ssh (Debian package openssh-client)"; miss=1; }
 		# The guest is started by the run; the Xen host and the senders must answer now.
@@ -244,7 +246,9 @@ hs_machine() {
 		echo "$f=$(cat /sys/class/dmi/id/$f 2>/dev/null)"; done
 		echo "cpu_model=$(sed -n "s/^model name[^:]*: //p" /proc/cpuinfo | head -n1)"' >"$d/machine.txt" 2>/dev/null
 	if grep -qi qemu "$d/machine.txt"; then
-		echo "emulated=QEMU: the Xen host of this run is a QEMU machine ($(tr '\n' ' ' <"$d/machine.txt")): its times are emulated, not a hardware measurement" >>"$d/meta.txt"
+		local what=QEMU
+		grep -q 'TCG' "$d/machine.txt" && what="QEMU TCG"
+		echo "emulated=$what: the Xen host of this run is a QEMU machine ($(tr '\n' ' ' <"$d/machine.txt")): its times are emulated, not a hardware measurement" >>"$d/meta.txt"
 	fi
 }
 
@@ -328,6 +332,8 @@ tb_variant() {
 	bound=$(( expect + 600 ))
 	hs_meta_start "$v" "$d"
 	: >"$d/remote-steps.log"
+	local t0 t_ready t_meas
+	t0=$(xen_now)
 
 	# ---- the boot entry
 	progress "$VLABEL: checking the Xen host's boot" $(( $(tb_variant_seconds "$v") + REST_AFTER ))
@@ -345,8 +351,11 @@ tb_variant() {
 	# ---- dom0, then the guest
 	local lmac
 	hs_step dom0 dom0-info 60 || { hs_fail "dom0-info failed"; return 1; }
-	lmac=$(rmt_run "$v:dom0" "$HS_XEN" 30 "cat /sys/class/net/$(printf '%q' "$(scn hosts.xen.load_iface)")/address") ||
-		{ hs_fail "no load NIC $(scn hosts.xen.load_iface) in dom0"; return 1; }
+	# the load NIC by its name, else by its PCI address
+	lmac=$(rmt_run "$v:dom0" "$HS_XEN" 30 "i=$(printf '%q' "$(scn hosts.xen.load_iface)");
+		[ -n \"\$i\" ] || i=\$(ls /sys/bus/pci/devices/$(scn hosts.xen.load_nic)/net 2>/dev/null | head -n1);
+		cat /sys/class/net/\$i/address") && [ -n "$lmac" ] ||
+		{ hs_fail "no load NIC in dom0 ($(scn hosts.xen.load_iface) $(scn hosts.xen.load_nic): no network interface)"; return 1; }
 	hs_step dom0 dom0-setup 60 NT_LOAD_MAC="$lmac" NT_LOAD_IP="$(scn hosts.xen.load_addr)/24" \
 		NT_EVAL_BDF="$(scn hosts.xen.eval_nic)" || { hs_fail "dom0-setup failed"; return 1; }
 	hs_get dom0 dom0-setup.txt
@@ -388,13 +397,20 @@ tb_variant() {
 		NT_LOAD_IRQ="$(xen_kv "$d" dom0-setup.txt load_irq)" || { hs_fail "counters failed"; return 1; }
 
 	# ---- traffic
+	t_ready=$(xen_now)
 	hs_traffic "$v" "$d" "$expect" "$bound" || return 1
+	t_meas=$(xen_now)
 
 	# ---- collect, fetch
 	progress "$VLABEL: collecting and fetching the records" $(( 60 + REST_AFTER ))
 	local crc=0
 	hs_collect 60 || crc=1
-	echo "finished=$(stamp)" >>"$d/meta.txt"
+	{
+		echo "boot_to_ready_s=$(xen_dt "$t0" "$t_ready")"
+		echo "measure_s=$(xen_dt "$t_ready" "$t_meas")"
+		echo "teardown_s=$(xen_dt "$t_meas" "$(xen_now)")"
+		echo "finished=$(stamp)"
+	} >>"$d/meta.txt"
 	xen_evidence "$d" sender "Xen's TSC of the hosts testbed's Xen host (hv and guest stamps)"
 	[ $crc = 0 ] || { say "$PROG: $VLABEL: some records could not be collected (meta.txt: step_failed, fetch_failed)"; return 1; }
 	xen_check_data "$d" sender "$HS_COUNT" "$(hs_has hv && echo 1)" "$(hs_has guest && echo 1)"

@@ -35,6 +35,10 @@ xen_missing() {
 # the variant folder DIR, the senders' files in DIR/SENDER (host: the
 # emulated testbed's host; sender: the hosts testbed's senders).
 
+# xen_now: seconds since the epoch (0.1 s); xen_dt A B: B - A, one decimal
+xen_now() { date +%s.%N | cut -c1-14; }
+xen_dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
 # xen_kv DIR FILE KEY: the last value of KEY in DIR/FILE (key=value)
 xen_kv() { sed -n "s/^$3=//p" "$1/$2" 2>/dev/null | tail -n1; }
 
