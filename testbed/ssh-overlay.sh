@@ -35,6 +35,11 @@ LD_LIBRARY_PATH=$out/lib/x86_64-linux-gnu ldd "${d[0]}/usr/sbin/dropbear" |
 	awk '/=> \// { print $3 }' | while read -r l; do
 	case "$l" in "$out"/*) ;; *) cp -L "$l" "$out/lib/x86_64-linux-gnu/" ;; esac
 done
+# and its ELF interpreter, at its own path (a domU image is busybox-static only)
+interp=$(LD_LIBRARY_PATH=$out/lib/x86_64-linux-gnu ldd "${d[0]}/usr/sbin/dropbear" | awk '$1 ~ /^\// { print $1; exit }')
+[ -n "$interp" ] || die "no ELF interpreter for dropbear"
+mkdir -p "$out$(dirname "$interp")"
+cp -L "$interp" "$out$interp"
 LD_LIBRARY_PATH=${d[1]}/usr/lib/x86_64-linux-gnu:${d[2]}/usr/lib/x86_64-linux-gnu \
 	"${d[0]}/usr/bin/dropbearkey" -t ed25519 -f "$out/etc/dropbear/dropbear_ed25519_host_key" 2>/dev/null |
 	grep '^ssh-ed25519 ' | cut -d' ' -f1,2

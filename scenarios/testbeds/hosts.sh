@@ -332,8 +332,8 @@ tb_variant() {
 	bound=$(( expect + 600 ))
 	hs_meta_start "$v" "$d"
 	: >"$d/remote-steps.log"
-	local t0 t_ready t_meas
-	t0=$(xen_now)
+	local hs_t0 t_ready t_meas
+	hs_t0=$(xen_now)
 
 	# ---- the boot entry
 	progress "$VLABEL: checking the Xen host's boot" $(( $(tb_variant_seconds "$v") + REST_AFTER ))
@@ -406,7 +406,7 @@ tb_variant() {
 	local crc=0
 	hs_collect 60 || crc=1
 	{
-		echo "boot_to_ready_s=$(xen_dt "$t0" "$t_ready")"
+		echo "boot_to_ready_s=$(xen_dt "$hs_t0" "$t_ready")"
 		echo "measure_s=$(xen_dt "$t_ready" "$t_meas")"
 		echo "teardown_s=$(xen_dt "$t_meas" "$(xen_now)")"
 		echo "finished=$(stamp)"
