@@ -411,7 +411,8 @@ tb_variant() {
 		echo "teardown_s=$(xen_dt "$t_meas" "$(xen_now)")"
 		echo "finished=$(stamp)"
 	} >>"$d/meta.txt"
-	xen_evidence "$d" sender "Xen's TSC of the hosts testbed's Xen host (hv and guest stamps)"
+	xen_evidence "$d" sender "Xen's TSC of the hosts testbed's Xen host (hv and guest stamps)" \
+		"nt-stallmon on the runner's machine, its own TSC: not aligned with Xen's, so samples are not marked"
 	[ $crc = 0 ] || { say "$PROG: $VLABEL: some records could not be collected (meta.txt: step_failed, fetch_failed)"; return 1; }
 	xen_check_data "$d" sender "$HS_COUNT" "$(hs_has hv && echo 1)" "$(hs_has guest && echo 1)"
 }

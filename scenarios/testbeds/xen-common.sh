@@ -42,15 +42,16 @@ xen_dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # xen_kv DIR FILE KEY: the last value of KEY in DIR/FILE (key=value)
 xen_kv() { sed -n "s/^$3=//p" "$1/$2" 2>/dev/null | tail -n1; }
 
-# xen_evidence DIR SENDER CLOCK_NOTE: into DIR/meta.txt: the evaluation
+# xen_evidence DIR SENDER CLOCK_NOTE STALL_NOTE: into DIR/meta.txt: the evaluation
 # domain and its Xen IRQ, that IRQ's line in Xen's own dump (shared with dom0
 # or not), the Natsume lines of Xen's log, the guest's interrupt counts, the
 # load the load NIC received, Xen's TSC frequency; the first variant with a
 # frequency also writes it into the run's meta.txt (the analyzer's clock for
-# hv and guest stamps), with CLOCK_NOTE saying what that TSC is.
+# hv and guest stamps), with CLOCK_NOTE saying what that TSC is; STALL_NOTE
+# says whose clock the stall monitor's is.
 XEN_HZ_SET=0
 xen_evidence() {
-	local d=$1 snd=$2 note=$3 domid xirq line hz="" gi
+	local d=$1 snd=$2 note=$3 snote=$4 domid xirq line hz="" gi
 	domid=$(xen_kv "$d" domu.txt domid)
 	{
 		echo "eval_dom=$domid"
@@ -87,7 +88,7 @@ xen_evidence() {
 			echo "guest_irq_tied=$(xen_kv "$d" guest.csv.meta guest.irq_tied)"
 		fi
 		xen_load_rate "$d" "$snd"
-		[ -f "$d/$snd/stall.csv" ] && xen_host_stalls "$d/$snd"
+		[ -f "$d/$snd/stall.csv" ] && xen_host_stalls "$d/$snd" "$snote"
 	} >>"$d/meta.txt"
 	if [ $XEN_HZ_SET = 0 ] && [ -n "$hz" ]; then
 		{
@@ -99,17 +100,17 @@ xen_evidence() {
 	fi
 }
 
-# xen_host_stalls DIR: what the stall monitor of the senders' machine saw
-# (its own clock)
+# xen_host_stalls DIR NOTE: what the stall monitor DIR/stall.csv saw, and
+# NOTE (whose clock it is)
 xen_host_stalls() {
 	local d=$1 hz
 	hz=$(xen_kv "$d" stall.csv.meta tsc_hz)
-	awk -F, -v hz="${hz:-0}" -v dur="$(xen_kv "$d" stall.csv.meta duration_s)" '
+	awk -F, -v hz="${hz:-0}" -v note="$2" -v dur="$(xen_kv "$d" stall.csv.meta duration_s)" '
 		$2 == "stall" { n++; t += $9; if ($9 > m) m = $9 }
 		END {
 			if (hz <= 0) exit
 			printf "host_stalls=%.0f stalls over the threshold in %.1f s, %.1f ms in all (%.1f %%), longest %.1f ms ", n, dur, t / hz * 1e3, (dur > 0 ? t / hz / dur * 100 : 0), m / hz * 1e3
-			printf "(nt-stallmon on the machine of the senders, its own TSC: not aligned with Xen'"'"'s, so samples are not marked)\n"
+			printf "(%s)\n", note
 		}' "$d/stall.csv"
 }
 
@@ -130,7 +131,8 @@ xen_load_rate() {
 			printf "load_irqs=%.0f\nload_irqs_per_s=%.0f\n", i, i / dt
 			printf "load_rx_dropped=%.0f\nload_rx_missed=%.0f\n", y["rx_dropped"] - x["rx_dropped"], y["rx_missed_errors"] - x["rx_missed_errors"]
 		}' "$b" "$a"
-	[ -f "$f" ] && echo "load_sent=$(sed -n 's/^sent=//p' "$f") frames, $(sed -n 's/^pps=//p' "$f") pps, $(sed -n 's/^mbps_frames=//p' "$f") Mbit/s (nt-flood)"
+	[ -f "$f" ] && echo "load_sent=$(sed -n 's/^sent=//p' "$f") frames, $(sed -n 's/^pps=//p' "$f") pps," \
+		"$(sed -n 's/^mbps_frames=//p' "$f") Mbit/s ($2, nt-flood)"
 	return 0
 }
 
