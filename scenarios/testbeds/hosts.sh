@@ -264,9 +264,12 @@ hs_fail() {
 # hs_collect SECONDS: the steps after a measurement and the fetches, each
 # bounded; every one runs even when another failed (what can be kept is kept)
 hs_collect() {
-	local t=$1 rc=0
-	hs_step dom0 counters "$t" NT_TAG=after NT_LOAD_IF="$(xen_kv "$HS_VDIR" dom0-setup.txt load_if)" \
-		NT_LOAD_IRQ="$(xen_kv "$HS_VDIR" dom0-setup.txt load_irq)" || rc=1
+	local t=$1 rc=0 lif
+	lif=$(xen_kv "$HS_VDIR" dom0-setup.txt load_if)
+	if [ -n "$lif" ]; then
+		hs_step dom0 counters "$t" NT_TAG=after NT_LOAD_IF="$lif" \
+			NT_LOAD_IRQ="$(xen_kv "$HS_VDIR" dom0-setup.txt load_irq)" || rc=1
+	fi
 	if [ $HS_HV_ON = 1 ]; then hs_step dom0 hvcollect-stop "$((t * 3))" || rc=1; HS_HV_ON=0; fi
 	if [ $HS_GUEST_ON = 1 ]; then hs_step guest guest-probe-stop "$((t * 3))" || rc=1; HS_GUEST_ON=0; fi
 	if [ $HS_GUEST_SSH = 1 ]; then hs_fetch guest || rc=1; HS_GUEST_SSH=0; fi
@@ -315,7 +318,8 @@ hs_guest_tools() {
 	local kver ko
 	kver=$(rmt_run "$cur_variant:guest" "$HS_GUEST" 30 'uname -r') || { HOSTS_WHY="uname -r in the guest failed"; return 1; }
 	echo "guest_kernel=$kver" >>"$HS_VDIR/meta.txt"
-	ko=$(hosts_guest_module "$kver") || return 1
+	hosts_guest_module "$kver" >"$HS_STAGE/ko" || return 1
+	ko=$(cat "$HS_STAGE/ko")
 	echo "guest_module=$ko vermagic $(modinfo -F vermagic "$ko")" >>"$HS_VDIR/meta.txt"
 	cp "$ko" "$HS_STAGE/guest/nt_guest_probe.ko" || return 1
 	rmt_deploy "$cur_variant:guest" "$HS_GUEST" 300 "$(hs_dir)/tools" "$HS_STAGE/guest" >>"$HS_VDIR/remote-steps.log" 2>&1 ||
