@@ -104,14 +104,15 @@ sed -e 's|^inventory *=.*|inventory = emu.hosts|' -e 's/^probe.count *=.*/probe.
 # 1. Two variants; the ssh connection of the first one's xen-evidence step
 # is killed while it runs (the watcher kills that ssh client by its pid).
 (
-	for ((i = 0; i < 1200; i++)); do
+	while [ $SECONDS -lt 900 ]; do # bounded: the first run's part, at most 15 min
 		d=$(ls -d "$res"/*-hosts-net 2>/dev/null | head -n1)
 		if [ -n "$d" ] && grep -q '\[xen:dom0\].*steps/xen-evidence\.sh' "$d/commands.log" 2>/dev/null; then
-			for p in /proc/[0-9]*; do
-				a=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-				case "$a" in ssh\ *steps/xen-evidence.sh*) ;; *) continue ;; esac
+			for c in $(grep -lazF 'steps/xen-evidence.sh' /proc/[0-9]*/cmdline 2>/dev/null); do
+				a=$(tr '\0' ' ' <"$c" 2>/dev/null) || continue
+				case "$a" in ssh\ *) ;; *) continue ;; esac
 				[[ $a == *"$(basename "$d")-xen"* ]] || continue
-				kill -TERM "${p#/proc/}" && echo "killed ${p#/proc/}: $a" >"$work/killed"
+				p=${c#/proc/}
+				kill -TERM "${p%/cmdline}" && echo "killed ${p%/cmdline}: $a" >"$work/killed"
 				exit 0
 			done
 		fi
