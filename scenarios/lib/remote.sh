@@ -22,6 +22,10 @@
 #                                output in LOG here; its pid there in /tmp/nt-bg-PID-NAME.pid
 #   rmt_bg_stop NAME SIGNAL GRACE  signal it there (by that pid), wait GRACE s for
 #                                it to end; returns its exit status (255: connection lost)
+#   rmt_again CMD...             run CMD (one of these functions) again, up to
+#                                RMT_TRIES times in all (default 3), while it fails with
+#                                255 (ssh: no connection): for what may be repeated
+#                                (copies, listings, reads), never for a step
 #   rmt_step WHERE TARGET SECS TOOLS OUT STEP K=V...  run the remote step
 #                                TOOLS/steps/STEP.sh (testbed/steps/README.md) with
 #                                NT_OUT=OUT, NT_LIB=TOOLS/lib.sh and the K=V inputs
@@ -34,6 +38,19 @@ RMT_SSH_OPTS=()
 RMT_CONNECT_TIMEOUT=${RMT_CONNECT_TIMEOUT:-10}
 RMT_WHY=""
 RMT_SUMS=SHA256SUMS.remote RMT_CHECK=fetch-check.txt
+
+RMT_TRIES=${RMT_TRIES:-3}
+rmt_again() {
+	local try=1 rc
+	while :; do
+		"$@"
+		rc=$?
+		[ $rc = 255 ] && [ $try -lt "$RMT_TRIES" ] || return $rc
+		try=$((try + 1))
+		logcmd "${2:-}" "# ssh failed (255): try $try of $RMT_TRIES in 2 s"
+		sleep 2
+	done
+}
 
 rmt_allow() {
 	local t
@@ -84,11 +101,12 @@ rmt_put() {
 	logcmd "$where" "${RMT_CMD[@]}" "mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && mv $qd.part $qd" "<$src" "sha256=$sum"
 	timeout -k 5 "$secs" "${RMT_CMD[@]}" \
 		"mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && sha256sum $qd.part && mv $qd.part $qd" \
-		<"$src" >"${TMPDIR:-/tmp}/nt-rmt-put.$$" 2>&1
+		<"$src" >"${TMPDIR:-/tmp}/nt-rmt-put.$$" 2>"${TMPDIR:-/tmp}/nt-rmt-put.$$.err"
 	rc=$?
 	got=$(awk 'NR == 1 { print $1 }' "${TMPDIR:-/tmp}/nt-rmt-put.$$")
 	rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$"
-	[ $rc -eq 0 ] || { RMT_WHY="copying $src to $target:$dst failed (exit $rc)"; return $rc; }
+	[ $rc -eq 0 ] || { RMT_WHY="copying $src to $target:$dst failed (exit $rc: $(tail -n 1 "${TMPDIR:-/tmp}/nt-rmt-put.$$.err" 2>/dev/null))"; rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$.err"; return $rc; }
+	rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$.err"
 	[ "$got" = "$sum" ] || { RMT_WHY="$target:$dst: sha256 $got, sent $sum"; return 1; }
 }
 
@@ -142,14 +160,14 @@ rmt_deploy() {
 	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc f have qd
 	rmt_allowed "$target" || return 255
 	qd=$(printf '%q' "$rdir")
-	have=$(rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
+	have=$(rmt_again rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
 		{ RMT_WHY="cannot list $target:$rdir"; return 1; }
 	while IFS= read -r f; do
 		local sum; sum=$(sha256sum <"$ldir/$f" | cut -d' ' -f1)
 		grep -qxF "$sum  ./$f" <<<"$have" && continue
-		rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
+		rmt_again rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
 		# keep the mode (scripts, programs)
-		[ -x "$ldir/$f" ] && { rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
+		[ -x "$ldir/$f" ] && { rmt_again rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
 	done < <(cd "$ldir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
 	return 0
 }

@@ -159,7 +159,7 @@ hs_step() {
 hs_get() {
 	local target=$HS_XEN
 	[ "$1" = guest ] && target=$HS_GUEST
-	rmt_run "$cur_variant:$1" "$target" 60 "cat $(printf '%q' "$HS_OUT/$2")" >"$HS_VDIR/$2"
+	rmt_again rmt_run "$cur_variant:$1" "$target" 60 "cat $(printf '%q' "$HS_OUT/$2")" >"$HS_VDIR/$2"
 }
 
 # hs_fetch dom0|guest: every file of that host's out folder into the variant
@@ -167,7 +167,7 @@ hs_get() {
 hs_fetch() {
 	local target=$HS_XEN
 	[ "$1" = guest ] && target=$HS_GUEST
-	rmt_fetch "$cur_variant:$1" "$target" 300 "$HS_OUT" "$HS_VDIR" "$1" && return 0
+	rmt_again rmt_fetch "$cur_variant:$1" "$target" 300 "$HS_OUT" "$HS_VDIR" "$1" && return 0
 	say "$PROG: $VLABEL: fetching the $1 files: $RMT_WHY"
 	echo "fetch_failed=$1: $RMT_WHY" >>"$HS_VDIR/meta.txt"
 	return 1
@@ -242,7 +242,7 @@ hs_meta_start() {
 # emulated: its times are not hardware's
 hs_machine() {
 	local d=$1
-	rmt_run "$cur_variant:dom0" "$HS_XEN" 30 'for f in sys_vendor product_name; do
+	rmt_again rmt_run "$cur_variant:dom0" "$HS_XEN" 30 'for f in sys_vendor product_name; do
 		echo "$f=$(cat /sys/class/dmi/id/$f 2>/dev/null)"; done
 		echo "cpu_model=$(sed -n "s/^model name[^:]*: //p" /proc/cpuinfo | head -n1)"' >"$d/machine.txt" 2>/dev/null
 	if grep -qi qemu "$d/machine.txt"; then
@@ -316,7 +316,7 @@ hs_guest_up() {
 # vermagic) with the guest's programs and the steps, into the guest
 hs_guest_tools() {
 	local kver ko
-	kver=$(rmt_run "$cur_variant:guest" "$HS_GUEST" 30 'uname -r') || { HOSTS_WHY="uname -r in the guest failed"; return 1; }
+	kver=$(rmt_again rmt_run "$cur_variant:guest" "$HS_GUEST" 30 'uname -r') || { HOSTS_WHY="uname -r in the guest failed"; return 1; }
 	echo "guest_kernel=$kver" >>"$HS_VDIR/meta.txt"
 	hosts_guest_module "$kver" >"$HS_STAGE/ko" || return 1
 	ko=$(cat "$HS_STAGE/ko")
@@ -349,14 +349,17 @@ tb_variant() {
 	printf 'boot=%s\nboot_s=%s\nxen_commandline=%s\nxen_build_id=%s\n' "$HOSTS_BOOT" "$HOSTS_BOOT_S" \
 		"$HOSTS_XEN_CMDLINE" "$HOSTS_XEN_BUILD_ID" >>"$d/meta.txt"
 	hs_machine "$d"
-	rmt_run "$v:dom0" "$HS_XEN" 60 "rm -rf $(printf '%q' "$HS_OUT") && mkdir -p $(printf '%q' "$HS_OUT")" ||
+	# the tools again after every boot (a host may keep xen.dir in RAM): only what changed travels
+	rmt_deploy "$v:dom0" "$HS_XEN" 300 "$(hs_dir)/tools" "$HS_STAGE/xen" >>"$d/remote-steps.log" 2>&1 ||
+		{ hs_fail "cannot copy the tools to $HS_XEN: $RMT_WHY"; return 1; }
+	rmt_again rmt_run "$v:dom0" "$HS_XEN" 60 "rm -rf $(printf '%q' "$HS_OUT") && mkdir -p $(printf '%q' "$HS_OUT")" ||
 		{ hs_fail "cannot create $HS_XEN:$HS_OUT"; return 1; }
 
 	# ---- dom0, then the guest
 	local lmac
 	hs_step dom0 dom0-info 60 || { hs_fail "dom0-info failed"; return 1; }
 	# the load NIC by its name, else by its PCI address
-	lmac=$(rmt_run "$v:dom0" "$HS_XEN" 30 "i=$(printf '%q' "$(scn hosts.xen.load_iface)");
+	lmac=$(rmt_again rmt_run "$v:dom0" "$HS_XEN" 30 "i=$(printf '%q' "$(scn hosts.xen.load_iface)");
 		[ -n \"\$i\" ] || i=\$(ls /sys/bus/pci/devices/$(scn hosts.xen.load_nic)/net 2>/dev/null | head -n1);
 		cat /sys/class/net/\$i/address") && [ -n "$lmac" ] ||
 		{ hs_fail "no load NIC in dom0 ($(scn hosts.xen.load_iface) $(scn hosts.xen.load_nic): no network interface)"; return 1; }
@@ -373,7 +376,7 @@ tb_variant() {
 	hs_guest_up $(( $(scn hosts.xen.boot_timeout) / 1000000000 )) ||
 		{ hs_fail "the guest $HS_GUEST did not answer over ssh"; return 1; }
 	HS_GUEST_SSH=1
-	rmt_run "$v:guest" "$HS_GUEST" 60 "rm -rf $(printf '%q' "$HS_OUT") && mkdir -p $(printf '%q' "$HS_OUT")" ||
+	rmt_again rmt_run "$v:guest" "$HS_GUEST" 60 "rm -rf $(printf '%q' "$HS_OUT") && mkdir -p $(printf '%q' "$HS_OUT")" ||
 		{ hs_fail "cannot create $HS_GUEST:$HS_OUT"; return 1; }
 	hs_guest_tools || { hs_fail "$HOSTS_WHY"; return 1; }
 	hs_step guest guest-nic 180 NT_NIC_MAC="$(scn hosts.guest.mac)" NT_NIC_IP="$(scn hosts.guest.addr)/24" \
