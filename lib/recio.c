@@ -29,6 +29,7 @@ static const char *const ev_names[NT_EV_MAX] = {
 	[NT_EV_STALL] = "stall",
 	[NT_EV_LOST] = "lost",
 	[NT_EV_PROBE_COST] = "probe_cost",
+	[NT_EV_GUEST_IRQ_EXIT] = "guest_irq_exit",
 };
 
 static const struct {

@@ -216,3 +216,113 @@ int nt_summarize_i64(int64_t *v, size_t n, struct nt_summary *s)
 	s->p999 = nt_quantile_sorted_i64(v, n, 0.999);
 	return 0;
 }
+
+/* ---- Student's t: the regularised incomplete beta function I_x(a, b) by
+ * its continued fraction (modified Lentz), as in any numerical analysis
+ * text; P(T <= t) = 1 - I_{df/(df+t^2)}(df/2, 1/2) / 2 for t >= 0. */
+static long double beta_cf(long double a, long double b, long double x)
+{
+	const long double tiny = 1e-300L, eps = 1e-17L;
+	long double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+
+	if (fabsl(d) < tiny)
+		d = tiny;
+	d = 1 / d;
+	h = d;
+	for (int m = 1; m <= 10000; m++) {
+		long double m2 = 2.0L * m;
+		long double num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+
+		d = 1 + num * d;
+		d = fabsl(d) < tiny ? 1 / tiny : 1 / d;
+		c = 1 + num / c;
+		if (fabsl(c) < tiny)
+			c = tiny;
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + num * d;
+		d = fabsl(d) < tiny ? 1 / tiny : 1 / d;
+		c = 1 + num / c;
+		if (fabsl(c) < tiny)
+			c = tiny;
+		long double del = d * c;
+		h *= del;
+		if (fabsl(del - 1) < eps)
+			break;
+	}
+	return h;
+}
+
+static long double beta_inc(long double a, long double b, long double x)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	long double lf = lgammal(a + b) - lgammal(a) - lgammal(b) + a * logl(x) + b * logl(1 - x);
+	long double f = expl(lf);
+	if (x < (a + 1) / (a + b + 2))
+		return f * beta_cf(a, b, x) / a;
+	return 1 - f * beta_cf(b, a, 1 - x) / b;
+}
+
+double nt_t_cdf(double t, double df)
+{
+	if (!(df > 0) || isnan(t))
+		return NAN;
+	long double x = (long double)df / ((long double)df + (long double)t * t);
+	long double tail = beta_inc((long double)df / 2, 0.5L, x) / 2;
+	return (double)(t >= 0 ? 1 - tail : tail);
+}
+
+double nt_t_quantile(double p, double df)
+{
+	if (!(p > 0 && p < 1) || !(df > 0))
+		return NAN;
+	if (p == 0.5)
+		return 0;
+	if (p < 0.5)
+		return -nt_t_quantile(1 - p, df);
+	double lo = 0, hi = 1;
+	while (nt_t_cdf(hi, df) < p && hi < 1e300)
+		hi *= 2;
+	for (int i = 0; i < 2000 && hi - lo > 1e-13 * hi; i++) {
+		double mid = lo + (hi - lo) / 2;
+		if (nt_t_cdf(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo + (hi - lo) / 2;
+}
+
+void nt_mean_ci_double(const double *v, size_t n, double conf, struct nt_mean_ci *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	out->mean = out->stddev = out->lo = out->hi = out->half = out->t = NAN;
+	out->min = out->max = NAN;
+	if (n == 0)
+		return;
+	long double sum = 0;
+	out->min = out->max = v[0];
+	for (size_t i = 0; i < n; i++) {
+		sum += v[i];
+		if (v[i] < out->min)
+			out->min = v[i];
+		if (v[i] > out->max)
+			out->max = v[i];
+	}
+	long double mean = sum / (long double)n, ss = 0;
+	out->mean = (double)mean;
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ss += ((long double)v[i] - mean) * ((long double)v[i] - mean);
+	long double sd = sqrtl(ss / (long double)(n - 1));
+	out->stddev = (double)sd;
+	out->t = nt_t_quantile((1 + conf) / 2, (double)(n - 1));
+	out->half = (double)(out->t * sd / sqrtl((long double)n));
+	out->lo = out->mean - out->half;
+	out->hi = out->mean + out->half;
+}

@@ -58,12 +58,16 @@ emu_vmlinux() {
 	EMU_VMLINUX=$("$EMU_TB/mkimage.sh" vmlinux) && [ -f "$EMU_VMLINUX" ]
 }
 
+# One gzip stream of the two cpio archives, not two gzip members: Xen's PV
+# domain builder (libxc) gunzips a domU's ramdisk itself when the size in
+# the gzip trailer looks plausible, and zlib stops at the end of the first
+# member, so a domU silently lost the overlay of a two-member image whenever
+# the overlay was large (8 MB: its trailer size passed libxc's check).
 emu_overlay() {
 	local img=$1 dir=$2 out=$3
 	"$EMU_TB/mkimage.sh" overlay "$dir" "$out.ovl" || return 1
-	# one gzip stream of the two archives: libxc's loader of a domU's ramdisk
-	# fails on concatenated gzip members (the kernel would take them)
-	gzip -dc "$img" "$out.ovl" | gzip -1 >"$out.tmp" && mv "$out.tmp" "$out" && rm -f "$out.ovl"
+	{ gzip -dc "$img" && gzip -dc "$out.ovl"; } | gzip -1 >"$out.tmp" && mv "$out.tmp" "$out" &&
+		rm -f "$out.ovl"
 }
 
 emu_xen_patched() {

@@ -8,11 +8,19 @@
 #   mkimage.sh overlay DIR OUT pack DIR as a gzip'ed cpio OUT, to be appended to
 #                              an image (cat IMAGE OUT > NEW: the kernel unpacks
 #                              concatenated archives in order, later files win)
+#   mkimage.sh extras DIR [--mods "M..."] [BIN...]
+#                              add to overlay folder DIR kernel modules M of the
+#                              guest kernel with their dependencies (the job
+#                              loads them: nt_modload M) and host programs BIN
+#                              (absolute paths, e.g. /usr/bin/iperf3) with the
+#                              shared libraries they need
 # ROLE:
 #   dom0   Xen's PV dom0: the Xen tools (xl, xenstored, xen-init-dom0,
 #          xenconsoled, xentrace, xenstore-*) with their libraries, the Xen
-#          back-end drivers (pciback, netback), e1000, 9p; e1000e is in the
-#          image for a job that wants it (the device to pass through stays
+#          back-end drivers (pciback, netback, blkback), e1000, 9p, and the
+#          hotplug scripts libxl runs for a domU's phy: disks and vifs
+#          (testbed/xen-scripts/: block, vif-bridge); e1000e is in the image
+#          for a job that wants it (the device to pass through stays
 #          unbound, and dom0 boots faster)
 #   domu   a minimal PV domU: busybox, xen-pcifront and xen-netfront; the NIC
 #          drivers (e1000e, e1000) are in the image but loaded by the job, so
@@ -63,17 +71,74 @@ if [ "${1:-}" = vmlinux ]; then
 	echo "$out"
 	exit 0
 fi
+# copy_libs ROOT LIBPATH FILE...: the shared libraries FILE... need (ldd, with
+# LIBPATH first), at their paths under ROOT; libraries found under this tree
+# go to /lib/x86_64-linux-gnu.
+copy_libs() {
+	local root=$1 libpath=$2 b l dst
+	shift 2
+	for b in "$@"; do
+		LD_LIBRARY_PATH=$libpath ldd "$b" 2>/dev/null |
+			awk '/=> \// { print $3 } /^[[:space:]]*\/lib/ { print $1 }' || true
+	done | sort -u | while read -r l; do
+		[ -f "$l" ] || die "library $l not found"
+		case "$l" in "$top"/*) dst=/lib/x86_64-linux-gnu/$(basename "$l") ;; *) dst=$l ;; esac
+		mkdir -p "$root$(dirname "$dst")"
+		cp -L "$l" "$root$dst"
+	done
+}
+
 role=${1:-}
 case "$role" in
-dom0) mods="xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-pciback xen-netback
-	 e1000 virtio_pci 9pnet_virtio 9p"
+extras) [ $# -ge 2 ] && [ -d "$2" ] || die "usage: mkimage.sh extras DIR [--mods \"M...\"] [BIN...]"
+	xdir=$2 xmods=
+	shift 2
+	if [ "${1:-}" = --mods ]; then
+		[ $# -ge 2 ] || die "--mods needs a list"
+		xmods=$2
+		shift 2
+	fi
+	for b in "$@"; do
+		case "$b" in /*) ;; *) die "extras: '$b' is not an absolute path" ;; esac
+		[ -x "$b" ] || die "extras: no program $b on this host"
+	done
+	xbins=("$@")
+	pkgs=() ;;
+dom0) mods="xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-pciback xen-netback xen-blkback
+	 e1000 virtio_pci 9pnet_virtio 9p loop"
       manual="e1000e" ;;
 domu) mods="xen-pcifront xen-netfront"; manual="e1000e e1000" ;;
 plain) mods="e1000 e1000e virtio_pci 9pnet_virtio 9p"; manual="" ;;
 -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
-*) echo "usage: mkimage.sh dom0|domu|plain|vmlinux  |  mkimage.sh overlay DIR OUT" >&2; exit 2 ;;
+*) echo "usage: mkimage.sh dom0|domu|plain|vmlinux  |  mkimage.sh overlay DIR OUT  |  mkimage.sh extras DIR ..." >&2; exit 2 ;;
 esac
 
+if [ "$role" = extras ]; then
+	mkdir -p "$xdir/etc/nt/mod"
+	if [ -n "$xmods" ]; then
+		kver=$("$top/guest-probe/scripts/kver.sh") || die "cannot tell the guest kernel version"
+		kdir=$("$top/scripts/fetch-deb.sh" "linux-image-$kver" | tail -n1) ||
+			die "cannot fetch linux-image-$kver"
+		[ -f "$kdir/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir" "$kver"
+	fi
+	for m in $xmods; do
+		: >"$xdir/etc/nt/mod/$m"
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+			while read -r ko; do
+				rel=${ko#"$kdir"}
+				mkdir -p "$xdir$(dirname "$rel")"
+				cp "$ko" "$xdir$rel"
+				echo "$rel" >>"$xdir/etc/nt/mod/$m"
+			done
+		[ -s "$xdir/etc/nt/mod/$m" ] || die "module $m not found for $kver"
+	done
+	for b in "${xbins[@]}"; do
+		mkdir -p "$xdir$(dirname "$b")"
+		cp -L "$b" "$xdir$b"
+	done
+	[ ${#xbins[@]} -eq 0 ] || copy_libs "$xdir" "" "${xbins[@]}"
+	exit 0
+fi
 kver=$("$top/guest-probe/scripts/kver.sh") || die "cannot tell the guest kernel version"
 pkgs=("linux-image-$kver" busybox-static)
 if [ "$role" = dom0 ]; then
@@ -88,7 +153,7 @@ vmlinuz=$kdir/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "no kernel $vmlinuz"
 
 out=${NT_BUILD_TOP:-$top/build}/testbed/$role.cpio.gz
-key=$( { cat "$0" "$here/init" "$here/guest-lib.sh"; echo "$role"; for d in "${dirs[@]}"; do cat "$d/.done"; done; } |
+key=$( { cat "$0" "$here/init" "$here/guest-lib.sh" "$here"/xen-scripts/*; echo "$role"; for d in "${dirs[@]}"; do cat "$d/.done"; done; } |
 	sha256sum | cut -c1-16)
 if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
 	echo "$out"; echo "$vmlinuz"; exit 0
@@ -115,18 +180,13 @@ if [ "$role" = dom0 ]; then
 		cp "$sdir/usr/bin/$t" "$root/usr/bin/$t"
 	done
 	cp "$cdir/etc/xen/xl.conf" "$root/etc/xen/" 2>/dev/null || true
+	# libxl's hotplug scripts for phy: disks and vifs (testbed/xen-scripts/)
+	mkdir -p "$root/etc/xen/scripts"
+	install -m 755 "$here"/xen-scripts/* "$root/etc/xen/scripts/"
 	# the shared libraries of the tools: the extracted libxen* first, then the host's
 	libpath=
 	for d in "${dirs[@]:5}"; do libpath=$libpath${libpath:+:}$d/usr/lib/x86_64-linux-gnu; done
-	for b in "$root/$xbin"/* "$root"/usr/bin/*; do
-		LD_LIBRARY_PATH=$libpath ldd "$b" 2>/dev/null |
-			awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' || true
-	done | sort -u | while read -r l; do
-		[ -f "$l" ] || die "library $l not found"
-		case "$l" in "$top"/*) dst=/lib/x86_64-linux-gnu/$(basename "$l") ;; *) dst=$l ;; esac
-		mkdir -p "$root$(dirname "$dst")"
-		cp -L "$l" "$root$dst"
-	done
+	copy_libs "$root" "$libpath" "$root/$xbin"/* "$root"/usr/bin/*
 	[ -f "$root/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 	# xl calls pthread_cancel, which dlopens libgcc_s
 	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$root/lib/x86_64-linux-gnu/"

@@ -6,7 +6,7 @@
 #
 #   qemu.sh --kernel VMLINUZ --initrd IMAGE [--xen XEN [--xen-args ARGS]
 #           [--dom0-mem MB]] [--append ARGS] [--mem MB] [--smp N] [--iommu]
-#           [--share DIR] [--tools DIR] [--nic SPEC]... [--ssh PORT] [--log FILE]
+#           [--share DIR] [--tools DIR] [--nic SPEC]... [--disk SPEC]... [--ssh PORT] [--log FILE]
 #           [--timeout S]
 #
 # --kernel    the Linux kernel (dom0's under --xen)
@@ -27,12 +27,17 @@
 # --nic SPEC  a NIC on a QEMU socket netdev: every UDP datagram sent to
 #             127.0.0.1:PORT arrives as one Ethernet frame (no root, no tap);
 #             what the guest sends goes to 127.0.0.1:PORT+1.
-#             SPEC = model=e1000e|e1000,port=PORT[,addr=SLOT.FN][,mac=MAC][,multifunction]
+#             SPEC = model=e1000e|e1000,port=PORT[,remote=PORT][,addr=SLOT.FN][,mac=MAC][,multifunction]
 #             With tap=IFNAME instead of port=PORT the NIC is on that tap device
 #             (created beforehand, e.g. inside a network namespace a test owns):
 #             a real interface on this side, for programs that send with --iface.
 #             Two functions of one slot (addr=0x3.0,multifunction and addr=0x3.1)
-#             share the slot's INTA line.
+#             share the slot's INTA line.  remote= sends to that port instead of
+#             PORT+1: a NIC with port=P+1,remote=P of a second QEMU is the other
+#             end of the cable of this machine's port=P NIC.
+# --disk SPEC a disk controller with its own raw image, for passthrough tests:
+#             SPEC = model=nvme,file=IMAGE[,addr=SLOT]  (QEMU's NVMe controller,
+#             MSI-X, one namespace; the image is written in place)
 # --ssh PORT  a control NIC (e1000, MAC 52:54:00:5e:00:16) on QEMU user
 #             networking 198.51.100.0/24, restricted (no way out), with the
 #             host's 127.0.0.1:PORT forwarded to 198.51.100.15:22: the ssh
@@ -50,11 +55,12 @@ isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
 
 kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= tools= log= tmo=600 sshp=
 nics=()
+disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage 0 ;;
 	--iommu) iommu=1; shift; continue ;;
-	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--tools|--nic|--ssh|--log|--timeout)
+	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--tools|--nic|--disk|--ssh|--log|--timeout)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -70,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--share) share=$2 ;;
 	--tools) tools=$2 ;;
 	--nic) nics+=("$2") ;;
+	--disk) disks+=("$2") ;;
 	--ssh) sshp=$2 ;;
 	--log) log=$2 ;;
 	--timeout) tmo=$2 ;;
@@ -93,12 +100,13 @@ fi
 # NICs: model, socket netdev, PCI address
 i=0
 for spec in "${nics[@]}"; do
-	model= port= addr= mac= mf= tap=
+	model= port= remote= addr= mac= mf= tap=
 	IFS=, read -r -a kv <<<"$spec"
 	for p in "${kv[@]}"; do
 		case "$p" in
 		model=e1000e|model=e1000) model=${p#model=} ;;
 		port=*) port=${p#port=} ;;
+		remote=*) remote=${p#remote=} ;;
 		tap=*) tap=${p#tap=} ;;
 		addr=*) addr=${p#addr=} ;;
 		mac=*) mac=${p#mac=} ;;
@@ -108,14 +116,36 @@ for spec in "${nics[@]}"; do
 	done
 	[ -n "$model" ] || die "--nic: model=e1000e or model=e1000 is required ('$spec')"
 	if [ -n "$tap" ]; then
-		[ -z "$port" ] || die "--nic: port= or tap=, not both ('$spec')"
+		[ -z "$port$remote" ] || die "--nic: port= or tap=, not both ('$spec')"
 		[[ $tap =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "--nic: bad tap name in '$spec'"
 		dev+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no")
 	else
 		isnum "$port" && [ "$port" -gt 1024 ] && [ "$port" -lt 65535 ] || die "--nic: bad port in '$spec'"
-		dev+=(-netdev "socket,id=n$i,udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port")
+		[ -n "$remote" ] || remote=$((port + 1))
+		isnum "$remote" && [ "$remote" -gt 1024 ] && [ "$remote" -le 65535 ] || die "--nic: bad remote port in '$spec'"
+		dev+=(-netdev "socket,id=n$i,udp=127.0.0.1:$remote,localaddr=127.0.0.1:$port")
 	fi
 	dev+=(-device "$model,netdev=n$i${addr:+,addr=$addr}${mac:+,mac=$mac}$mf")
+	i=$((i + 1))
+done
+# disk controllers: model, raw image, PCI address
+i=0
+for spec in "${disks[@]}"; do
+	model= file= addr=
+	IFS=, read -r -a kv <<<"$spec"
+	for p in "${kv[@]}"; do
+		case "$p" in
+		model=nvme) model=nvme ;;
+		file=*) file=${p#file=} ;;
+		addr=*) addr=${p#addr=} ;;
+		*) die "--disk: bad item '$p' in '$spec'" ;;
+		esac
+	done
+	[ "$model" = nvme ] || die "--disk: model=nvme is required ('$spec')"
+	[ -f "$file" ] && [ -w "$file" ] || die "--disk: no writable image file '$file'"
+	case "$file" in *,*) die "--disk: the image path must not contain a comma ('$file')" ;; esac
+	dev+=(-drive "file=$file,if=none,id=d$i,format=raw"
+	      -device "nvme,drive=d$i,serial=nt$i${addr:+,addr=$addr}")
 	i=$((i + 1))
 done
 if [ -n "$sshp" ]; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: records parsed from CSV (any order, any content) fed to
- * the joiners (seq latency, nearest latency, period) in both modes; checks
+ * the joiners (seq latency, nearest latency, period, span) in both modes; checks
  * that every stamp is accounted for exactly once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,10 @@ static void check(struct joiner *j)
 			abort();
 		if (c->by_seq + c->by_near != c->matched + c->negative)
 			abort();
+	} else if (j->m.kind == M_SPAN) {
+		/* every EVENT record: a span, aux after tsc, or no aux */
+		if (c->from_seen != c->matched + c->negative + c->unmatched_from)
+			abort();
 	} else if (c->matched + c->negative > c->from_seen) {
 		abort();
 	}
@@ -35,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *defs[][2] = { { "latency.0", "send:rx_kernel" },
 					 { "latency.1", "hv_entry:guest_irq" },
-					 { "period.0", "timer" } };
+					 { "period.0", "timer" },
+					 { "span.0", "guest_irq_exit" } };
 	for (int streaming = 0; streaming < 2; streaming++) {
 		FILE *f = fmemopen((void *)data, size, "rb");
 		if (!f)
@@ -49,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct irqmap im;
 		char why[100];
 		irqmap_parse(NULL, streaming ? "40:24,41:25" : NULL, &im, why, sizeof(why));
-		struct joiner j[3];
-		for (int i = 0; i < 3; i++) {
+		struct joiner j[4];
+		for (int i = 0; i < 4; i++) {
 			struct measure_def m;
 			if (measure_parse(defs[i][0], defs[i][1], &m, why, sizeof(why)))
 				abort();
@@ -61,10 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (rs_next(&s, &r) > 0) {
 			if (r.event == NT_EV_STALL)
 				stalls_add(&st, r.tsc, r.aux);
-			for (int i = 0; i < 3; i++)
+			for (int i = 0; i < 4; i++)
 				joiner_feed(&j[i], &r);
 		}
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			joiner_finish(&j[i]);
 			joiner_summarize(&j[i]);
 			check(&j[i]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the analyzer's parsers of meta.txt values (measure
- * definitions latency.N=FROM:TO / period.N=EVENT, join_irq / join_irq_map). */
+ * definitions latency.N=FROM:TO / period.N=EVENT / span.N=EVENT, join_irq / join_irq_map). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (m.from <= 0 || m.from >= NT_EV_MAX || m.to <= 0 || m.to >= NT_EV_MAX)
 				abort();
 			if (m.kind == M_LATENCY && m.from == m.to)
+				abort();
+			if (m.kind != M_LATENCY && m.from != m.to)
 				abort();
 		}
 		struct irqmap im;

@@ -201,13 +201,15 @@ void linhist_free(struct linhist *h);
 size_t ss_ccdf(struct sampleset *s, double **xs, double **ps); /* malloc()ed */
 
 /* ---- join.c ----------------------------------------------------------- */
-enum mkind { M_LATENCY = 1, M_PERIOD = 2 };
+enum mkind { M_LATENCY = 1, M_PERIOD = 2, M_SPAN = 3 };
+/* "latency", "period", "span": the measure kinds as the reports name them */
+const char *mkind_name(enum mkind k);
 struct measure_def {
 	enum mkind kind;
 	int id;
 	int from, to; /* events; period: from == to */
 	char name[32];  /* "latency.0" */
-	char def[64];   /* "send:rx_kernel" */
+	char def[64];   /* "send:rx_kernel" (span: the event) */
 };
 int measure_parse(const char *key, const char *val, struct measure_def *m, char *why, size_t wl);
 
@@ -402,7 +404,7 @@ void aopts_default(struct aopts *o);
 /* Read every file of v and feed the measures.  0 ok, -1 error. */
 int variant_process(struct variant *v, const struct aopts *o);
 void variant_free(struct variant *v);
-/* Read meta keys latency.N / period.N from a meta file into v->ms. */
+/* Read meta keys latency.N / period.N / span.N from a meta file into v->ms. */
 int variant_measures_from_meta(struct variant *v, const char *meta);
 int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen);
 
@@ -425,8 +427,11 @@ struct cmp_opts {
 	uint64_t seed;
 	int baseline; /* index */
 };
+struct results;
 struct run_ctx {
 	const char *dir;
+	const struct results *res; /* workload results (results.c), or NULL */
+	const char *time_label;    /* run meta time_label (e.g. emulated), or "" */
 	struct variant *v;
 	size_t nv;
 	struct cmp_opts co;
@@ -462,6 +467,64 @@ void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
 void json_attrib(FILE *f, const struct variant *v);
 void json_num(FILE *f, double x);
+
+/* ---- results.c: workload results per grid cell ------------------------- */
+struct kvfile {
+	char **k, **v;
+	size_t n;
+};
+int kv_parse(struct kvfile *kv, const char *text, size_t len);
+int kv_load(struct kvfile *kv, const char *path);
+const char *kv_get(const struct kvfile *kv, const char *key); /* last occurrence */
+void kv_free(struct kvfile *kv);
+
+#define RES_MAX 64   /* results per variant (result.0 .. result.63) */
+#define RES_REPS 999 /* repetitions per result */
+#define RES_NAME 48
+#define RES_AXIS 32  /* rows, columns */
+struct result_def {
+	char name[RES_NAME];
+	char unit[32];
+	char what[512];
+};
+struct res_cell {
+	struct result_def def;
+	double *v;
+	size_t n;
+	unsigned planned, failed;
+};
+struct res_variant {
+	char name[RES_NAME];
+	char row[RES_NAME], col[RES_NAME], status[128];
+	int ri, ci;  /* grid position, -1 none */
+	int missing; /* listed in the run's variants, no folder/meta */
+	struct res_cell cell[RES_MAX];
+	size_t ncell;
+};
+struct results {
+	struct res_variant *v;
+	size_t nv;
+	struct result_def def[RES_MAX];
+	size_t ndef;
+	char rows[RES_AXIS][RES_NAME], cols[RES_AXIS][RES_NAME];
+	size_t nrow, ncol;
+	char row_title[64], col_title[64], time_label[128];
+};
+int result_def_parse(const char *val, struct result_def *d, char *why, size_t wl);
+int result_value_parse(const char *s, double *out);
+int results_from_kv(const struct kvfile *kv, struct res_variant *rv, char *why, size_t wl);
+void res_variant_free(struct res_variant *rv);
+int results_load(const char *dir, struct results *rs);
+void results_free(struct results *rs);
+struct nt_mean_ci;
+void res_stats(const struct res_cell *c, double conf, struct nt_mean_ci *ci);
+/* the variant of grid cell (row, col), or NULL; a result of a variant, or NULL */
+const struct res_variant *res_cell_variant(const struct results *rs, size_t r, size_t c);
+const struct res_cell *res_find_cell(const struct res_variant *rv, const char *name);
+/* results_report.c */
+int results_report_md(FILE *f, const struct results *rs, double conf);
+int results_write_csv(const struct results *rs, const char *path, double conf);
+void results_json(FILE *f, const struct results *rs, double conf);
 
 /* ---- subcommands ------------------------------------------------------ */
 /* options shared by the commands (cmd_stats.c): nt_opt entries */

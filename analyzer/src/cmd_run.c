@@ -177,7 +177,7 @@ int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const c
 		if (load_variant_dir(v, p, names[i], o, rc->tsc_hz, rc->tsc_src, ms, nms)) {
 			err = 1;
 		} else if (!v->nms) {
-			warnx("%s: no measures (latency.N=FROM:TO or period.N=EVENT in its meta.txt): skipped", p);
+			warnx("%s: no measures (latency.N=FROM:TO, period.N=EVENT or span.N=EVENT in its meta.txt): skipped", p);
 			variant_free(v);
 		} else if (!v->nfiles) {
 			warnx("%s: no data files: skipped", p);
@@ -318,12 +318,16 @@ static int run_args(struct nt_prog *p, int argc, char **argv)
 	return 0;
 }
 
-/* summary.csv, summary.json, plots/, report.md; -1 when one failed */
+/* summary.csv, summary.json, plots/, report.md, results.csv; -1 when one failed */
 static int write_outputs(struct runcmd *r)
 {
 	struct run_ctx *rc = &r->rc;
 	int bad = 0, plots_ok = 1;
 	char p[4400];
+	if (rc->res && rc->res->ndef) {
+		snprintf(p, sizeof(p), "%s/results.csv", r->dir);
+		bad |= results_write_csv(rc->res, p, rc->co.conf) != 0;
+	}
 	snprintf(p, sizeof(p), "%s/summary.csv", r->dir);
 	bad |= write_summary_csv(rc, p) != 0;
 	snprintf(p, sizeof(p), "%s/summary.json", r->dir);
@@ -357,7 +361,33 @@ static void print_tables(struct runcmd *r)
 		       rc->tsc_hz > 0 ? "us, TSC clock" : "TSC cycles, frequency unknown");
 		md_stats_table(stdout, rc, &ms[i], rc->tsc_hz > 0);
 	}
-	printf("wrote %s/summary.csv, summary.json, report.md%s\n", r->dir, r->plots ? ", plots/" : "");
+	printf("wrote %s/summary.csv, summary.json, report.md%s%s\n", r->dir,
+	       rc->res && rc->res->ndef ? ", results.csv" : "", r->plots ? ", plots/" : "");
+}
+
+/* A run whose variants recorded no stamps but have workload results (e.g.
+ * every configuration's probes failed): the report and results.csv only. */
+static int results_only(struct run_ctx *rc, const char *dir)
+{
+	char p[4400];
+	warnx("%s: no stamps to analyse; writing the workload results only", dir);
+	snprintf(p, sizeof(p), "%s/results.csv", dir);
+	int bad = results_write_csv(rc->res, p, rc->co.conf) != 0;
+	snprintf(p, sizeof(p), "%s/report.md", dir);
+	FILE *f = fopen(p, "w");
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", p, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# Run `%s`\n\n- no variant recorded stamps: only the workload results are reported\n", dir);
+	if (rc->time_label && *rc->time_label)
+		fprintf(f, "- times: %s\n", rc->time_label);
+	fputc('\n', f);
+	results_report_md(f, rc->res, rc->co.conf);
+	if (fclose(f))
+		bad = 1;
+	printf("wrote %s/report.md, results.csv (workload results only)\n", dir);
+	return bad ? -1 : 0;
 }
 
 static int run_body(struct nt_prog *p)
@@ -368,12 +398,22 @@ static int run_body(struct nt_prog *p)
 		return NT_EXIT_FAIL;
 	}
 	r->rc.o = &r->o;
+	static struct results res;
+	if (results_load(r->dir, &res)) {
+		results_free(&res);
+		return NT_EXIT_FAIL;
+	}
+	r->rc.res = &res;
+	r->rc.time_label = res.time_label;
 	int bad = load_run(r->dir, &r->o, &r->rc, r->baseline, NULL, 0) || process_all(&r->rc, &r->o);
 	if (!bad) {
 		bad = write_outputs(r) != 0;
 		print_tables(r);
+	} else if (res.ndef && !r->rc.nv) {
+		bad = results_only(&r->rc, r->dir) != 0;
 	}
 	free_run(&r->rc);
+	results_free(&res);
 	if (g_interrupted)
 		fprintf(stderr, PROG ": interrupted: outputs cover the input read so far\n");
 	return bad ? NT_EXIT_FAIL : NT_EXIT_OK;
@@ -387,9 +427,12 @@ int cmd_run(int argc, char **argv)
 	struct nt_prog p = {
 		.synopsis = "run [options] DIR",
 		.about = "Analyse a run folder (docs/run-layout.md): for every variant folder, read all *.csv /\n"
-			 "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT),\n"
-			 "and write DIR/summary.csv, DIR/summary.json, DIR/report.md and DIR/plots/ (PNG, PDF,\n"
-			 "gnuplot script and data of each figure).  The TSC frequency comes from DIR/meta.txt,\n"
+			 "*.bin records, compute the measures of its meta.txt (latency.N=FROM:TO, period.N=EVENT,\n"
+			 "span.N=EVENT), and write DIR/summary.csv, DIR/summary.json, DIR/report.md and DIR/plots/\n"
+			 "(PNG, PDF, gnuplot script and data of each figure).  Workload results of the variants'\n"
+			 "meta.txt (result.N=NAME:UNIT, result.NAME.K=VALUE per repetition, grid.row/grid.col) are\n"
+			 "tabulated per grid cell with the mean and its confidence interval, in report.md,\n"
+			 "summary.json and DIR/results.csv.  The TSC frequency comes from DIR/meta.txt,\n"
 			 "else the variant's meta.txt, else the data files' .meta (tsc_hz).",
 		.notes = AN_COMMON_NOTES, .opts = run_opts, .opt = run_opt, .args = run_args, .ctx = &r,
 	};

@@ -143,6 +143,10 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
 			c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
 			c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
+	else if (v->ms[m].kind == M_SPAN)
+		fprintf(f, "  stamps %" PRIu64 ", spans %" PRIu64 ", without aux %" PRIu64 ", aux after tsc %" PRIu64
+			   ", stalled %" PRIu64 "\n",
+			c->from_seen, c->matched, c->unmatched_from, c->negative, c->stalled);
 	else
 		fprintf(f, "  stamps %" PRIu64 ", periods %" PRIu64 ", out of order %" PRIu64 ", stalled %" PRIu64 "\n",
 			c->from_seen, c->matched, c->negative, c->stalled);
@@ -154,11 +158,12 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 		print_hist(f, &j->ss, s, hist_bin, maxbins, hz);
 }
 
-enum { SO_LATENCY = 256, SO_PERIOD, SO_HIST_BIN, SO_HIST_BINS, SO_JSON };
+enum { SO_LATENCY = 256, SO_PERIOD, SO_SPAN, SO_HIST_BIN, SO_HIST_BINS, SO_JSON };
 
 static const struct nt_opt stats_opts[] = {
 	{ "latency", "FROM:TO", SO_LATENCY, "latency between two events (e.g. send:rx_kernel); stamps join\nby seq when both carry one, else by the join rule (below)" },
 	{ "period", "EVENT", SO_PERIOD, "intervals between consecutive EVENT stamps of one CPU (e.g.\ntimer)" },
+	{ "span", "EVENT", SO_SPAN, "tsc - aux of each EVENT record whose aux is an earlier stamp of\nthe same interrupt (hv_deliver: Xen entry -> notify; guest_irq_exit:\nthe guest handler's duration); no join" },
 	{ "hist-bin", "W", SO_HIST_BIN, "also print a histogram with bins of W cycles (overflow bin kept)" },
 	{ "hist-bins", "N", SO_HIST_BINS, "at most N bins (default 1000); the rest counts as overflow" },
 	{ "json", NULL, SO_JSON, "one JSON object on stdout instead of text" },
@@ -169,7 +174,7 @@ static const struct nt_opt stats_opts[] = {
 struct stats {
 	struct aopts o;
 	struct variant v;
-	int json, nl, np;
+	int json, nl, np, nsp;
 	uint64_t hist_bin, maxbins;
 };
 
@@ -196,6 +201,16 @@ static int stats_opt(struct nt_prog *p, int key, const char *arg)
 		measure_opt(st->v.ms, &st->v.nms, sizeof(st->v.ms) / sizeof(st->v.ms[0]), key == SO_LATENCY, &st->nl,
 			    &st->np, arg);
 		return 0;
+	case SO_SPAN: {
+		char k[32], why[160];
+		if (st->v.nms == sizeof(st->v.ms) / sizeof(st->v.ms[0]))
+			die_usage("too many measures (at most %zu)", sizeof(st->v.ms) / sizeof(st->v.ms[0]));
+		snprintf(k, sizeof(k), "span.%d", st->nsp++);
+		if (measure_parse(k, arg, &st->v.ms[st->v.nms], why, sizeof(why)))
+			die_usage("--span: %s", why);
+		st->v.nms++;
+		return 0;
+	}
 	case SO_HIST_BIN: return nt_parse_u64(arg, 1, UINT64_MAX, &st->hist_bin);
 	case SO_HIST_BINS: return nt_parse_u64(arg, 1, 10000000, &st->maxbins);
 	case SO_JSON: st->json = 1; return 0;
@@ -207,7 +222,7 @@ static int stats_args(struct nt_prog *p, int argc, char **argv)
 {
 	struct stats *st = p->ctx;
 	if (!st->v.nms)
-		nt_usage(p, "stats: give a measure (--latency FROM:TO or --period EVENT)");
+		nt_usage(p, "stats: give a measure (--latency FROM:TO, --period EVENT or --span EVENT)");
 	if (argc < 1)
 		nt_usage(p, "stats: no input FILE");
 	st->v.nfiles = (size_t)argc;
@@ -266,7 +281,7 @@ int cmd_stats(int argc, char **argv)
 	aopts_default(&st.o);
 	snprintf(st.v.name, sizeof(st.v.name), "stats");
 	struct nt_prog p = {
-		.synopsis = "stats [options] (--latency FROM:TO | --period EVENT)... FILE...",
+		.synopsis = "stats [options] (--latency FROM:TO | --period EVENT | --span EVENT)... FILE...",
 		.about = "Statistics of measures over the records of FILE... (CSV or binary, merged by tsc):\n"
 			 "count, min, max, mean, stddev, median, p90, p99, p99.9, p99.99 in TSC cycles and us.",
 		.notes = AN_COMMON_NOTES, .opts = stats_opts, .opt = stats_opt, .args = stats_args, .ctx = &st,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Measures.  A latency FROM:TO pairs stamps of two events (the rule is
+/* Measures.  A span EVENT is tsc - aux of each EVENT record whose aux is
+ * the tsc of an earlier stamp of the same interrupt (hv_deliver: its entry,
+ * guest_irq_exit: its guest_irq), no join needed.
+ * A latency FROM:TO pairs stamps of two events (the rule is
  * JOIN_RULE of analyze.h, explained in docs/run-layout.md "Measures"):
  *  - by seq when both carry one (a hash table of pending stamps);
  *  - otherwise each FROM takes the first TO after it on a matching irq (any
@@ -26,6 +29,11 @@
 
 enum { S_EMPTY = 0, S_FROM = 1, S_TO = 2, S_DONE = 3 };
 
+const char *mkind_name(enum mkind k)
+{
+	return k == M_LATENCY ? "latency" : k == M_PERIOD ? "period" : k == M_SPAN ? "span" : "?";
+}
+
 int measure_parse(const char *key, const char *val, struct measure_def *m, char *why, size_t wl)
 {
 	memset(m, 0, sizeof(*m));
@@ -36,8 +44,11 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 	} else if (strncmp(key, "period.", 7) == 0) {
 		m->kind = M_PERIOD;
 		num = key + 7;
+	} else if (strncmp(key, "span.", 5) == 0) {
+		m->kind = M_SPAN;
+		num = key + 5;
 	} else {
-		snprintf(why, wl, "'%s' is not latency.N or period.N", key);
+		snprintf(why, wl, "'%s' is not latency.N, period.N or span.N", key);
 		return -1;
 	}
 	char *end;
@@ -47,9 +58,9 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 		return -1;
 	}
 	m->id = (int)id;
-	snprintf(m->name, sizeof(m->name), "%s.%ld", m->kind == M_LATENCY ? "latency" : "period", id);
+	snprintf(m->name, sizeof(m->name), "%s.%ld", mkind_name(m->kind), id);
 	snprintf(m->def, sizeof(m->def), "%s", val);
-	if (m->kind == M_PERIOD) {
+	if (m->kind == M_PERIOD || m->kind == M_SPAN) {
 		m->from = m->to = nt_event_parse(val, strlen(val));
 		if (m->from <= 0) {
 			snprintf(why, wl, "%s: unknown event '%s'", key, val);
@@ -558,6 +569,16 @@ static int near_close(struct joiner *j, const struct nt_rec *r, int only_noseq, 
 
 int joiner_feed(struct joiner *j, const struct nt_rec *r)
 {
+	if (j->m.kind == M_SPAN) {
+		if (r->event != j->m.from)
+			return 0;
+		j->c.from_seen++;
+		if (r->aux == NT_NONE64) {
+			j->c.unmatched_from++;
+			return 0;
+		}
+		return sample(j, r->aux, r->tsc, r->flags, r->flags);
+	}
 	if (j->m.kind == M_PERIOD) {
 		if (r->event != j->m.from)
 			return 0;

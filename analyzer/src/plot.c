@@ -33,29 +33,28 @@ uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target)
 	return (uint64_t)(nice * p);
 }
 
-/* " (emulated: QEMU TCG)" on every figure of an emulated run */
-static const char *emu_suffix(struct run_ctx *rc)
-{
-	static char b[300];
-	const char *e = run_emulated(rc);
-	if (!e)
-		return "";
-	char t[256];
-	size_t k = 0;
-	for (const char *p = e; *p && k < sizeof(t) - 1; p++)
-		if (*p != '\'' && *p != '\\')
-			t[k++] = *p;
-	t[k] = '\0';
-	snprintf(b, sizeof(b), " (emulated: %s)", t);
-	return b;
-}
-
 static void title_safe(const char *in, char *out, size_t ol)
 {
 	size_t k = 0;
 	for (; *in && k + 1 < ol; in++)
 		out[k++] = (*in == '\'' || *in == '"' || *in == '\\' || (unsigned char)*in < 32) ? '_' : *in;
 	out[k] = '\0';
+}
+
+/* The figure titles' label of the times: " [LABEL]" from the run's time_label
+ * (a workload run) or " [emulated: WHAT]" from the variants' emulated=WHAT
+ * (the qemu-xen testbed); "" for times measured on hardware. */
+static const char *time_suffix(struct run_ctx *rc)
+{
+	static char buf[300];
+	char t[256];
+	const char *e = rc->time_label && *rc->time_label ? rc->time_label : run_emulated(rc);
+
+	if (!e)
+		return "";
+	title_safe(e, t, sizeof(t));
+	snprintf(buf, sizeof(buf), e == rc->time_label ? " [%s]" : " [emulated: %s]", t);
+	return buf;
 }
 
 static int run_gnuplot(const char *dir, const char *name)
@@ -152,9 +151,10 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 		md->name, md->def, name, name);
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
 	if (us)
-		fprintf(g, "set ylabel 'latency %s (us, TSC @ %.3f MHz)'\n", md->def, rc->tsc_hz / 1e6);
+		fprintf(g, "set ylabel '%s %s (us, TSC @ %.3f MHz)'\n", mkind_name(md->kind), md->def,
+			rc->tsc_hz / 1e6);
 	else
-		fprintf(g, "set ylabel 'latency %s (TSC cycles)'\n", md->def);
+		fprintf(g, "set ylabel '%s %s (TSC cycles)'\n", mkind_name(md->kind), md->def);
 	/* a log axis when MAX is more than 100x MIN, so that MIN and AVERAGE stay
 	 * visible (the papers' Fig. 7 is linear: delete the two log lines) */
 	int logy = lo_all > 0 && hi_all / lo_all > 100;
@@ -170,7 +170,7 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 		   "plot '%s.dat' using 2:xtic(1) title 'MAX' fs pattern 1, \\\n"
 		   "     '' using 3 title 'MIN' fs pattern 3, \\\n"
 		   "     '' using 4 title 'AVERAGE' fs pattern 2\n",
-		md->name, md->def, emu_suffix(rc), name);
+		md->name, md->def, time_suffix(rc), name);
 	gp_tail(g, name);
 	fclose(g);
 	return run_gnuplot(dir, name);
@@ -265,15 +265,15 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 			   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
 			md->name, md->def, v->name, name);
 		fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, emu_suffix(rc));
+		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, time_suffix(rc));
 		if (period_us)
 			fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", hz / 1e6, bw);
 		else if (hz > 0)
 			fprintf(g, "set xlabel '%s (TSC cycles; 1 us = %.1f cycles), bin %" PRIu64 " cycles'\n",
-				md->kind == M_LATENCY ? "latency" : "period", hz / 1e6, width);
+				mkind_name(md->kind), hz / 1e6, width);
 		else
 			fprintf(g, "set xlabel '%s (TSC cycles), bin %" PRIu64 " cycles'\n",
-				md->kind == M_LATENCY ? "latency" : "period", width);
+				mkind_name(md->kind), width);
 		fprintf(g, "set ylabel 'count'\nset xrange [%.9g:%.9g]\nset yrange [0:%.0f]\n"
 			   "set boxwidth %.9g absolute\nset style fill pattern 1 border -1\nset grid ytics\n",
 			xlo, xhi, (double)ymax * 1.08, bw);
@@ -333,12 +333,12 @@ static int fig_ccdf(struct run_ctx *rc, const char *dir, const char *base, const
 	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
 	fprintf(g, "set title '%s %s: tail (CCDF)%s'\nset logscale xy\nset grid xtics ytics mxtics mytics\n"
 		   "set ylabel 'P(X >= x)'\nset key bottom left\n",
-		md->name, md->def, emu_suffix(rc));
+		md->name, md->def, time_suffix(rc));
 	if (us)
-		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", md->kind == M_LATENCY ? "latency" : "period",
+		fprintf(g, "set xlabel '%s (us, TSC @ %.3f MHz)'\n", mkind_name(md->kind),
 			rc->tsc_hz / 1e6);
 	else
-		fprintf(g, "set xlabel '%s (TSC cycles)'\n", md->kind == M_LATENCY ? "latency" : "period");
+		fprintf(g, "set xlabel '%s (TSC cycles)'\n", mkind_name(md->kind));
 	fprintf(g, "plot ");
 	for (int b = 0; b < nblocks; b++)
 		fprintf(g, "%s'%s.dat' index %d using 1:2 with steps dt %d lw 1.5 title '%s'", b ? ", \\\n     " : "",
@@ -365,7 +365,7 @@ int make_plots(struct run_ctx *rc, const char *plotdir)
 			if (*p != '.')
 				base[k++] = *p;
 		base[k] = '\0';
-		if (ms[i].kind == M_LATENCY && fig_bars(rc, plotdir, base, &ms[i]))
+		if (ms[i].kind != M_PERIOD && fig_bars(rc, plotdir, base, &ms[i]))
 			rcode = -1;
 		if (fig_hists(rc, plotdir, base, &ms[i]))
 			rcode = -1;

@@ -154,7 +154,7 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 	const struct join_counts *c = &j->c;
 	fprintf(f, "{\"name\": ");
 	json_str(f, v->ms[mi].name);
-	fprintf(f, ", \"kind\": \"%s\", \"definition\": ", v->ms[mi].kind == M_LATENCY ? "latency" : "period");
+	fprintf(f, ", \"kind\": \"%s\", \"definition\": ", mkind_name(v->ms[mi].kind));
 	json_str(f, v->ms[mi].def);
 	fprintf(f, ", \"mode\": \"%s\", \"relative_error\": ", mode_name(j));
 	json_num(f, j->ss.streaming ? LH_REL_ERR : 0.0);
@@ -293,6 +293,8 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 	json_num(f, rc->tsc_hz > 0 ? rc->tsc_hz : NAN);
 	fprintf(f, ", \"tsc_hz_source\": ");
 	json_str(f, rc->tsc_src);
+	fprintf(f, ", \"time_label\": ");
+	json_str(f, rc->time_label ? rc->time_label : "");
 	fprintf(f, ", \"interrupted\": %s, \"variants\": [", g_interrupted ? "true" : "false");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		fprintf(f, "%s", vi ? ", " : "");
@@ -301,6 +303,11 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 	fprintf(f, "], \"comparison\": ");
 	if (rc->nv > 1)
 		json_comparison(f, rc);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"results\": ");
+	if (rc->res && rc->res->ndef)
+		results_json(f, rc->res, rc->co.conf);
 	else
 		fputs("null", f);
 	fprintf(f, "}\n");
@@ -454,6 +461,12 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 			v->name, c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->shared_to,
 			c->unmatched_from, c->unmatched_to, c->dup_from, c->dup_to, c->negative, c->stalled,
 			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
+	else if (v->ms[m].kind == M_SPAN)
+		fprintf(f,
+			"- `%s`: %" PRIu64 " stamps, %" PRIu64 " spans (tsc - aux); without aux %" PRIu64
+			"; aux after tsc (excluded) %" PRIu64 "; in stalled windows %" PRIu64 " (%.2f %% of samples)\n",
+			v->name, c->from_seen, c->matched, c->unmatched_from, c->negative, c->stalled,
+			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
 	else
 		fprintf(f,
 			"- `%s`: %" PRIu64 " stamps, %" PRIu64 " periods; out of order (excluded) %" PRIu64
@@ -496,6 +509,8 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	char ts[64];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "- analysed: %s by nt-analyze%s\n", ts, g_interrupted ? " (INTERRUPTED: partial input)" : "");
+	if (rc->time_label && *rc->time_label)
+		fprintf(f, "- times: %s (every table and figure of this run)\n", rc->time_label);
 	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
 	fprintf(f, "- join of stamps without a common seq: %s\n", JOIN_RULE);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
@@ -523,6 +538,8 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 			fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
 	}
 	fputc('\n', f);
+	if (rc->res)
+		results_report_md(f, rc->res, rc->co.conf);
 
 	md_evidence(f, rc);
 	md_packet_join(f, rc);
@@ -530,8 +547,9 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	size_t ns = run_measures(rc, seen, 64);
 	for (size_t i = 0; i < ns; i++) {
 		const struct measure_def *md = &seen[i];
-		fprintf(f, "## %s: %s `%s`\n\n", md->name, md->kind == M_LATENCY ? "latency" : "period of",
-			md->def);
+		fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
+			md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of",
+			md->def, rc->time_label && *rc->time_label ? ", " : "", rc->time_label ? rc->time_label : "");
 		if (rc->tsc_hz > 0) {
 			fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
 				emu ? emu : "", emu ? " time" : "");
@@ -562,7 +580,7 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 					base[k++] = *p;
 			base[k] = '\0';
 			fprintf(f, "### Figures%s\n\n", plots_ok ? "" : " (NOT rendered: see the analyzer's errors)");
-			if (md->kind == M_LATENCY)
+			if (md->kind != M_PERIOD)
 				fprintf(f, "![MAX/MIN/AVERAGE](%s/%s-bars.png)\n\n", plotdir_rel, base);
 			for (size_t vi = 0; vi < rc->nv; vi++)
 				if (find_measure(&rc->v[vi], md) >= 0)

@@ -56,7 +56,8 @@ int variant_measures_from_meta(struct variant *v, const char *meta)
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (line[0] == '#' || !(strncmp(line, "latency.", 8) == 0 || strncmp(line, "period.", 7) == 0))
+		if (line[0] == '#' || !(strncmp(line, "latency.", 8) == 0 || strncmp(line, "period.", 7) == 0 ||
+					  strncmp(line, "span.", 5) == 0))
 			continue;
 		char *eq = strchr(line, '=');
 		if (!eq)

@@ -174,6 +174,24 @@ def main():
     r = subprocess.run([prog, "stats", *L, "--join-irq-map", "40-24", f"{w}/h.csv"], capture_output=True, text=True)
     ok(r.returncode == 2 and "join_irq_map" in r.stderr, "bad irq map accepted")
 
+    # S. spans: tsc - aux of each record, no join.  hv_deliver 1000 (aux 900)
+    # and 3000 (aux 2500); one without aux; one whose aux is after its tsc
+    # (excluded, counted); a stalled one (flag); other events ignored.
+    write(f"{w}/s.csv", ["hv,hv_entry,0,900,40,,,,,", "hv,hv_deliver,0,1000,40,,,0,900,",
+                         "hv,hv_deliver,1,3000,41,,,1,2500,", "hv,hv_deliver,0,3100,40,,,0,,",
+                         "hv,hv_deliver,0,3200,40,,,0,3300,", "hv,hv_deliver,1,4000,40,,,0,3990,stalled",
+                         "guest,guest_irq_exit,0,5000,24,,,,4000,"])
+    v = stats(prog, [f"{w}/s.csv"], "--span", "hv_deliver")
+    expect("S", v, dict(from_seen=5, matched=3, unmatched_from=1, negative=1, stalled=1),
+           dict(count=3, min=10, max=500, mean=(100 + 500 + 10) / 3))
+    ok(v is not None and v["measures"][0]["kind"] == "span" and v["measures"][0]["name"] == "span.0",
+       "span kind/name")
+    expect("S exit", stats(prog, [f"{w}/s.csv"], "--span", "guest_irq_exit", "--span", "hv_deliver"),
+           dict(from_seen=1, matched=1), dict(count=1, min=1000, max=1000))
+    r = subprocess.run([prog, "stats", "--span", "hv_entry:hv_deliver", f"{w}/s.csv"], capture_output=True,
+                       text=True)
+    ok(r.returncode == 2 and "unknown event" in r.stderr, "span of a pair accepted")
+
     print(f"check_join: {checks} checks, {fails} failed")
     sys.exit(1 if fails else 0)
 

@@ -88,6 +88,11 @@ struct ntgp_ring {
 	uint64_t stamps;     /* events accepted by the filters (incl. lost) */
 	uint64_t last_irq_tsc;
 	uint32_t last_irq;
+	/* exit stamps: the stamped interrupt whose handler has not returned
+	 * (its irqaction, NULL when none is open) and whether the whole line was
+	 * chosen (by number: it closes at the line's last handler) */
+	uint32_t open_line;
+	const void *open_action;
 	uint32_t cost_tick;
 	uint64_t cost_n, cost_sum, cost_min, cost_max;
 	uint64_t hr_ticks, hr_overruns;

@@ -5,6 +5,8 @@
  *
  * Stamping points (all kernel tracepoints, no kprobes):
  *   irq:irq_handler_entry       guest_irq  (chosen IRQs, by number or name)
+ *   irq:irq_handler_exit        guest_irq_exit (irq_exit=1: the same
+ *                                interrupts, aux = their entry stamp)
  *   irq_vectors:local_timer_entry  timer   (timer=apic)
  *   a module hrtimer (hard irq)    timer   (timer=hrtimer)
  *   irq:irq_handler_entry of one IRQ  timer (timer=irq: timer_irq, or
@@ -128,6 +130,7 @@ static int timer_cpu = -1;
 static int timer_irq = -1;	/* timer=irq: the IRQ; timer=virq: bound IRQ */
 static int timer_virq = -1;	/* timer=virq: the Xen VIRQ */
 static bool rx_hook = true;
+static bool exit_hook;
 
 /* ------------------------------------------------------------------ rings */
 
@@ -215,23 +218,35 @@ static __always_inline bool ntgp_first_action(int irq, struct irqaction *action)
 	return first == action;
 }
 
-static __always_inline bool ntgp_irq_chosen(const struct ntgp_cfg *c, int irq,
-					    struct irqaction *action)
+enum { NTGP_NOT_CHOSEN, NTGP_BY_NUMBER, NTGP_BY_NAME };
+
+static __always_inline int ntgp_irq_chosen(const struct ntgp_cfg *c, int irq,
+					   struct irqaction *action)
 {
 	if ((unsigned int)irq < NTGP_MAX_IRQ && test_bit(irq, c->irq_bits))
-		return ntgp_first_action(irq, action);
-	return c->nnames && ntgp_name_match(c, action->name);
+		return ntgp_first_action(irq, action) ? NTGP_BY_NUMBER :
+							NTGP_NOT_CHOSEN;
+	if (c->nnames && ntgp_name_match(c, action->name))
+		return NTGP_BY_NAME;
+	return NTGP_NOT_CHOSEN;
 }
 
 static noinline bool ntgp_irq_on(struct ntgp_ring *r, const struct ntgp_cfg *c,
 				 u64 tsc, int irq, struct irqaction *action)
 {
-	if (!c || !ntgp_irq_chosen(c, irq, action))
+	int how;
+
+	if (!c)
+		return false;
+	how = ntgp_irq_chosen(c, irq, action);
+	if (how == NTGP_NOT_CHOSEN)
 		return false;
 	ntgp_put(r, tsc, NT_EV_GUEST_IRQ, irq, NT_NONE16, NT_NONE64,
 		 NT_NONE64);
 	r->last_irq = irq;
 	r->last_irq_tsc = tsc;
+	r->open_action = action;
+	r->open_line = how == NTGP_BY_NUMBER;
 	ntgp_cost(r, tsc);
 	return true;
 }
@@ -262,6 +277,29 @@ static void ntgp_probe_irq(void *data, int irq, struct irqaction *action)
 	}
 	if (ntgp_irq_on(r, rcu_dereference_sched(ntgp_cfg), tsc, irq, action))
 		ntgp_kick();
+}
+
+/*
+ * irq_handler_exit of the interrupt stamped last on this CPU: for a line
+ * chosen by number after its last handler (the whole line's work), for a
+ * handler chosen by name after that handler.  Hard interrupt handlers do not
+ * nest, so one open stamp per CPU is enough.  The TSC is read first; aux
+ * carries the entry stamp, so the record alone gives the duration.
+ */
+static void ntgp_probe_irq_exit(void *data, int irq, struct irqaction *action,
+				int ret)
+{
+	u64 tsc = rdtsc();
+	struct ntgp_ring *r = this_cpu_ptr(ntgp_rings);
+	const void *open = r->open_action;
+
+	if (!open || r->last_irq != (u32)irq)
+		return;
+	if (r->open_line ? READ_ONCE(action->next) != NULL : action != open)
+		return;
+	r->open_action = NULL;
+	ntgp_put(r, tsc, NT_EV_GUEST_IRQ_EXIT, irq, NT_NONE16, NT_NONE64,
+		 r->last_irq_tsc);
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -394,12 +432,16 @@ struct ntgp_tp {
 	bool want, registered;
 };
 
+enum { NTGP_TP_IRQ, NTGP_TP_TIMER, NTGP_TP_RX0, NTGP_TP_RX1, NTGP_TP_RX2,
+       NTGP_TP_IRQ_EXIT };
+
 static struct ntgp_tp ntgp_tps[] = {
-	{ "irq_handler_entry", ntgp_probe_irq },
-	{ "local_timer_entry", ntgp_probe_local_timer },
-	{ "napi_gro_receive_entry", ntgp_probe_rx },
-	{ "netif_receive_skb_entry", ntgp_probe_rx },
-	{ "netif_rx_entry", ntgp_probe_rx },
+	[NTGP_TP_IRQ] = { "irq_handler_entry", ntgp_probe_irq },
+	[NTGP_TP_TIMER] = { "local_timer_entry", ntgp_probe_local_timer },
+	[NTGP_TP_RX0] = { "napi_gro_receive_entry", ntgp_probe_rx },
+	[NTGP_TP_RX1] = { "netif_receive_skb_entry", ntgp_probe_rx },
+	[NTGP_TP_RX2] = { "netif_rx_entry", ntgp_probe_rx },
+	[NTGP_TP_IRQ_EXIT] = { "irq_handler_exit", ntgp_probe_irq_exit },
 };
 
 static void ntgp_tp_lookup(struct tracepoint *tp, void *priv)
@@ -794,6 +836,19 @@ static int ntgp_set_tcpu(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
+static int ntgp_set_exit(const char *val, const struct kernel_param *kp)
+{
+	char buf[8];
+
+	if (ntgp_param_copy(val, buf, sizeof(buf), "irq_exit") ||
+	    kstrtobool(buf, &exit_hook)) {
+		pr_err("irq_exit: '%s' is not 0 or 1 (stamp the handlers' exit)\n",
+		       val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int ntgp_set_tirq(const char *val, const struct kernel_param *kp)
 {
 	int v;
@@ -853,6 +908,8 @@ static const struct kernel_param_ops ntgp_period_ops = {
 	.set = ntgp_set_period, .get = param_get_uint };
 static const struct kernel_param_ops ntgp_tcpu_ops = {
 	.set = ntgp_set_tcpu, .get = param_get_int };
+static const struct kernel_param_ops ntgp_exit_ops = {
+	.set = ntgp_set_exit, .get = param_get_bool };
 static const struct kernel_param_ops ntgp_tirq_ops = {
 	.set = ntgp_set_tirq, .get = param_get_int };
 static const struct kernel_param_ops ntgp_tvirq_ops = {
@@ -882,6 +939,8 @@ module_param_cb(timer_virq, &ntgp_tvirq_ops, &timer_virq, 0444);
 MODULE_PARM_DESC(timer_virq, "timer=virq: the Xen VIRQ to bind (17 = VIRQ_NATSUME_PIT of the patched Xen: a global VIRQ, bound on CPU 0)");
 module_param_named(rx, rx_hook, bool, 0444);
 MODULE_PARM_DESC(rx, "stamp packets carrying the nt payload on the receive path (default 1)");
+module_param_cb(irq_exit, &ntgp_exit_ops, &exit_hook, 0444);
+MODULE_PARM_DESC(irq_exit, "also stamp the exit of the stamped handlers: guest_irq_exit, aux = entry stamp (default 0)");
 module_param_cb(fail_alloc, &ntgp_fail_ops, NULL, 0600);
 MODULE_PARM_DESC(fail_alloc, "testing: make the N-th allocation of the module from now on fail (0 = none, default)");
 
@@ -1125,9 +1184,9 @@ static int ntgp_stats_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "version=1\nkernel=%s\ntsc_khz=%u\nbuf_records=%u\n",
 		   init_utsname()->release, tsc_khz, buf_records);
-	seq_printf(m, "timer=%s\ntimer_period_us=%u\ntimer_cpu=%d\nrx=%d\n",
+	seq_printf(m, "timer=%s\ntimer_period_us=%u\ntimer_cpu=%d\nrx=%d\nirq_exit=%d\n",
 		   ntgp_timer_names[timer_mode], timer_period_us, timer_cpu,
-		   rx_hook);
+		   rx_hook, exit_hook);
 	seq_printf(m, "timer_irq=%d\ntimer_virq=%d\nvirq_ticks=%lld\n",
 		   READ_ONCE(timer_irq), timer_virq,
 		   (long long)atomic64_read(&ntgp_virq_ticks));
@@ -1244,9 +1303,12 @@ static int __init ntgp_init(void)
 	}
 	ntgp_calibrate();
 
-	ntgp_tps[0].want = true;
-	ntgp_tps[1].want = timer_mode == NTGP_TIMER_APIC;
-	ntgp_tps[2].want = ntgp_tps[3].want = ntgp_tps[4].want = rx_hook;
+	ntgp_tps[NTGP_TP_IRQ].want = true;
+	ntgp_tps[NTGP_TP_TIMER].want = timer_mode == NTGP_TIMER_APIC;
+	ntgp_tps[NTGP_TP_RX0].want = rx_hook;
+	ntgp_tps[NTGP_TP_RX1].want = rx_hook;
+	ntgp_tps[NTGP_TP_RX2].want = rx_hook;
+	ntgp_tps[NTGP_TP_IRQ_EXIT].want = exit_hook;
 	err = ntgp_tp_register_all();
 	if (err)
 		goto fail;
@@ -1282,8 +1344,9 @@ static int __init ntgp_init(void)
 		goto fail;
 	}
 	ntgp_misc_on = true;
-	pr_info("loaded: %u records per CPU, timer=%s, rx=%d, tsc_khz=%u\n",
-		buf_records, ntgp_timer_names[timer_mode], rx_hook, tsc_khz);
+	pr_info("loaded: %u records per CPU, timer=%s, rx=%d, irq_exit=%d, tsc_khz=%u\n",
+		buf_records, ntgp_timer_names[timer_mode], rx_hook, exit_hook,
+		tsc_khz);
 	return 0;
 fail:
 	ntgp_teardown();

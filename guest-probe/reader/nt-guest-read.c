@@ -512,6 +512,7 @@ static void meta_run(FILE *m, const struct gr *g)
 	nt_meta_put(m, "guest.pkt_records", "%llu", j->n_pkt);
 	nt_meta_put(m, "guest.pkt_without_irq", "%llu", j->n_pkt_noirq);
 	nt_meta_put(m, "guest.timer_records", "%llu", j->n_timer);
+	nt_meta_put(m, "guest.irq_exit_records", "%llu", j->n_exit);
 	nt_meta_put(m, "guest.lost", "%llu", j->n_lost);
 	nt_meta_put(m, "guest.bad_records", "%llu", j->n_bad);
 	nt_meta_put(m, "guest.seq_join",
@@ -577,9 +578,10 @@ static void gr_summary(struct nt_prog *p)
 	struct gr *g = p->ctx;
 	const struct ntgp_join *j = &g->join;
 	double hz = p->have_clock ? p->freq.hz : (double)g->st.tsc_khz * 1000.0;
-	nt_say(p, "%.2f s (CLOCK_MONOTONIC): guest_irq %llu (%llu tied to a packet seq), guest_pkt %llu, timer %llu, "
-		  "lost %llu stamps, %llu bad records",
-	       (double)(g->t_end - g->t_start) / 1e9, j->n_irq, j->n_tied, j->n_pkt, j->n_timer, j->n_lost, j->n_bad);
+	nt_say(p, "%.2f s (CLOCK_MONOTONIC): guest_irq %llu (%llu tied to a packet seq), guest_irq_exit %llu, "
+		  "guest_pkt %llu, timer %llu, lost %llu stamps, %llu bad records",
+	       (double)(g->t_end - g->t_start) / 1e9, j->n_irq, j->n_tied, j->n_exit, j->n_pkt, j->n_timer, j->n_lost,
+	       j->n_bad);
 	if (g->ncal)
 		nt_say(p, "probe cost %" PRIu64 " cycles/stamp (calibrated, median over %d CPUs, %.1f ns at TSC %.3f MHz)",
 		       g->cal[g->ncal / 2], g->ncal, hz > 0 ? g->cal[g->ncal / 2] * 1e9 / hz : 0.0, hz / 1e6);

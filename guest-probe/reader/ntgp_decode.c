@@ -21,6 +21,8 @@ int ntgp_rec_valid(const struct nt_rec *r)
 		return r->irq != NT_NONE32;
 	case NT_EV_GUEST_PKT:
 		return r->seq != NT_NONE64;
+	case NT_EV_GUEST_IRQ_EXIT:
+		return r->irq != NT_NONE32 && r->aux != NT_NONE64 && r->tsc >= r->aux;
 	case NT_EV_TIMER:
 		return 1;
 	case NT_EV_LOST:
@@ -78,6 +80,9 @@ int ntgp_decode(struct ntgp_join *j, const unsigned char *buf, size_t len,
 				j->pending[cpu].seq = r.seq;
 			if ((rc = flush_cpu(j, cpu, emit, ctx)))
 				return rc;
+			break;
+		case NT_EV_GUEST_IRQ_EXIT:
+			j->n_exit++;
 			break;
 		case NT_EV_TIMER:
 			j->n_timer++;

@@ -23,6 +23,7 @@ struct ntgp_join {
 	struct nt_rec pending[NTGP_MAX_CPUS]; /* last guest_irq per CPU, held back */
 	unsigned char has_pending[NTGP_MAX_CPUS];
 	unsigned long long n_in, n_bad, n_irq, n_pkt, n_timer, n_lost_recs;
+	unsigned long long n_exit;   /* guest_irq_exit records */
 	unsigned long long n_lost;   /* sum of aux of lost records */
 	unsigned long long n_tied;   /* guest_irq records that got a seq */
 	unsigned long long n_pkt_noirq; /* guest_pkt with no IRQ stamp before it */

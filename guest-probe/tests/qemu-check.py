@@ -103,6 +103,26 @@ def count_check(recs, meta, irq, label, min_delta):
     check(inner - 2 <= delta <= outer + 2, f"{label}: one stamp per interrupt (stamps match /proc/interrupts within 2)")
 
 
+def exit_check(recs, irq, label):
+    """irq_exit=1: every stamped interrupt of `irq` has one guest_irq_exit on
+    the same CPU whose aux is its entry stamp, later than it; at most one per
+    CPU may still be open when the reader stopped."""
+    ent = {(r["cpu"], r["tsc"]) for r in recs if r["event"] == "guest_irq" and r["irq"] == irq}
+    ex = [r for r in recs if r["event"] == "guest_irq_exit" and r["irq"] == irq]
+    keys = [(r["cpu"], r["aux"]) for r in ex]
+    orphans = sum(1 for k in keys if k not in ent)
+    dups = len(keys) - len(set(keys))
+    open_ = len(ent - set(keys))
+    dur = sorted(r["tsc"] - r["aux"] for r in ex)
+    if dur:
+        print(f"      {label}: {len(ent)} entries, {len(ex)} exits; handler duration (TSC cycles, emulated) "
+              f"min {dur[0]}, median {dur[len(dur) // 2]}, p99 {dur[int(len(dur) * 0.99)]}, max {dur[-1]}")
+    check(len(ex) > 0 and orphans == 0 and dups == 0 and open_ <= 2,
+          f"{label}: one guest_irq_exit per stamped interrupt, aux = its entry stamp "
+          f"({len(ex)} exits, {orphans} without an entry, {dups} twice, {open_} entries without an exit)")
+    check(all(d > 0 for d in dur), f"{label}: every exit is later than its entry")
+
+
 def main():
     d = sys.argv[1]
     mode = sys.argv[2] if len(sys.argv) > 2 else "native"
@@ -113,9 +133,9 @@ def main():
     # -- bad parameters
     want = {"irqs": "irqs:", "names": "names:", "buf_records": "buf_records:", "timer": "timer:",
             "timer_period_us": "timer_period_us:", "timer_cpu": "timer_cpu:", "run_id": "run_id:",
-            "port": "port:"}
+            "port": "port:", "irq_exit": "irq_exit:"}
     lines = open(f"{d}/badparams.txt").read().splitlines()
-    check(len(lines) >= 13, f"bad-parameter cases ran ({len(lines)})")
+    check(len(lines) >= 14, f"bad-parameter cases ran ({len(lines)})")
     for line in lines:
         p, rc, loaded, msg = line.split("|", 3)
         key = p.split("=", 1)[0]
@@ -182,6 +202,9 @@ def main():
     check(not flood, f"run_id filter: no guest_pkt for the flood's packets (other run id) ({len(flood)})")
     count_check(r1, m1, sha, "shared INTx line under flood", 100)
     count_check(r1, m1, rx, "e1000e rx MSI-X vector", 150)
+    exit_check(r1, rx, "e1000e rx MSI-X exit stamps (by name)")
+    exit_check(r1, sha, "shared INTx exit stamps (by number: after the line's last handler)")
+    check(m1.get("module.irq_exit") in ("Y", "1"), f"phase 1: irq_exit in the metadata ({m1.get('module.irq_exit')})")
 
     # -- phase 2: overflow
     m2 = kv(f"{d}/p2.csv.meta")

@@ -170,6 +170,35 @@ static void test_join(void)
 	CHECK_EQ_U64(j.n_bad, 2);
 }
 
+/* guest_irq_exit: valid with irq and an entry stamp not after it; emitted as
+ * it comes (the held-back guest_irq of its CPU stays held for the packet). */
+static void test_exit(void)
+{
+	static struct ntgp_join j;
+	struct sink s = { .n = 0 };
+	unsigned char b[40 * 6];
+
+	ntgp_join_init(&j);
+	rec(b + 0, NT_EV_GUEST_IRQ, 0, 100, 24, NT_NONE64, NT_NONE64);
+	rec(b + 40, NT_EV_GUEST_IRQ_EXIT, 0, 130, 24, NT_NONE64, 100);
+	rec(b + 80, NT_EV_GUEST_PKT, 0, 140, 24, 7, 100);
+	rec(b + 120, NT_EV_GUEST_IRQ_EXIT, 0, 90, 24, NT_NONE64, 100);        /* before its entry */
+	rec(b + 160, NT_EV_GUEST_IRQ_EXIT, 0, 150, NT_NONE32, NT_NONE64, 100); /* no irq */
+	rec(b + 200, NT_EV_GUEST_IRQ_EXIT, 0, 150, 24, NT_NONE64, NT_NONE64);  /* no entry */
+	CHECK_EQ_U64(ntgp_decode(&j, b, sizeof(b), sink_put, &s), 0);
+	CHECK_EQ_U64(ntgp_join_flush(&j, sink_put, &s), 0);
+	CHECK_EQ_U64(j.n_exit, 1);
+	CHECK_EQ_U64(j.n_bad, 3);
+	CHECK_EQ_U64(j.n_tied, 1);
+	CHECK_EQ_U64(s.n, 3);
+	/* order: exit, irq@100 (seq 7, released by the packet), pkt */
+	CHECK_EQ_U64(s.r[0].event, NT_EV_GUEST_IRQ_EXIT);
+	CHECK_EQ_U64(s.r[0].aux, 100);
+	CHECK_EQ_U64(s.r[1].event, NT_EV_GUEST_IRQ);
+	CHECK_EQ_U64(s.r[1].seq, 7);
+	CHECK_EQ_U64(s.r[2].event, NT_EV_GUEST_PKT);
+}
+
 static void test_stats(void)
 {
 	static struct ntgp_stats st;
@@ -201,6 +230,7 @@ int main(void)
 {
 	test_parse();
 	test_join();
+	test_exit();
 	test_stats();
 	return nt_test_done("test-ntgp-decode");
 }

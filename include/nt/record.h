@@ -94,6 +94,12 @@ enum nt_event {
 	NT_EV_LOST = 10,
 	/* any source: cost of one probe stamp; aux = cycles (self-measured). */
 	NT_EV_PROBE_COST = 11,
+	/* guest: tsc = exit of the stamped interrupt handler (irq_handler_exit:
+	 * after the last handler of a line chosen by number, after the chosen
+	 * handler itself for one chosen by name); irq; aux = the tsc of the
+	 * guest_irq stamp of the same interrupt, so tsc - aux is the handler's
+	 * duration. */
+	NT_EV_GUEST_IRQ_EXIT = 12,
 	NT_EV_MAX
 };
 

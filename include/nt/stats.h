@@ -26,6 +26,14 @@
 #ifndef NT_STATS_H
 #define NT_STATS_H
 
+/*  - Confidence interval of the mean of n >= 2 values x_i (repetitions of
+ *    a workload: seconds, Mbit/s): mean +- t * s / sqrt(n), s the sample
+ *    standard deviation, t the (1 + c)/2 quantile of Student's t
+ *    distribution with n - 1 degrees of freedom (c = 0.95 by default).  The
+ *    sums are taken in long double.  It assumes independent, roughly normal
+ *    repetitions; with n = 2 it is wide (t = 12.7 at 95 %), as it should be.
+ */
+
 /* the definitions above in one line, for reports */
 #define NT_STATS_DEFINITION                                                                  \
 	"quantiles: linear interpolation at the exact rank (n-1)q, q as a decimal (Hyndman-Fan " \
@@ -70,5 +78,24 @@ struct nt_summary {
 	double min, max, mean, stddev, median, p90, p99, p999;
 };
 int nt_summarize_i64(int64_t *v, size_t n, struct nt_summary *s);
+
+/* the confidence interval of the mean in one line, for reports */
+#define NT_CI_DEFINITION                                                             \
+	"mean +- t * s / sqrt(n): s the sample standard deviation, t the (1+c)/2 "   \
+	"quantile of Student's t with n-1 degrees of freedom (repetitions assumed " \
+	"independent)"
+
+/* Student's t distribution with df > 0 degrees of freedom: P(T <= t), and
+ * its quantile for 0 < p < 1 (bisection on the CDF, to ~1e-12 relative). */
+double nt_t_cdf(double t, double df);
+double nt_t_quantile(double p, double df);
+
+/* mean, sample standard deviation and confidence interval (definition above)
+ * of n doubles; lo = hi = NAN when n < 2.  min and max too. */
+struct nt_mean_ci {
+	size_t n;
+	double mean, stddev, lo, hi, half, t, min, max;
+};
+void nt_mean_ci_double(const double *v, size_t n, double conf, struct nt_mean_ci *out);
 
 #endif

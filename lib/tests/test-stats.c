@@ -4,6 +4,7 @@
  * mean is the exact mean rounded to the nearest double, the standard
  * deviation is within one ulp.  Expected values were worked out with Python
  * fractions (quoted beside each check). */
+#include <math.h>
 #include <stdlib.h>
 
 #include "nt/stats.h"
@@ -135,10 +136,53 @@ static void test_moments(void)
 	CHECK(m.mean == 42.0 && m.stddev == 0.0);
 }
 
+/* Student's t quantiles (two-sided 95 %, 99 %, one-sided 95 %) against
+ * mpmath at 30 digits (betainc + findroot), and the interval of the mean on
+ * values worked out by hand. */
+static void test_t(void)
+{
+	static const struct {
+		double p, df, t;
+	} tab[] = {
+		{ 0.975, 1, 12.706204736174693 }, { 0.975, 2, 4.3026527297494618 },
+		{ 0.975, 3, 3.1824463052837084 }, { 0.975, 4, 2.7764451051977935 },
+		{ 0.975, 5, 2.5705818356363148 }, { 0.975, 9, 2.262157162798205 },
+		{ 0.975, 10, 2.2281388519862742 }, { 0.975, 30, 2.0422724563012379 },
+		{ 0.995, 1, 63.656741162871524 }, { 0.995, 4, 4.604094871349992 },
+		{ 0.95, 5, 2.0150483733330235 },  { 0.975, 1000, 1.9623390808264081 },
+	};
+	for (size_t i = 0; i < N_ELEMS(tab); i++) {
+		CHECK_NEAR(nt_t_quantile(tab[i].p, tab[i].df), tab[i].t, 1e-9 * tab[i].t);
+		CHECK_NEAR(nt_t_quantile(1 - tab[i].p, tab[i].df), -tab[i].t, 1e-9 * tab[i].t);
+		CHECK_NEAR(nt_t_cdf(tab[i].t, tab[i].df), tab[i].p, 1e-11);
+	}
+	CHECK_NEAR(nt_t_quantile(0.5, 3), 0, 0);
+	CHECK(isnan(nt_t_quantile(1, 3)) && isnan(nt_t_quantile(0.9, 0)));
+	/* 2, 4, 4, 4, 5, 5, 7, 9: mean 5, s = sqrt(32/7), t(0.975, 7) = 2.3646242515927847 */
+	static const double v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	struct nt_mean_ci ci;
+	nt_mean_ci_double(v, N_ELEMS(v), 0.95, &ci);
+	double half = 2.3646242515927847 * sqrt(32.0 / 7) / sqrt(8);
+	CHECK_NEAR(ci.mean, 5, 0);
+	CHECK_NEAR(ci.stddev, sqrt(32.0 / 7), 1e-15);
+	CHECK_NEAR(ci.lo, 5 - half, 1e-9);
+	CHECK_NEAR(ci.hi, 5 + half, 1e-9);
+	CHECK_NEAR(ci.min, 2, 0);
+	CHECK_NEAR(ci.max, 9, 0);
+	/* one value: a mean, no interval */
+	nt_mean_ci_double(v, 1, 0.95, &ci);
+	CHECK(ci.n == 1 && ci.mean == 2 && isnan(ci.lo) && isnan(ci.hi) && isnan(ci.stddev));
+	/* two values: t(0.975, 1) * |a - b| / 2 */
+	static const double w[] = { 3.0, 3.5 };
+	nt_mean_ci_double(w, 2, 0.95, &ci);
+	CHECK_NEAR(ci.half, 12.706204736174693 * 0.25, 1e-9);
+}
+
 int main(void)
 {
 	test_rank();
 	test_div();
 	test_moments();
+	test_t();
 	return nt_test_done("test-stats");
 }

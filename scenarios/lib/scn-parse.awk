@@ -59,7 +59,7 @@ BEGIN {
 	defkey("name", "scenario", "name")
 	defkey("title", "scenario", "text")
 	defkey("testbed", "scenario", "enum:native|qemu-xen|hosts")
-	defkey("experiment", "scenario", "enum:net|timer")
+	defkey("experiment", "scenario", "enum:net|timer|io")
 	defkey("baseline", "scenario", "name")
 	defkey("paper", "scenario", "text")
 
@@ -91,7 +91,7 @@ BEGIN {
 
 	defkey("join_window", "measure", "dur")
 	defkey("hist_bin_cycles", "measure", "count")
-	# latency.N and period.N: see measure_key()
+	# latency.N, period.N and span.N: see measure_key()
 
 	defkey("natsume", "xen", "enum:off|cpu|vector|all|pit")
 	defkey("busy_loop", "xen", "bool")
@@ -102,17 +102,30 @@ BEGIN {
 	defkey("eval.cpu", "xen", "cpu")
 	defkey("dom0.cpus", "xen", "cpus")
 
+	# the passthrough-cost experiment (experiment = io)
+	defkey("io.config", "io", "enum:native|passthrough|paravirtual")
+	defkey("io.load", "io", "enum:none|cpu|io")
+	defkey("io.reps", "io", "count")
+	defkey("dd.size", "io", "size")
+	defkey("dd.block", "io", "size")
+	defkey("iperf.time", "io", "dur")
+	defkey("iperf.direction", "io", "enum:receive|send")
+	defkey("stress.workers", "io", "count")
+	defkey("disk.model", "io", "enum:nvme")
+	defkey("disk.size", "io", "size")
+
 	defkey("qemu.smp", "testbed", "count")
 	defkey("qemu.mem", "testbed", "count")
 	defkey("inventory", "testbed", "path")
 
-	varok["traffic"] = 1; varok["pinning"] = 1; varok["probes"] = 1; varok["xen"] = 1
+	varok["traffic"] = 1; varok["pinning"] = 1; varok["probes"] = 1; varok["xen"] = 1; varok["io"] = 1
 	sections["scenario"] = 1; sections["traffic"] = 1; sections["pinning"] = 1
 	sections["probes"] = 1; sections["measure"] = 1; sections["xen"] = 1; sections["testbed"] = 1
-	secnames = "scenario, traffic, pinning, probes, measure, xen, testbed, variant NAME"
+	sections["io"] = 1
+	secnames = "scenario, traffic, pinning, probes, measure, xen, io, testbed, variant NAME"
 	if (kind == "inventory") inventory_keys()
 
-	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer", evl, " ")
+	split("send rx_kernel rx_user hv_entry hv_deliver guest_irq guest_pkt timer guest_irq_exit", evl, " ")
 	for (i in evl) events[evl[i]] = 1
 	split("send recv hv guest stallmon tick cyclictest", srl, " ")
 	for (i in srl) srcs[srl[i]] = 1
@@ -228,6 +241,16 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 		if (!is_uint(u) || u + 0 < 1 || u + 0 > 65507) { err(k " must be a size in bytes 1..65507 (got '" v "')"); return 0 }
 		nv = u + 0; return 1
 	}
+	if (t == "size") {
+		# "64 MiB", "1 MiB", "256 KiB", "4096 B": normal form in bytes
+		u = v; n = v
+		sub(/[ \t]*[A-Za-z]+$/, "", n); sub(/^[0-9]+[ \t]*/, "", u)
+		mult = (u == "B" || u == "bytes") ? 1 : (u == "KiB") ? 1024 : (u == "MiB") ? 1048576 : (u == "GiB") ? 1073741824 : 0
+		if (!is_uint(n) || !mult || n * mult < 1 || n * mult > 1099511627776) {
+			err(k " must be a size like 64 MiB, 256 KiB or 4096 B, at most 1024 GiB (got '" v "')"); return 0
+		}
+		nv = sprintf("%.0f", n * mult); return 1
+	}
 	if (t == "dur") {
 		# "10 ms", "10ms", "1.5 s", "250 us", "800 ns"
 		u = v; n = v
@@ -264,7 +287,7 @@ function norm(k, t, v,    n, u, a, i, parts, seen, p, q, mult) {
 	if (t == "pair") {
 		n = split(v, parts, /[ \t]*:[ \t]*/)
 		if (n != 2 || !(parts[1] in events) || !(parts[2] in events) || parts[1] == parts[2]) {
-			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer (got '" v "')"); return 0
+			err(k " must be FROM:TO with two different events among send, rx_kernel, rx_user, hv_entry, hv_deliver, guest_irq, guest_pkt, timer, guest_irq_exit (got '" v "')"); return 0
 		}
 		nv = parts[1] ":" parts[2]; return 1
 	}
@@ -299,10 +322,11 @@ function inventory_end(    k, n, i, x, j, keys) {
 	for (i = 1; i <= n; i++) print keys[i] "=" val[keys[i]]
 }
 
-# Type of a [measure] key latency.N / period.N, or "".
+# Type of a [measure] key latency.N / period.N / span.N, or "".
 function measure_key(k) {
 	if (k ~ /^latency\.[0-9]+$/ && length(k) < 12) return "pair"
 	if (k ~ /^period\.[0-9]+$/ && length(k) < 11) return "event"
+	if (k ~ /^span\.[0-9]+$/ && length(k) < 9) return "event"
 	return ""
 }
 
@@ -384,6 +408,16 @@ END {
 	} else if (val["experiment"] == "timer") {
 		if (!("timer.count" in keyline)) err("missing 'timer.count' in [traffic]", L)
 		if (!("period.0" in keyline)) err("missing 'period.0' in [measure] (e.g. timer)", L)
+	} else if (val["experiment"] == "io") {
+		if (!("io.reps" in keyline)) err("missing 'io.reps' in [io] (repetitions of each workload per variant)", L)
+		if (!("dd.size" in keyline)) err("missing 'dd.size' in [io] (the size dd writes and reads, e.g. 64 MiB)", L)
+		if (!("iperf.time" in keyline)) err("missing 'iperf.time' in [io] (the length of the iperf3 stream, e.g. 5 s)", L)
+		for (i = 1; i <= nvar; i++) {
+			if (!(("variant." vorder[i] ".io.config") in keyline) && !("io.config" in keyline))
+				err("variant '" vorder[i] "' has no 'io.config' (native, passthrough or paravirtual)", L)
+			if (!(("variant." vorder[i] ".io.load") in keyline) && !("io.load" in keyline))
+				err("variant '" vorder[i] "' has no 'io.load' (none, cpu or io)", L)
+		}
 	}
 	if ("baseline" in val && !(val["baseline"] in varline))
 		err("baseline '" val["baseline"] "' is not one of the variants", keyline["baseline"])

@@ -19,7 +19,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not
 need_progs nt-send nt-flood nt-stallmon nt-hostinfo nt-analyze
 res=$(mktemp -d /tmp/nt-xen-fail.XXXXXX)
 rpid=
-trap '[ -n "$rpid" ] && kill "$rpid" 2>/dev/null; [ -n "${NT_KEEP:-}" ] && echo "kept $res" || rm -rf "$res"' EXIT
+trap '[ -n "$rpid" ] && kill -- -"$rpid" 2>/dev/null; [ -n "${NT_KEEP:-}" ] && echo "kept $res" || rm -rf "$res"' EXIT
 scn=$res/fail.scn
 sed -e 's/^name *=.*/name = xen-fail/' -e 's/^probe.count *=.*/probe.count = 60/' \
 	-e 's/^\[variant xen\]/[variant nonic]/' -e 's/^\[variant natsume-cpu\]/[variant nodomu]/' \
@@ -57,14 +57,18 @@ grep -q "hvcollect-stop" "$d/nocollect/meta.txt" || bad "nocollect: the collecti
 # Ctrl-C in the middle of a measurement
 scn2=$res/intr.scn
 sed -e 's/^name *=.*/name = xen-intr/' -e 's/^probe.count *=.*/probe.count = 3000/' "$top/scenarios/xen-net-quick.scn" >"$scn2"
+# Job control: the runner gets its own process group and SIGINT is not
+# ignored in it (a background job of a script ignores SIGINT otherwise)
+set -m
 "$run" --bin "$bin" --results "$res" --variants natsume-vector,natsume-all "$scn2" >"$res/intr.log" 2>&1 &
 rpid=$!
+set +m
 i=0
 until grep -q "sending 3000 probes" "$res/intr.log" 2>/dev/null || [ $i -ge 600 ] || ! kill -0 $rpid 2>/dev/null; do
 	sleep 1; i=$((i + 1))
 done
 sleep 5
-kill -INT $rpid
+kill -INT -- -"$rpid" # Ctrl-C: SIGINT to the whole process group
 wait $rpid
 rc=$?
 rpid=

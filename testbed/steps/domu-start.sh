@@ -67,7 +67,7 @@ t0=$(nt_uptime)
 grep -q 'xl-rc=0$' "$NT_OUT/xl-create.log" ||
 	fail "xl create failed: $(grep -v 'libxl: debug' "$NT_OUT/xl-create.log" | tail -n 3 | tr '\n' ' ')"
 t1=$(nt_uptime)
-ok=0
+ok=0 xl_failed=0
 end=$(( ${t0%.*} + tmo ))
 [ "$ready" = none ] && { ok=1; end=0; }
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
@@ -76,8 +76,18 @@ while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 		ok=1
 		break
 	fi
-	state=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $5 }')
-	[ -n "$state" ] || fail "the domU died while booting (console: domu-console.txt)"
+	# xl itself sometimes aborts under emulation: only its own answer that
+	# the domain is gone means the guest died
+	if ! out=$(xl list "$name" 2>&1); then
+		case "$out" in
+		*"invalid domain"*) fail "the domU died while booting (console: domu-console.txt)" ;;
+		esac
+		xl_failed=$((xl_failed + 1))
+		[ $xl_failed -lt 10 ] || fail "xl list failed 10 times: $(echo "$out" | tail -n 1)"
+		sleep 0.5
+		continue
+	fi
+	state=$(echo "$out" | awk 'NR == 2 { print $5 }')
 	case "$state" in *c*) fail "the domU crashed while booting (console: domu-console.txt)" ;; esac
 	sleep 0.5
 done
@@ -91,6 +101,7 @@ xl vcpu-list >"$NT_OUT/xl-vcpu-list.txt" 2>&1
 	echo "domid=$domid"
 	echo "create_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
 	echo "ready_s=$(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')"
+	echo "xl_list_failed=$xl_failed"
 } >"$NT_OUT/domu.txt"
 [ $ok = 1 ] || fail "the domU's agent did not answer within $tmo s (console: /var/log/xen/console/guest-$name.log)"
 exit 0

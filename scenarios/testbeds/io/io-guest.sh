@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# The passthrough-cost experiment (experiment = io) inside the emulated
+# machine: functions for busybox sh, sourced in dom0 (from the 9p share) and
+# in the measured domU (/etc/nt/io/io-guest.sh in its image).  The host side
+# is scenarios/testbeds/qemu-xen-io.sh; docs/scenarios.md describes the
+# experiment.  Every wait is bounded.
+command -v nt_iface_of_mac >/dev/null 2>&1 || . /etc/nt/lib.sh
+
+# io_irqs REGEX: interrupts so far of the /proc/interrupts lines whose name
+# (the last field) matches the extended regular expression, summed over CPUs.
+io_irqs() {
+	awk -v re="$1" 'NR > 1 && $NF ~ re {
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i
+	} END { printf "%.0f\n", t }' /proc/interrupts
+}
+
+# io_irq_names REGEX: the names of those lines, comma-separated (for the
+# record and for the guest probe's names=).
+io_irq_names() {
+	awk -v re="$1" 'NR > 1 && $NF ~ re { printf "%s%s", n++ ? "," : "", $NF } END { print "" }' /proc/interrupts
+}
+
+# io_work KIND REGEX ARGS...: one workload, bracketed by the interrupt count
+# of the lines matching REGEX.  Prints the tool's own output, then one line
+#   nt-io: domain=ROLE irqs_before=N irqs_after=M rc=R
+# KIND and ARGS:
+#   dd-write DEVICE BLOCK COUNT   dd from /dev/zero to DEVICE, O_DIRECT
+#   dd-read DEVICE BLOCK COUNT    dd from DEVICE to /dev/null, O_DIRECT
+#   iperf3 PEER SECONDS receive|send   a TCP stream with the peer's iperf3
+#                                 server (receive: the peer sends, -R)
+# dd is Debian's coreutils dd (/usr/bin/dd: it reports the seconds it took,
+# on the domain's CLOCK_MONOTONIC); busybox's does not.
+io_work() {
+	local kind=$1 re=$2 before after rc dir
+	shift 2
+	before=$(io_irqs "$re")
+	case "$kind" in
+	dd-write) timeout 600 /usr/bin/dd if=/dev/zero of="$1" bs="$2" count="$3" oflag=direct 2>&1 ;;
+	dd-read) timeout 600 /usr/bin/dd if="$1" of=/dev/null bs="$2" count="$3" iflag=direct 2>&1 ;;
+	iperf3)
+		dir=
+		[ "$3" = receive ] && dir=-R
+		timeout $(($2 + 60)) iperf3 -c "$1" -t "$2" -f m $dir --connect-timeout 10000 2>&1 ;;
+	*) echo "io_work: unknown workload '$kind'"; return 2 ;;
+	esac
+	rc=$?
+	after=$(io_irqs "$re")
+	echo "nt-io: domain=$(cat /run/nt-role 2>/dev/null) irqs_before=$before irqs_after=$after rc=$rc"
+	return $rc
+}
+
+# io_probe_start NAMES OUT: stamp the handlers NAMES (comma-separated, as in
+# /proc/interrupts) with the guest module (loaded by io_probe_load) and drain
+# into OUT (CSV + OUT.meta) in the background until io_probe_stop.
+io_probe_start() {
+	echo "$1" >/sys/module/nt_guest_probe/parameters/names || return 1
+	rm -f /tmp/nt-io-reader.stop /tmp/nt-io-reader.ready
+	nt-guest-read --out "$2" --stop-file /tmp/nt-io-reader.stop --ready-file /tmp/nt-io-reader.ready \
+		--duration 1h </dev/null >/tmp/nt-io-reader.log 2>&1 &
+	echo $! >/tmp/nt-io-reader.pid
+	nt_wait_file /tmp/nt-io-reader.ready 10 || { echo "io_probe_start: the reader did not start"; return 1; }
+}
+
+# io_probe_stop: the reader flushes and exits (bounded: 20 s, then killed).
+io_probe_stop() {
+	local pid i=0
+	pid=$(cat /tmp/nt-io-reader.pid 2>/dev/null) || return 0
+	touch /tmp/nt-io-reader.stop
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+	kill -0 "$pid" 2>/dev/null && { kill "$pid"; echo "nt-io: probe reader killed after 20 s"; }
+	echo none >/sys/module/nt_guest_probe/parameters/names
+	rm -f /tmp/nt-io-reader.pid
+	cat /tmp/nt-io-reader.log
+}
+
+# io_probe_load KO: the guest module with handler-exit stamps, no packet
+# hooks (the workloads' packets carry no probe payload).
+io_probe_load() {
+	grep -q '^nt_guest_probe ' /proc/modules && return 0
+	insmod "$1" names=none irq_exit=1 rx=0 buf_records=65536
+}
+
+# io_nic_of_mac MAC: the interface of the device with that MAC (a bridge
+# that took its port's address is not it).
+io_nic_of_mac() {
+	local d
+	for d in /sys/class/net/*; do
+		[ -e "$d/device" ] && [ "$(cat "$d/address" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# io_nic_up MAC ADDR/LEN: the interface with that MAC gets the address and
+# comes up; waits (10 s at most) for its carrier.  Prints the interface.
+io_nic_up() {
+	local ifc i=0
+	ifc=$(io_nic_of_mac "$1") || { echo "io_nic_up: no interface with MAC $1" >&2; return 1; }
+	ip addr flush dev "$ifc"
+	ip addr add "$2" dev "$ifc" && ip link set "$ifc" up || return 1
+	while [ "$(cat /sys/class/net/$ifc/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "$ifc"
+}
+
+# io_reach ADDR SECONDS: 0 when ADDR answers a ping within SECONDS.
+io_reach() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		ping -c 1 -W 1 "$1" >/dev/null 2>&1 && return 0
+		i=$((i + 1))
+	done
+	return 1
+}
