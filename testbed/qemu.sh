@@ -44,6 +44,7 @@
 #             server of testbed/ssh-overlay.sh
 # --log       serial console log (default: stdout)
 # --timeout   kill QEMU after S seconds (default 600); exit 124 then
+# QEMU's threads carry names (debug-threads): "CPU N/TCG" emulates pCPU N.
 # Exit status: QEMU's (0 after a clean poweroff), 124 on timeout, 2 bad usage.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -189,5 +190,5 @@ fi
 serial=(-serial stdio)
 [ -n "$log" ] && serial=(-serial "file:$log")
 exec timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -machine "$machine" -m "$mem" -smp "$smp" \
-	-cpu max -display none -vga none -monitor none -no-reboot -nodefaults \
+	-cpu max -display none -vga none -monitor none -no-reboot -nodefaults -name nt,debug-threads=on \
 	"${serial[@]}" "${boot[@]}" "${dev[@]}" </dev/null

@@ -30,6 +30,8 @@ if [ "${S[experiment]}" = io ]; then
 	return 0
 fi
 . "$top/testbed/emu.sh"
+# experiment = timer: the qxt_* hooks below (the papers' timer experiment)
+. "$here/testbeds/qemu-xen-timer.sh"
 
 QX_EVAL_BDF=0000:00:03.0
 QX_EVAL_MAC=52:54:00:12:34:03 QX_LOAD_MAC=52:54:00:12:34:31
@@ -43,13 +45,9 @@ tb_interrupted=0
 # ---------------------------------------------------------------- checks
 tb_check() {
 	local out miss=0 v k
-	if [ "${S[experiment]}" != net ]; then
-		echo "$PROG: the qemu-xen driver runs the network experiment (experiment = net); '${S[experiment]}'" \
-			"is not part of it yet" >&2
-		return 1
-	fi
+	[ "${S[experiment]}" = timer ] && { qxt_check || return 1; }
 	for v in "${variants[@]}"; do
-		case "$(scn natsume "$v")" in off|cpu|vector|all) ;;
+		case "${S[experiment]}:$(scn natsume "$v")" in net:off|net:cpu|net:vector|net:all|timer:*) ;;
 		*) echo "$PROG: variant '$v' does not say which path it measures (natsume = off|cpu|vector|all)" >&2
 		   return 1 ;;
 		esac
@@ -59,7 +57,7 @@ tb_check() {
 				"nic.eval = passthrough only" >&2
 			return 1
 		}
-		IFS=, read -r -a srcs <<<"$(scn_or sources hv,guest,send,stallmon "$v")"
+		IFS=, read -r -a srcs <<<"$(qx_sources "$v")"
 		for k in "${srcs[@]}"; do
 			case "$k" in hv|guest|send|stallmon) ;;
 			*) echo "$PROG: variant '$v': the qemu-xen testbed has no '$k' probe (hv, guest, send, stallmon)" >&2
@@ -155,7 +153,7 @@ tb_setup() {
 	cp "$top/build/guest/bin/nt-agent" "$QX_TOOLS/bin/" || return 1
 	cp "$top"/testbed/steps/*.sh "$ov/etc/nt/steps/"
 	cp "$top"/testbed/steps/*.sh "$QX_TOOLS/steps/"
-	cp "$top/build/dom0/nt-hvcollect" "$QX_TOOLS/bin/"
+	cp "$top/build/dom0/nt-hvcollect" "$top/build/dom0/nt-virq-handler" "$QX_TOOLS/bin/"
 	ln "$QX_KERNEL" "$QX_TOOLS/vmlinux" 2>/dev/null || cp "$QX_KERNEL" "$QX_TOOLS/vmlinux"
 	emu_overlay "$domu_base" "$ov" "$QX_TOOLS/domu.cpio.gz" || return 1
 	rm -rf "$ov"
@@ -235,11 +233,13 @@ tb_stop_all() {
 
 tb_variant_seconds() {
 	local v=$1
+	[ "${S[experiment]}" = timer ] && { tb_variant_seconds_timer "$v"; return; }
 	echo $(( $(scn probe.count "$v") * $(scn probe.interval "$v") / 1000000000 + 75 ))
 }
 
 tb_variant_summary() {
 	local v=$1 d=$2 s
+	[ "${S[experiment]}" = timer ] && { tb_variant_summary_timer "$v" "$d"; return; }
 	printf ' (%s probes sent' "$(sed -n 's/^count=//p' "$d/host/send.csv.meta" 2>/dev/null || echo 0)"
 	s=$(sed -n 's/^guest_irq_tied=//p' "$d/meta.txt" | tail -n1)
 	[ -n "$s" ] && printf ', %s guest interrupts with a probe' "$s"
@@ -265,7 +265,13 @@ qx_config() {
 	# a console ring large enough for the boot log and two IRQ dumps
 	QX_XARGS="conring_size=256k"
 	case $QX_NATSUME in vector|all) QX_XARGS="$QX_XARGS natsume=$QX_EVAL_BDF,cpu=$QX_CPU" ;; esac
-	IFS=, read -r -a QX_SRCS <<<"$(scn_or sources hv,guest,send,stallmon "$v")"
+	[ "${S[experiment]}" = timer ] && QX_XARGS="$QX_XARGS $(qxt_xen_args "$v")"
+	IFS=, read -r -a QX_SRCS <<<"$(qx_sources "$v")"
+}
+# the default sources: the probes' sender only in the network experiment
+qx_sources() {
+	if [ "${S[experiment]}" = timer ]; then scn_or sources hv,guest,stallmon "$1"
+	else scn_or sources hv,guest,send,stallmon "$1"; fi
 }
 qx_has() { [[ " ${QX_SRCS[*]} " == *" $1 "* ]]; }
 
@@ -274,18 +280,24 @@ qx_meta_start() {
 	{
 		echo "variant=$v"
 		echo "description=$(scn description "$v")"
-		echo "experiment=net"
+		echo "experiment=${S[experiment]}"
 		echo "testbed=qemu-xen"
 		echo "emulated=QEMU TCG: every time is emulated (10-50x inflated, noisy); the pipeline is real"
 		for k in $(printf '%s\n' "${!S[@]}" | grep -E '^(latency|period)\.[0-9]+$' | sort); do
+			# Xen's virtual timer has no hypervisor stamp to measure a latency from
+			[ "${S[experiment]}:$QX_NATSUME:${k%%.*}" = timer:off:latency ] && continue
 			echo "$k=${S[$k]}"
 		done
-		# hv and guest stamps of a probe's interrupt are tied through the packet (analyzer/README.md)
-		echo "join=packet"
 		[ -n "${S[hist_bin_cycles]-}" ] && echo "hist_bin_cycles=${S[hist_bin_cycles]}"
-		echo "probe_count=$QX_COUNT"
-		echo "probe_interval_ns=$QX_INTERVAL"
-		echo "probe_size=$(scn_or probe.size 64 "$v")"
+		if [ "${S[experiment]}" = timer ]; then
+			qxt_meta "$v"
+		else
+			# hv and guest stamps of a probe's interrupt are tied through the packet (analyzer/README.md)
+			echo "join=packet"
+			echo "probe_count=$QX_COUNT"
+			echo "probe_interval_ns=$QX_INTERVAL"
+			echo "probe_size=$(scn_or probe.size 64 "$v")"
+		fi
 		echo "flood_rate=$(scn_or flood.rate off "$v")"
 		echo "flood_size=$(scn_or flood.size 1472 "$v")"
 		echo "load_nic_owner=dom0 (e1000 0000:00:03.1, pinned with dom0 to pCPU $QX_DOM0)"
@@ -314,6 +326,21 @@ qx_fail() {
 	return 1
 }
 
+# qx_guest_start: the guest's stamping (module, reader, busy loop), bounded
+# by the caller's $bound seconds
+qx_guest_start() {
+	if qx_has guest; then
+		qx_step domu guest-probe-start 60 NT_IRQ_NAME="$(qx_kv guest-nic.txt irq_name)" \
+			NT_IRQ="$(qx_kv guest-nic.txt irq)" NT_RUN_ID="$QX_RUN_ID" NT_PROBE_PORT="$QX_PROBE_PORT" \
+			NT_BUSY="$QX_BUSY" NT_BUSY_CPU=0 NT_SECONDS="$bound" \
+			NT_MOD_ARGS="$([ "${S[experiment]}" = timer ] && qxt_module_args)" ||
+			{ qx_fail "the guest probe did not start"; return 1; }
+	elif [ "$QX_BUSY" = 1 ]; then
+		qx_fail "busy_loop needs the guest source (sources = ..., guest)"; return 1
+	fi
+	return 0
+}
+
 # qx_collect SECONDS: the steps after a measurement, each bounded by SECONDS
 # at most; every one runs even when another failed (what can be kept is kept)
 qx_collect() {
@@ -323,7 +350,8 @@ qx_collect() {
 	if qx_has hv && [ -f "$QX_VDIR/hvcollect.log" ]; then
 		qx_step dom0 hvcollect-stop "$((t * 3))" || rc=1
 	fi
-	if [ -f "$QX_VDIR/guest-nic.txt" ]; then
+	# (not when the guest's stamping was already stopped: guest-read.rc)
+	if [ -f "$QX_VDIR/guest-nic.txt" ] && [ ! -f "$QX_VDIR/guest-read.rc" ]; then
 		qx_step domu guest-probe-stop "$((t * 3))" || rc=1
 	fi
 	qx_step dom0 xen-evidence "$t" NT_TAG=after || rc=1
@@ -336,7 +364,8 @@ tb_variant() {
 	local v=$1 d=$2
 	cur_variant=$v QX_VDIR=$d
 	qx_config "$v"
-	QX_COUNT=$(scn probe.count "$v") QX_INTERVAL=$(scn probe.interval "$v")
+	if [ "${S[experiment]}" = timer ]; then qxt_counts "$v"
+	else QX_COUNT=$(scn probe.count "$v") QX_INTERVAL=$(scn probe.interval "$v"); fi
 	QX_RUN_ID=$(( (RANDOM << 15 | RANDOM) + 1 ))
 	local expect=$(( QX_COUNT * QX_INTERVAL / 1000000000 + 1 ))
 	local bound=$(( expect + 900 )) pe pl
@@ -375,16 +404,10 @@ tb_variant() {
 	# dom0 keeps every pCPU while the guest boots (its PCI frontend waits on
 	# dom0's backend), and goes to its own before the measurement
 	qx_step dom0 dom0-pin 60 NT_DOM0_CPUS="$QX_DOM0" || { qx_fail "dom0-pin failed"; return 1; }
+	[ "${S[experiment]}" = timer ] && { qxt_after_domu || { qx_fail "virq-handler failed"; return 1; }; }
 
-	# ---- probes on
-	if qx_has guest; then
-		qx_step domu guest-probe-start 60 NT_IRQ_NAME="$(qx_kv guest-nic.txt irq_name)" \
-			NT_IRQ="$(qx_kv guest-nic.txt irq)" NT_RUN_ID="$QX_RUN_ID" NT_PROBE_PORT="$QX_PROBE_PORT" \
-			NT_BUSY="$QX_BUSY" NT_BUSY_CPU=0 NT_SECONDS="$bound" ||
-			{ qx_fail "the guest probe did not start"; return 1; }
-	elif [ "$QX_BUSY" = 1 ]; then
-		qx_fail "busy_loop needs the guest source (sources = ..., guest)"; return 1
-	fi
+	# ---- probes on (the timer experiment's guest stamps only under the flood: qxt_traffic)
+	if [ "${S[experiment]}" != timer ]; then qx_guest_start || return 1; fi
 	qx_step dom0 xen-evidence 60 NT_TAG=before || { qx_fail "xen-evidence failed"; return 1; }
 	if qx_has hv; then
 		qx_step dom0 hvcollect-start 60 NT_COLLECTOR=/mnt/tools/bin/nt-hvcollect NT_TBUF_PAGES=256 \
@@ -414,8 +437,10 @@ tb_variant() {
 		echo "qemu_exit=${EMU_QRC:-}"
 		echo "finished=$(stamp)"
 	} >>"$d/meta.txt"
+	[ "${S[experiment]}" = timer ] && qxt_redecode "$d" >>"$d/meta.txt"
 	xen_evidence "$d" host "the emulated TSC of hv and guest stamps" \
 		"nt-stallmon on the host, host TSC: not aligned with the emulated TSC, so samples are not marked; under TCG a host stall stalls the guests too"
+	[ "${S[experiment]}" = timer ] && qxt_evidence "$d" >>"$d/meta.txt"
 	[ $crc = 0 ] || { say "$PROG: $VLABEL: some records could not be collected (see meta.txt step_failed)"; return 1; }
 	xen_check_data "$d" host "$QX_COUNT" "$(qx_has hv && echo 1)" "$(qx_has guest && echo 1)"
 }
@@ -439,6 +464,8 @@ qx_args() {
 			[ "${FLOOD_ARGS[i]}" = --backend ] && FLOOD_ARGS[i + 1]=qemu
 		done
 	fi
+	SEND_ARGS=()
+	[ "${S[experiment]}" = timer ] && return 0
 	SEND_ARGS=(--qemu "$pe" --dst "$QX_GUEST_IP:$QX_PROBE_PORT" --dst-mac "$QX_EVAL_MAC" --src "$QX_SENDER_IP"
 		--count "$(scn probe.count "$v")" --interval "$(ns_to_arg "$(scn probe.interval "$v")")"
 		--run-id "$QX_RUN_ID" --size "$(scn_or probe.size 64 "$v")" --out "$d/host/send.csv")
@@ -468,6 +495,7 @@ qx_check_args() {
 # NIC; waits for the sender, then stops the flood.
 qx_traffic() {
 	local v=$1 d=$2 pe=$3 pl=$4 expect=$5 bound=$6
+	[ "${S[experiment]}" = timer ] && { qxt_traffic "$v" "$d" "$pe" "$pl"; return; }
 	qx_args "$v" "$d" "$pe" "$pl" "$bound"
 	[ ${#SM_ARGS[@]} -gt 0 ] && bg_start stallmon "$d/host/stallmon.log" "$bindir/nt-stallmon" "${SM_ARGS[@]}"
 	if [ ${#FLOOD_ARGS[@]} -gt 0 ]; then
@@ -506,6 +534,8 @@ qx_traffic() {
 #   no-eval-nic     boot the machine without the evaluation NIC (a missing device)
 #   bad-domu-image  give the domU an image it cannot boot (a guest that does not boot)
 #   kill-collector  kill nt-hvcollect in dom0 two seconds into the traffic
+#   bad-pit-option  (timer) boot Xen with natsume-pit=1000,cpu=7 (a pCPU that is
+#                   not online): Xen must warn, boot and keep the PIT
 qx_fault_kind() {
 	local f
 	for f in ${NT_QX_FAULT:-}; do

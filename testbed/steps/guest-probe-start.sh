@@ -5,7 +5,8 @@
 # In: NT_OUT; NT_IRQ_NAME, NT_IRQ (from guest-nic.sh); NT_RUN_ID, NT_PROBE_PORT
 #     (only these probes make guest_pkt records); NT_BUFREC (records per CPU,
 #     default 262144); NT_BUSY (1: busy loop), NT_BUSY_CPU (default 0);
-#     NT_SECONDS (bound of the reader and the busy loop).
+#     NT_SECONDS (bound of the reader and the busy loop); NT_MOD_ARGS (more
+#     module parameters, e.g. the timer experiment's timer=virq timer_virq=17).
 # Out: guest.csv (+ .meta) as nt-guest-read writes it, interrupts-before.txt,
 #      busyloop.txt.
 . "${NT_LIB:-/etc/nt/lib.sh}"
@@ -14,7 +15,7 @@ fail() { echo "guest-probe-start: $*" >&2; exit 1; }
 ko=${NT_GUEST_KO:-/lib/nt/nt_guest_probe.ko}
 grep -q '^nt_guest_probe ' /proc/modules && rmmod nt_guest_probe
 insmod "$ko" names="$NT_IRQ_NAME" run_id="$NT_RUN_ID" port="${NT_PROBE_PORT:-0}" \
-	buf_records="${NT_BUFREC:-262144}" || fail "insmod $ko failed: $(dmesg | grep nt_guest_probe | tail -n 1)"
+	buf_records="${NT_BUFREC:-262144}" ${NT_MOD_ARGS:-} || fail "insmod $ko failed: $(dmesg | grep nt_guest_probe | tail -n 1)"
 cat /proc/interrupts >"$NT_OUT/interrupts-before.txt"
 rm -f /run/nt-guest.stop /run/nt-guest.ready
 nt_bg nt-guest-read "$NT_OUT/guest-read.log" nt-guest-read --out "$NT_OUT/guest.csv" --watch-irq "$NT_IRQ" \
