@@ -18,7 +18,7 @@
 . "$top/testbed/emu.sh"
 
 IO_DIR=$here/testbeds/io
-IO_WORK="" IO_PEER_PID="" IO_FLOOD_PID="" IO_PORT_A="" IO_PORT_C=""
+IO_WORK="" IO_PORT_A="" IO_PORT_C=""
 IO_PREV_CONFIG="" IO_NBR_FAILED=""
 declare -A IO_CONFIG_FAILED=()
 # The emulated machine's layout (io.env in dom0; docs/scenarios.md).
@@ -53,9 +53,7 @@ io_missing() {
 		echo "  - the static guest reader (make -C guest-probe guest-bins failed)"
 		miss=1
 	fi
-	# the testbed's agent for the domUs (when this version of testbed/ has one)
-	if grep -q '^guest-bins:' "$top/testbed/Makefile" 2>/dev/null &&
-	   ! make -s -C "$top/testbed" guest-bins >/dev/null 2>&1; then
+	if ! make -s -C "$top/testbed" guest-bins >/dev/null 2>&1 || [ ! -x "$top/build/guest/bin/nt-agent" ]; then
 		echo "  - the static domU agent (make -C testbed guest-bins failed)"
 		miss=1
 	fi
@@ -143,14 +141,12 @@ io_image() {
 io_images() {
 	local ko share=$IO_WORK/share
 	ko=$(ls "$top"/build/*/modules/*/nt_guest_probe.ko 2>/dev/null | head -n1)
-	local gr=$top/build/guest/bin/nt-guest-read ag=$top/build/guest/bin/nt-agent agf=()
+	local gr=$top/build/guest/bin/nt-guest-read ag=$top/build/guest/bin/nt-agent agf
 	mkdir -p "$share/io"
-	cp "$IO_DIR/io-dom0.sh" "$IO_DIR/io-guest.sh" "$top/build/dom0/nt-hvcollect" "$gr" "$ko" "$share/io/" || return 1
-	# the testbed's agent program (the domUs' job channel), when it has one
-	if [ -x "$ag" ]; then
-		cp "$ag" "$share/io/" || return 1
-		agf=("$ag:/usr/bin/nt-agent")
-	fi
+	cp "$IO_DIR/io-dom0.sh" "$IO_DIR/io-guest.sh" "$top/build/dom0/nt-hvcollect" "$gr" "$ko" "$ag" "$share/io/" ||
+		return 1
+	# the testbed's agent program: the domUs serve with it, dom0 asks with it
+	agf=("$ag:/usr/bin/nt-agent")
 	io_image dom0 "$IO_WORK/dom0.cpio.gz" --mods "nvme bridge" /usr/bin/iperf3 /usr/bin/dd || return 1
 	io_image domu "$share/domu-io.cpio.gz" --mods "nvme xen-blkfront" /usr/bin/iperf3 /usr/bin/dd -- \
 		"$IO_DIR/io-guest.sh:/etc/nt/io/io-guest.sh" "$ko:/etc/nt/io/nt_guest_probe.ko" \
@@ -176,22 +172,18 @@ i=0
 while [ ! -e /mnt/host/stop ] && [ \$i -lt 7200 ]; do sleep 1; i=\$((i + 1)); done
 kill \$! 2>/dev/null
 EOF
-	logcmd setup "$top/testbed/qemu.sh" --share "$ps" --mem 256 --smp 1 --kernel "$EMU_KERNEL" \
-		--initrd "$IO_WORK/peer.cpio.gz" --nic "model=e1000,port=$((IO_PORT_A + 1)),remote=$IO_PORT_A,mac=$IO_MAC_PEER"
-	"$top/testbed/qemu.sh" --share "$ps" --log "$ps/serial.log" --mem 256 --smp 1 --kernel "$EMU_KERNEL" \
-		--initrd "$IO_WORK/peer.cpio.gz" --timeout 14400 \
-		--nic "model=e1000,port=$((IO_PORT_A + 1)),remote=$IO_PORT_A,mac=$IO_MAC_PEER" >"$ps/qemu.out" 2>&1 &
-	IO_PEER_PID=$!
+	local cur_variant=setup
+	bg_start peer "$ps/qemu.out" "$top/testbed/qemu.sh" --share "$ps" --log "$ps/serial.log" --mem 256 --smp 1 \
+		--kernel "$EMU_KERNEL" --initrd "$IO_WORK/peer.cpio.gz" --timeout 14400 \
+		--nic "model=e1000,port=$((IO_PORT_A + 1)),remote=$IO_PORT_A,mac=$IO_MAC_PEER"
 }
 
+# io_peer_stop: the peer's job ends when told (it powers off), else bg_stop
+# ends its QEMU after 30 s
 io_peer_stop() {
-	[ -n "$IO_PEER_PID" ] || return 0
+	[ -n "${BG_PID[peer]-}" ] || return 0
 	touch "$IO_WORK/peer-share/stop"
-	local i
-	for ((i = 0; i < 150; i++)); do kill -0 "$IO_PEER_PID" 2>/dev/null || break; sleep 0.2; done
-	kill -0 "$IO_PEER_PID" 2>/dev/null && { kill -TERM "$IO_PEER_PID"; sleep 2; kill -KILL "$IO_PEER_PID" 2>/dev/null; }
-	wait "$IO_PEER_PID" 2>/dev/null
-	IO_PEER_PID=""
+	bg_stop peer 30
 }
 
 # io_dom0 NAME SECONDS ARGS...: a job in dom0 (io-dom0.sh ARGS); its log goes
@@ -301,11 +293,7 @@ io_keep_logs() {
 }
 
 tb_stop_all() {
-	if [ -n "$IO_FLOOD_PID" ]; then
-		kill -TERM "$IO_FLOOD_PID" 2>/dev/null
-		wait "$IO_FLOOD_PID" 2>/dev/null
-		IO_FLOOD_PID=""
-	fi
+	bg_stop flood
 	# a cell that is still running ends after its current workload
 	[ -n "$IO_WORK" ] && [ -d "$IO_WORK/share" ] && touch "$IO_WORK/share/stop-cell"
 	return 0
@@ -468,11 +456,9 @@ io_flood_start() {
 	mbps:*) fa+=(--mbps "${rate#mbps:}") ;;
 	pps:*) fa+=(--rate "${rate#pps:}") ;;
 	esac
-	logcmd "$v" "$bindir/nt-flood" "${fa[@]}"
-	"$bindir/nt-flood" "${fa[@]}" >"$d/flood.log" 2>&1 &
-	IO_FLOOD_PID=$!
+	bg_start flood "$d/flood.log" "$bindir/nt-flood" "${fa[@]}"
 	sleep 1
-	kill -0 "$IO_FLOOD_PID" 2>/dev/null || { IO_FLOOD_PID=""; return 1; }
+	kill -0 "${BG_PID[flood]}" 2>/dev/null || { bg_stop flood; return 1; }
 }
 
 tb_variant() {
@@ -524,11 +510,9 @@ tb_variant() {
 	local bound=$(( IO_EXPECT * 4 + 300 ))
 	io_dom0 "cell-$v" "$bound" cell "$v" "$config" "$load"
 	rc=$?
-	if [ -n "$IO_FLOOD_PID" ]; then
-		kill -TERM "$IO_FLOOD_PID" 2>/dev/null
-		wait "$IO_FLOOD_PID"
+	if [ -n "${BG_PID[flood]-}" ]; then
+		bg_stop flood
 		echo "exit_flood=$?" >>"$d/meta.txt"
-		IO_FLOOD_PID=""
 	fi
 	mkdir -p "$d/raw"
 	cp -r "$IO_WORK/share/cells/$v/." "$d/raw/" 2>/dev/null

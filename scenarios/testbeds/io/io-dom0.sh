@@ -30,14 +30,9 @@ STATE=/run/nt-io-config
 say() { echo "nt-io: $*"; }
 
 # req IP [SECONDS]: one request (stdin) to the domU agent on IP, the answer
-# on stdout, bounded in time: the testbed's nt-agent client when the share
-# has it (busybox nc crashes now and then as a client), else busybox nc.
+# on stdout, bounded in time (the testbed's nt-agent client).
 req() {
-	if [ -x "$H/io/nt-agent" ]; then
-		"$H/io/nt-agent" req "$1" "$AGENT_PORT" --timeout "${2:-900}"
-	else
-		timeout "${2:-900}" nc "$1" "$AGENT_PORT"
-	fi
+	"$H/io/nt-agent" req "$1" "$AGENT_PORT" --timeout "${2:-900}"
 }
 
 # rpc IP CMD...: run CMD in the domU whose agent listens on IP (bounded by
@@ -64,6 +59,17 @@ domid() { xl domid "$1" 2>/dev/null; }
 # a PV domU with its control link and wait (AGENT_WAIT s) until its agent
 # answers.  The control netfront is the first vif (vifD.0 in dom0).
 mkdomu() {
+	local rc
+	# dom0 on every pCPU while the domU boots: its front ends wait on dom0's
+	# back ends (pcifront gives up after 2 s, which emulation sometimes hits)
+	xl vcpu-pin 0 all all
+	mkdomu_ "$@"
+	rc=$?
+	xl vcpu-pin 0 all "$DOM0_CPUS"
+	return $rc
+}
+
+mkdomu_() {
 	local name=$1 image=$2 mac=$3 ip=$4 dip=$5 vcpus=$6 cpus=$7 id i
 	shift 7
 	{
@@ -135,6 +141,8 @@ to_dom0() {
 
 do_setup() {
 	say "setup: dom0 up $(nt_uptime) s"
+	# NIC A's driver (the dom0 image leaves e1000e to the job) and the NVMe's
+	grep -q '^e1000e ' /proc/modules || nt_modload e1000e || { say "FAILED: e1000e driver"; return 1; }
 	nt_modload nvme || { say "FAILED: nvme driver"; return 1; }
 	nt_modload bridge || { say "FAILED: bridge module"; return 1; }
 	xl vcpu-pin 0 all "$DOM0_CPUS"
@@ -162,8 +170,9 @@ do_setup() {
 
 # native: A with the measured address in dom0, no bridge; the NVMe in dom0.
 setup_native() {
-	local a
-	a=$(nic_a) || { say "FAILED: dom0 has no NIC with MAC $MAC_NIC"; return 1; }
+	local a i=0
+	while ! a=$(nic_a) && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	[ -n "$a" ] || { say "FAILED: dom0 has no NIC with MAC $MAC_NIC"; return 1; }
 	ip link set br0 down 2>/dev/null && brctl delbr br0 2>/dev/null
 	io_nic_up "$MAC_NIC" "$IP_MEAS/24" >/dev/null || return 1
 	io_reach "$IP_PEER" 60 || { say "FAILED: the peer $IP_PEER does not answer from dom0 ($a)"; return 1; }
@@ -194,8 +203,7 @@ do_config() {
 		fi
 		mkdomu io-pt domu-io.cpio.gz "$MAC_MEAS_CTL" "$IP_MEAS_CTL" "$IP_MEAS_DOM0" 1 "$EVAL_CPU" \
 			"pci = [ '$BDF_NIC,permissive=1', '$BDF_DISK,permissive=1' ]" || return 1
-		rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; nt_modload e1000e >/dev/null 2>&1;
-			nt_modload nvme >/dev/null 2>&1; nt_wait_file /dev/nvme0n1 20 || echo 'no /dev/nvme0n1';
+		rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; io_pt_drivers $MAC_NIC;
 			io_nic_up $MAC_NIC $IP_MEAS/24 && io_reach $IP_PEER 60 && io_probe_load /etc/nt/io/nt_guest_probe.ko" ||
 			{ say "FAILED: io-pt's NIC or disk did not come up, or the peer does not answer"; return 1; } ;;
 	paravirtual)

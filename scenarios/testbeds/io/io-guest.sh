@@ -90,6 +90,29 @@ io_nic_of_mac() {
 	return 1
 }
 
+# io_pt_drivers MAC: the passed-through devices' drivers in the domU: e1000e
+# until the NIC with MAC shows, nvme until /dev/nvme0n1 does; each loaded a
+# second time when its device did not show within 10 s (the PCI front end
+# may have given up on dom0's back end while the domain booted).
+io_pt_drivers() {
+	local try i
+	for try in 1 2; do
+		grep -q '^e1000e ' /proc/modules && rmmod e1000e
+		nt_modload e1000e >/dev/null 2>&1
+		i=0
+		while ! io_nic_of_mac "$1" >/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+		io_nic_of_mac "$1" >/dev/null && break
+		echo "io_pt_drivers: no NIC $1 after loading e1000e (try $try)"
+	done
+	for try in 1 2; do
+		grep -q '^nvme ' /proc/modules && rmmod nvme
+		nt_modload nvme >/dev/null 2>&1
+		nt_wait_file /dev/nvme0n1 10 && break
+		echo "io_pt_drivers: no /dev/nvme0n1 after loading nvme (try $try)"
+	done
+	[ -e /dev/nvme0n1 ] && io_nic_of_mac "$1" >/dev/null
+}
+
 # io_nic_up MAC ADDR/LEN: the interface with that MAC gets the address and
 # comes up; waits (10 s at most) for its carrier.  Prints the interface.
 io_nic_up() {
