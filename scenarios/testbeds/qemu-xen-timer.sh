@@ -147,9 +147,9 @@ qxt_traffic() {
 		kill -0 "${BG_PID[flood]}" 2>/dev/null ||
 			{ qx_fail "the flood generator stopped at once (host/flood.log)"; return 1; }
 	fi
-	# the guest stamps its timer only while the flood runs: the reader (and so
-	# the recorded window) stops by itself after the measurement's length
-	local bound=$QXT_MEASURE_S
+	# the guest stamps its timer only while the flood runs, from here to the
+	# guest-probe-stop below (the reader runs until then: a reader that ended
+	# by itself leaves files older than that step's mark, which it does not fetch)
 	qx_guest_start || return 1
 	qxt_clock before || { qx_fail "dom0-clock failed"; return 1; }
 	ts=$(date +%s)
