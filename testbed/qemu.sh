@@ -28,6 +28,9 @@
 #             127.0.0.1:PORT arrives as one Ethernet frame (no root, no tap);
 #             what the guest sends goes to 127.0.0.1:PORT+1.
 #             SPEC = model=e1000e|e1000,port=PORT[,remote=PORT][,addr=SLOT.FN][,mac=MAC][,multifunction]
+#             With tap=IFNAME instead of port=PORT the NIC is on that tap device
+#             (created beforehand, e.g. inside a network namespace a test owns):
+#             a real interface on this side, for programs that send with --iface.
 #             Two functions of one slot (addr=0x3.0,multifunction and addr=0x3.1)
 #             share the slot's INTA line.  remote= sends to that port instead of
 #             PORT+1: a NIC with port=P+1,remote=P of a second QEMU is the other
@@ -98,13 +101,14 @@ fi
 # NICs: model, socket netdev, PCI address
 i=0
 for spec in "${nics[@]}"; do
-	model= port= remote= addr= mac= mf=
+	model= port= remote= addr= mac= mf= tap=
 	IFS=, read -r -a kv <<<"$spec"
 	for p in "${kv[@]}"; do
 		case "$p" in
 		model=e1000e|model=e1000) model=${p#model=} ;;
 		port=*) port=${p#port=} ;;
 		remote=*) remote=${p#remote=} ;;
+		tap=*) tap=${p#tap=} ;;
 		addr=*) addr=${p#addr=} ;;
 		mac=*) mac=${p#mac=} ;;
 		multifunction|multifunction=on) mf=,multifunction=on ;;
@@ -112,11 +116,17 @@ for spec in "${nics[@]}"; do
 		esac
 	done
 	[ -n "$model" ] || die "--nic: model=e1000e or model=e1000 is required ('$spec')"
-	isnum "$port" && [ "$port" -gt 1024 ] && [ "$port" -lt 65535 ] || die "--nic: bad port in '$spec'"
-	[ -n "$remote" ] || remote=$((port + 1))
-	isnum "$remote" && [ "$remote" -gt 1024 ] && [ "$remote" -le 65535 ] || die "--nic: bad remote port in '$spec'"
-	dev+=(-netdev "socket,id=n$i,udp=127.0.0.1:$remote,localaddr=127.0.0.1:$port"
-	      -device "$model,netdev=n$i${addr:+,addr=$addr}${mac:+,mac=$mac}$mf")
+	if [ -n "$tap" ]; then
+		[ -z "$port$remote" ] || die "--nic: port= or tap=, not both ('$spec')"
+		[[ $tap =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "--nic: bad tap name in '$spec'"
+		dev+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no")
+	else
+		isnum "$port" && [ "$port" -gt 1024 ] && [ "$port" -lt 65535 ] || die "--nic: bad port in '$spec'"
+		[ -n "$remote" ] || remote=$((port + 1))
+		isnum "$remote" && [ "$remote" -gt 1024 ] && [ "$remote" -le 65535 ] || die "--nic: bad remote port in '$spec'"
+		dev+=(-netdev "socket,id=n$i,udp=127.0.0.1:$remote,localaddr=127.0.0.1:$port")
+	fi
+	dev+=(-device "$model,netdev=n$i${addr:+,addr=$addr}${mac:+,mac=$mac}$mf")
 	i=$((i + 1))
 done
 # disk controllers: model, raw image, PCI address

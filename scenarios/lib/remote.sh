@@ -11,9 +11,10 @@
 #   rmt_run WHERE TARGET SECS CMD          run the shell command CMD remotely
 #   rmt_script WHERE TARGET SECS FILE ARG...  run the local script FILE with sh there
 #   rmt_put WHERE TARGET SECS LOCAL REMOTE  copy a file there, verified by sha256
-#   rmt_fetch WHERE TARGET SECS RDIR LDIR  copy every file under RDIR into LDIR,
-#                                each checked against its remote sha256
-#                                (LDIR/SHA256SUMS.remote); what arrived is kept
+#   rmt_fetch WHERE TARGET SECS RDIR LDIR [TAG]  copy every file under RDIR into
+#                                LDIR, each checked against its remote sha256
+#                                (LDIR/SHA256SUMS.TAG, default TAG remote; the check
+#                                in LDIR/fetch-check[-TAG].txt); what arrived is kept
 #   rmt_deploy WHERE TARGET SECS RDIR LDIR  make RDIR a copy of the files under LDIR:
 #                                only those whose sha256 differs travel, each checked
 #   rmt_bg_start NAME WHERE TARGET SECS LOG CMD  run the shell command CMD there in
@@ -21,6 +22,10 @@
 #                                output in LOG here; its pid there in /tmp/nt-bg-PID-NAME.pid
 #   rmt_bg_stop NAME SIGNAL GRACE  signal it there (by that pid), wait GRACE s for
 #                                it to end; returns its exit status (255: connection lost)
+#   rmt_again CMD...             run CMD (one of these functions) again, up to
+#                                RMT_TRIES times in all (default 3), while it fails with
+#                                255 (ssh: no connection): for what may be repeated
+#                                (copies, listings, reads), never for a step
 #   rmt_step WHERE TARGET SECS TOOLS OUT STEP K=V...  run the remote step
 #                                TOOLS/steps/STEP.sh (testbed/steps/README.md) with
 #                                NT_OUT=OUT, NT_LIB=TOOLS/lib.sh and the K=V inputs
@@ -32,6 +37,20 @@ RMT_HOSTS=()
 RMT_SSH_OPTS=()
 RMT_CONNECT_TIMEOUT=${RMT_CONNECT_TIMEOUT:-10}
 RMT_WHY=""
+RMT_SUMS=SHA256SUMS.remote RMT_CHECK=fetch-check.txt
+
+RMT_TRIES=${RMT_TRIES:-3}
+rmt_again() {
+	local try=1 rc
+	while :; do
+		"$@"
+		rc=$?
+		[ $rc = 255 ] && [ $try -lt "$RMT_TRIES" ] || return $rc
+		try=$((try + 1))
+		logcmd "${2:-}" "# ssh failed (255): try $try of $RMT_TRIES in 2 s"
+		sleep 2
+	done
+}
 
 rmt_allow() {
 	local t
@@ -82,11 +101,12 @@ rmt_put() {
 	logcmd "$where" "${RMT_CMD[@]}" "mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && mv $qd.part $qd" "<$src" "sha256=$sum"
 	timeout -k 5 "$secs" "${RMT_CMD[@]}" \
 		"mkdir -p \"\$(dirname $qd)\" && cat >$qd.part && sha256sum $qd.part && mv $qd.part $qd" \
-		<"$src" >"${TMPDIR:-/tmp}/nt-rmt-put.$$" 2>&1
+		<"$src" >"${TMPDIR:-/tmp}/nt-rmt-put.$$" 2>"${TMPDIR:-/tmp}/nt-rmt-put.$$.err"
 	rc=$?
 	got=$(awk 'NR == 1 { print $1 }' "${TMPDIR:-/tmp}/nt-rmt-put.$$")
 	rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$"
-	[ $rc -eq 0 ] || { RMT_WHY="copying $src to $target:$dst failed (exit $rc)"; return $rc; }
+	[ $rc -eq 0 ] || { RMT_WHY="copying $src to $target:$dst failed (exit $rc: $(tail -n 1 "${TMPDIR:-/tmp}/nt-rmt-put.$$.err" 2>/dev/null))"; rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$.err"; return $rc; }
+	rm -f "${TMPDIR:-/tmp}/nt-rmt-put.$$.err"
 	[ "$got" = "$sum" ] || { RMT_WHY="$target:$dst: sha256 $got, sent $sum"; return 1; }
 }
 
@@ -94,13 +114,14 @@ rmt_put() {
 # (relative names), then the files as a tar stream on a second connection.
 rmt_fetch() {
 	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd
+	RMT_SUMS=SHA256SUMS.${6:-remote} RMT_CHECK=fetch-check${6:+-$6}.txt
 	rmt_allowed "$target" || return 255
 	mkdir -p "$ldir" || return 2
 	qd=$(printf '%q' "$rdir")
 	rmt_ssh_cmd "$target"
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +"
 	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && find . -type f -exec sha256sum {} +" \
-		</dev/null >"$ldir/SHA256SUMS.remote"
+		</dev/null >"$ldir/$RMT_SUMS"
 	rc=$?
 	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
@@ -112,41 +133,41 @@ rmt_fetch() {
 	rm -f "$ldir/.fetch-tar.log" "$ldir/.fetch-remote.log"
 }
 
-# rmt_verify LDIR: check LDIR's files against LDIR/SHA256SUMS.remote; names
-# the missing and the differing in RMT_WHY and LDIR/fetch-check.txt.
+# rmt_verify LDIR: check LDIR's files against LDIR/$RMT_SUMS; names the
+# missing and the differing in RMT_WHY and LDIR/$RMT_CHECK.
 rmt_verify() {
 	local ldir=$1 out
-	out=$(cd "$ldir" && sha256sum -c SHA256SUMS.remote 2>/dev/null | grep -v ': OK$')
+	out=$(cd "$ldir" && sha256sum -c "$RMT_SUMS" 2>/dev/null | grep -v ': OK$')
 	# files that arrived but were not listed (created after the listing): not checked
 	if [ -f "$ldir/.fetch-names" ]; then
 		out+=$(cd "$ldir" && while IFS= read -r f; do
 			[ -f "$f" ] || continue
-			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' SHA256SUMS.remote ||
+			awk -v f="$f" 'substr($0, 67) == f { found = 1 } END { exit !found }' "$RMT_SUMS" ||
 				printf '\n%s: NOT CHECKED (it appeared after the listing)' "$f"
 		done <.fetch-names)
 		rm -f "$ldir/.fetch-names"
 		out=$(sed '/^$/d' <<<"$out")
 	fi
 	if [ -n "$out" ]; then
-		printf '%s\n' "$out" >"$ldir/fetch-check.txt"
-		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/fetch-check.txt)"
+		printf '%s\n' "$out" >"$ldir/$RMT_CHECK"
+		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/$RMT_CHECK)"
 		return 1
 	fi
-	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/SHA256SUMS.remote")" >"$ldir/fetch-check.txt"
+	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/$RMT_SUMS")" >"$ldir/$RMT_CHECK"
 }
 
 rmt_deploy() {
 	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc f have qd
 	rmt_allowed "$target" || return 255
 	qd=$(printf '%q' "$rdir")
-	have=$(rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
+	have=$(rmt_again rmt_run "$where" "$target" "$secs" "mkdir -p $qd && cd $qd && find . -type f -exec sha256sum {} +") ||
 		{ RMT_WHY="cannot list $target:$rdir"; return 1; }
 	while IFS= read -r f; do
 		local sum; sum=$(sha256sum <"$ldir/$f" | cut -d' ' -f1)
 		grep -qxF "$sum  ./$f" <<<"$have" && continue
-		rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
+		rmt_again rmt_put "$where" "$target" "$secs" "$ldir/$f" "$rdir/$f" || return $?
 		# keep the mode (scripts, programs)
-		[ -x "$ldir/$f" ] && { rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
+		[ -x "$ldir/$f" ] && { rmt_again rmt_run "$where" "$target" "$secs" "chmod +x $(printf '%q' "$rdir/$f")" || return $?; }
 	done < <(cd "$ldir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
 	return 0
 }

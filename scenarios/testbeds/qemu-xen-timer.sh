@@ -105,9 +105,9 @@ qxt_after_domu() {
 # qxt_clock TAG: dom0's clock, bracketed by the host's (host_before/after_s)
 qxt_clock() {
 	local h0 h1
-	h0=$(qx_now)
+	h0=$(xen_now)
 	qx_step dom0 dom0-clock 30 NT_TAG="$1" || return 1
-	h1=$(qx_now)
+	h1=$(xen_now)
 	printf 'host_before_s=%s\nhost_after_s=%s\n' "$h0" "$h1" >>"$QX_VDIR/dom0-clock-$1.txt"
 }
 
@@ -147,9 +147,9 @@ qxt_traffic() {
 		kill -0 "${BG_PID[flood]}" 2>/dev/null ||
 			{ qx_fail "the flood generator stopped at once (host/flood.log)"; return 1; }
 	fi
-	# the guest stamps its timer only while the flood runs: the reader (and so
-	# the recorded window) stops by itself after the measurement's length
-	local bound=$QXT_MEASURE_S
+	# the guest stamps its timer only while the flood runs, from here to the
+	# guest-probe-stop below (the reader runs until then: a reader that ended
+	# by itself leaves files older than that step's mark, which it does not fetch)
 	qx_guest_start || return 1
 	qxt_clock before || { qx_fail "dom0-clock failed"; return 1; }
 	ts=$(date +%s)
@@ -219,7 +219,7 @@ qxt_redecode() {
 	fi
 }
 
-# qxt_evidence DIR: the timer's evidence into meta.txt (qx_evidence's hook)
+# qxt_evidence DIR: the timer's evidence, printed (into meta.txt after xen_evidence)
 qxt_evidence() {
 	local d=$1 hz pns domid lo hi
 	hz=$(sed -n 's/^tsc_hz=//p' "$d/hv.csv.meta" 2>/dev/null | tail -n1)

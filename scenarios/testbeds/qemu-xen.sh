@@ -39,7 +39,7 @@ QX_GUEST_IP=192.0.2.2 QX_SENDER_IP=192.0.2.1 QX_PROBE_PORT=7001
 QX_LOAD_IP=203.0.113.2 QX_FLOOD_IP=203.0.113.1 QX_FLOOD_PORT=9
 QX_DOM0_CTL=198.51.100.1/24 QX_DOMU_CTL=198.51.100.2/24 QX_DOMU_CTL_MAC=00:16:3e:4e:54:02
 QX_AGENT_PORT=7000
-QX_TOOLS="" QX_XEN="" QX_DOM0_IMG="" QX_KERNEL="" QX_HZ_SET=0
+QX_TOOLS="" QX_XEN="" QX_DOM0_IMG="" QX_KERNEL=""
 tb_interrupted=0
 
 # ---------------------------------------------------------------- checks
@@ -359,8 +359,6 @@ qx_collect() {
 	return $rc
 }
 
-qx_now() { date +%s.%N | cut -c1-14; }
-qx_dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 tb_variant() {
 	local v=$1 d=$2
@@ -376,7 +374,7 @@ tb_variant() {
 	read -r pe pl < <(emu_ports 2) || { qx_fail "no free loopback UDP ports"; return 1; }
 	# not t0: the runner's own t0 (its signal handler reads it while this runs)
 	local t_boot t_ready t_meas t_end
-	t_boot=$(qx_now)
+	t_boot=$(xen_now)
 
 	# ---- the machine
 	local qargs=(--xen "$QX_XEN" --xen-args "$QX_XARGS" --iommu --kernel "$QX_KERNEL" --initrd "$QX_DOM0_IMG"
@@ -418,11 +416,11 @@ tb_variant() {
 	fi
 	qx_step dom0 counters 30 NT_TAG=before NT_LOAD_IF="$(qx_kv dom0-setup.txt load_if)" \
 		NT_LOAD_IRQ="$(qx_kv dom0-setup.txt load_irq)" || { qx_fail "counters failed"; return 1; }
-	t_ready=$(qx_now)
+	t_ready=$(xen_now)
 
 	# ---- traffic from the host
 	qx_traffic "$v" "$d" "$pe" "$pl" "$expect" "$bound" || return 1
-	t_meas=$(qx_now)
+	t_meas=$(xen_now)
 
 	# ---- collect, stop
 	progress "$VLABEL: collecting the records" $(( 30 + REST_AFTER ))
@@ -430,19 +428,21 @@ tb_variant() {
 	qx_collect 60 || crc=1
 	bg_stop stallmon 5
 	emu_poweroff 60 >/dev/null || echo "poweroff=QEMU did not stop by itself (killed)" >>"$d/meta.txt"
-	t_end=$(qx_now)
+	t_end=$(xen_now)
 	{
-		echo "boot_to_ready_s=$(qx_dt "$t_boot" "$t_ready")"
-		echo "measure_s=$(qx_dt "$t_ready" "$t_meas")"
-		echo "teardown_s=$(qx_dt "$t_meas" "$t_end")"
-		echo "total_s=$(qx_dt "$t_boot" "$t_end")"
+		echo "boot_to_ready_s=$(xen_dt "$t_boot" "$t_ready")"
+		echo "measure_s=$(xen_dt "$t_ready" "$t_meas")"
+		echo "teardown_s=$(xen_dt "$t_meas" "$t_end")"
+		echo "total_s=$(xen_dt "$t_boot" "$t_end")"
 		echo "qemu_exit=${EMU_QRC:-}"
 		echo "finished=$(stamp)"
 	} >>"$d/meta.txt"
 	[ "${S[experiment]}" = timer ] && qxt_redecode "$d" >>"$d/meta.txt"
-	qx_evidence "$d"
+	xen_evidence "$d" host "the emulated TSC of hv and guest stamps" \
+		"nt-stallmon on the host, host TSC: not aligned with the emulated TSC, so samples are not marked; under TCG a host stall stalls the guests too"
+	[ "${S[experiment]}" = timer ] && qxt_evidence "$d" >>"$d/meta.txt"
 	[ $crc = 0 ] || { say "$PROG: $VLABEL: some records could not be collected (see meta.txt step_failed)"; return 1; }
-	qx_check_data "$d"
+	xen_check_data "$d" host "$QX_COUNT" "$(qx_has hv && echo 1)" "$(qx_has guest && echo 1)"
 }
 
 # The host programs' arguments of variant V writing into DIR (the flood and
@@ -525,110 +525,6 @@ qx_traffic() {
 	# stopped by our SIGTERM is the flood's normal end
 	case $rc_flood in 0|130|143) ;; *) qx_fail "nt-flood exited $rc_flood (host/flood.log)"; return 1 ;; esac
 	return 0
-}
-
-# qx_evidence DIR: what the run shows about the machine, into meta.txt:
-# the evaluation domain and its Xen IRQ, that IRQ's line in Xen's own dump
-# (shared with dom0 or not), the Natsume lines of Xen's log, the guest's
-# interrupt counts, the load the load NIC received, Xen's TSC frequency.
-qx_evidence() {
-	local d=$1 domid xirq line hz
-	domid=$(qx_kv domu.txt domid)
-	{
-		echo "eval_dom=$domid"
-		echo "probes_sent=$(sed -n 's/^count=//p' "$d/host/send.csv.meta" 2>/dev/null | tail -n1)"
-		if [ -f "$d/hv.csv" ] && [ -n "$domid" ]; then
-			xirq=$(awk -F, -v dom="$domid" '$2 == "hv_deliver" && $8 == dom { n[$5]++ }
-				END { for (k in n) if (n[k] > best) { best = n[k]; b = k }; print b }' "$d/hv.csv")
-			echo "eval_xen_irq=$xirq"
-			echo "hv_deliver_to_eval=$(awk -F, -v dom="$domid" '$2 == "hv_deliver" && $8 == dom' "$d/hv.csv" | wc -l)"
-			echo "hv_natsume_records=$(grep -c ',natsume' "$d/hv.csv")"
-			echo "hv_direct_records=$(grep -c 'direct' "$d/hv.csv")"
-			echo "hv_direct_to_other=$(awk -F, -v dom="$domid" '$10 ~ /direct/ && $2 == "hv_deliver" && $8 != dom' "$d/hv.csv" | wc -l)"
-			line=$(grep -E "IRQ: *$xirq vec" "$d/xen-irqs-before.txt" 2>/dev/null | head -n1 | sed 's/^(XEN) *//')
-			echo "eval_xen_line=$line"
-			if grep -Eq "d0: *[0-9]+\(" <<<"$line" && grep -Eq "d$domid: *[0-9]+\(" <<<"$line"; then
-				echo "eval_line_shared=yes (Xen's IRQ $xirq is bound to dom0 and d$domid)"
-			else
-				echo "eval_line_shared=no"
-			fi
-			hz=$(sed -n 's/^tsc_hz=//p' "$d/hv.csv.meta" | tail -n1)
-			if [ -n "$hz" ]; then
-				echo "tsc_hz=$hz"
-				echo "tsc_hz_method=$(sed -n 's/^tsc_hz_method=//p' "$d/hv.csv.meta" | tail -n1) (Xen's TSC; the guest runs with tsc_mode=native)"
-			fi
-			echo "natsume_config=$(sed -n 's/^natsume_config=//p' "$d/hv.csv.meta" | tail -n1)"
-			echo "hv_lost_trace_records=$(sed -n 's/^lost_trace_records=//p' "$d/hv.csv.meta" | tail -n1)"
-		fi
-		echo "natsume_xen_log=$(grep -h 'natsume:' "$d/xl-dmesg-after.txt" 2>/dev/null | sed 's/^(XEN) *//' | sort -u | tr '\n' '|')"
-		local gi
-		gi=$(qx_kv guest-nic.txt irq)
-		if [ -n "$gi" ]; then
-			echo "guest_irq=$gi ($(qx_kv guest-nic.txt irq_name), $(qx_kv guest-nic.txt irq_mode))"
-			echo "guest_irq_line_before=$(awk -v i="$gi:" '$1 == i' "$d/interrupts-before.txt" 2>/dev/null | tr -s ' ')"
-			echo "guest_irq_line_after=$(awk -v i="$gi:" '$1 == i' "$d/interrupts-after.txt" 2>/dev/null | tr -s ' ')"
-			echo "guest_irq_tied=$(sed -n 's/^guest.irq_tied=//p' "$d/guest.csv.meta" 2>/dev/null | tail -n1)"
-		fi
-		qx_load_rate "$d"
-		[ -f "$d/host/stall.csv" ] && qx_host_stalls "$d"
-		[ "${S[experiment]}" = timer ] && qxt_evidence "$d"
-	} >>"$d/meta.txt"
-	if [ $QX_HZ_SET = 0 ] && [ -n "${hz:-}" ]; then
-		# the run's clock is Xen's TSC: the analyzer takes tsc_hz from the run's meta.txt
-		{
-			echo "host_tsc_hz=$(sed -n 's/^tsc_hz=//p' "$run_dir/meta.txt" | head -n1)"
-			echo "tsc_hz=$hz"
-			echo "tsc_hz_method=Xen's cpu_khz (xc_physinfo, via nt-hvcollect in variant $cur_variant): the emulated TSC of hv and guest stamps"
-		} >>"$run_dir/meta.txt"
-		QX_HZ_SET=1
-	fi
-}
-
-# qx_host_stalls DIR: what the host's stall monitor saw (host clock)
-qx_host_stalls() {
-	local d=$1 hz
-	hz=$(sed -n 's/^tsc_hz=//p' "$d/host/stall.csv.meta" | tail -n1)
-	awk -F, -v hz="${hz:-0}" -v dur="$(sed -n 's/^duration_s=//p' "$d/host/stall.csv.meta")" '
-		$2 == "stall" { n++; t += $9; if ($9 > m) m = $9 }
-		END {
-			if (hz <= 0) exit
-			printf "host_stalls=%.0f stalls over the threshold in %.1f s, %.1f ms in all (%.1f %%), longest %.1f ms ", n, dur, t / hz * 1e3, (dur > 0 ? t / hz / dur * 100 : 0), m / hz * 1e3
-			printf "(nt-stallmon on the host, host TSC: not aligned with the emulated TSC, so samples are not marked; under TCG a host stall stalls the guests too)\n"
-		}' "$d/host/stall.csv"
-}
-
-# qx_load_rate DIR: the load the load NIC received (dom0's counters), and
-# what the host sent
-qx_load_rate() {
-	local d=$1 b=$d/counters-before.txt a=$d/counters-after.txt
-	[ -f "$b" ] && [ -f "$a" ] || return 0
-	awk -F= 'FNR == NR { x[$1] = $2; next } { y[$1] = $2 }
-		END {
-			dt = y["uptime_s"] - x["uptime_s"]
-			if (dt <= 0) exit
-			# rx_bytes counts whole frames without the FCS: the size nt-flood counts
-			p = y["rx_packets"] - x["rx_packets"]; by = y["rx_bytes"] - x["rx_bytes"]
-			i = y["irq_count"] - x["irq_count"]
-			printf "load_received_packets=%.0f\nload_received_seconds=%.1f\n", p, dt
-			printf "load_received_pps=%.0f\nload_received_mbps=%.2f\n", p / dt, by * 8 / dt / 1e6
-			printf "load_irqs=%.0f\nload_irqs_per_s=%.0f\n", i, i / dt
-			printf "load_rx_dropped=%.0f\nload_rx_missed=%.0f\n", y["rx_dropped"] - x["rx_dropped"], y["rx_missed_errors"] - x["rx_missed_errors"]
-		}' "$b" "$a"
-	local fm=$d/host/flood.meta
-	[ -f "$fm" ] && echo "load_sent=$(sed -n 's/^sent=//p' "$fm") frames, $(sed -n 's/^pps=//p' "$fm") pps," \
-		"$(sed -n 's/^mbps_frames=//p' "$fm") Mbit/s (host, nt-flood)"
-}
-
-# qx_check_data DIR: the variant has the records its sources promise
-qx_check_data() {
-	local d=$1 bad=0
-	[ "${S[experiment]}" = timer ] && { qxt_check_data "$d"; return; }
-	if qx_has hv && [ ! -s "$d/hv.csv" ]; then say "$PROG: $VLABEL: no hypervisor records"; bad=1; fi
-	if qx_has guest && [ ! -s "$d/guest.csv" ]; then say "$PROG: $VLABEL: no guest records"; bad=1; fi
-	local sent
-	sent=$(sed -n 's/^count=//p' "$d/host/send.csv.meta" 2>/dev/null | tail -n1)
-	[ "${sent:-0}" = "$QX_COUNT" ] || { say "$PROG: $VLABEL: sent ${sent:-0} of $QX_COUNT probes"; bad=1; }
-	return $bad
 }
 
 # ---------------------------------------------------------------- faults (tests)

@@ -141,6 +141,8 @@ to_dom0() {
 
 do_setup() {
 	say "setup: dom0 up $(nt_uptime) s"
+	# NIC A's driver (the dom0 image leaves e1000e to the job) and the NVMe's
+	grep -q '^e1000e ' /proc/modules || nt_modload e1000e || { say "FAILED: e1000e driver"; return 1; }
 	nt_modload nvme || { say "FAILED: nvme driver"; return 1; }
 	nt_modload bridge || { say "FAILED: bridge module"; return 1; }
 	xl vcpu-pin 0 all "$DOM0_CPUS"
@@ -168,8 +170,9 @@ do_setup() {
 
 # native: A with the measured address in dom0, no bridge; the NVMe in dom0.
 setup_native() {
-	local a
-	a=$(nic_a) || { say "FAILED: dom0 has no NIC with MAC $MAC_NIC"; return 1; }
+	local a i=0
+	while ! a=$(nic_a) && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	[ -n "$a" ] || { say "FAILED: dom0 has no NIC with MAC $MAC_NIC"; return 1; }
 	ip link set br0 down 2>/dev/null && brctl delbr br0 2>/dev/null
 	io_nic_up "$MAC_NIC" "$IP_MEAS/24" >/dev/null || return 1
 	io_reach "$IP_PEER" 60 || { say "FAILED: the peer $IP_PEER does not answer from dom0 ($a)"; return 1; }
