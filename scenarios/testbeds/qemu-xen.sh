@@ -437,7 +437,7 @@ tb_variant() {
 		echo "qemu_exit=${EMU_QRC:-}"
 		echo "finished=$(stamp)"
 	} >>"$d/meta.txt"
-	[ "${S[experiment]}" = timer ] && qxt_redecode "$d" >>"$d/meta.txt"
+	qxt_redecode "$d" >>"$d/meta.txt" # both experiments: dom0's CSV can be damaged
 	xen_evidence "$d" host "the emulated TSC of hv and guest stamps" \
 		"nt-stallmon on the host, host TSC: not aligned with the emulated TSC, so samples are not marked; under TCG a host stall stalls the guests too"
 	[ "${S[experiment]}" = timer ] && qxt_evidence "$d" >>"$d/meta.txt"
