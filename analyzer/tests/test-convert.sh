@@ -24,7 +24,7 @@ H=source,event,cpu,tsc,irq,vector,seq,dom,aux,flags
 	echo "monitor,stall,0,5,,,,,99,"
 	echo "monitor,lost,,6,,,,,3,"
 	echo "sender,probe_cost,2,7,,,,,48,late|0x40"
-	echo "monitor,stall,1,8,,,,,,0xffffffe0"
+	echo "monitor,stall,1,8,,,,,,direct|0xffffffc0"
 } >"$w/all.csv"
 expect 0 'converted 12 records' "$A" convert "$w/all.csv" "$w/all.bin"
 check "$(stat -c %s "$w/all.bin")" $((32 + 12 * 40)) "binary size"
