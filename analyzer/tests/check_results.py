@@ -14,15 +14,8 @@ import random
 import subprocess
 import sys
 
-fails = checks = 0
-
-
-def ok(cond, msg):
-    global fails, checks
-    checks += 1
-    if not cond:
-        fails += 1
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check as ok, finish  # noqa: E402
 
 
 def t_cdf(t, df, n=20000):
@@ -159,8 +152,7 @@ def main():
     rep = open(f"{d2}/report.md").read() if os.path.exists(f"{d2}/report.md") else ""
     ok(r.returncode == 0 and "| x | 1.6 [" in rep and "no value (variant failed: setup)" in rep,
        f"results-only run: exit {r.returncode} {r.stderr.strip()[:200]}")
-    print(f"check_results: {checks} checks, {fails} failed")
-    return 1 if fails else 0
+    return finish()
 
 
 if __name__ == "__main__":
