@@ -35,6 +35,8 @@ mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.load = none'
 refused "a variant without io.config" "variant 'a' has no 'io.config'"
 mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.config = sriov\nio.load = none'
 refused "an unknown io.config" "io.config"
+mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.config = native\nio.load = io'
+refused "the I/O load without a flood.rate" "io.load = io but no flood"
 
 # the runner's context the driver expects
 here=$top/scenarios
