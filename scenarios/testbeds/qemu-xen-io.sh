@@ -402,8 +402,12 @@ io_check_records() {
 			say "$PROG: $VLABEL: $f changed on its way out of the emulated machine"
 		fi
 		if ! "$bindir/nt-analyze" convert --lenient "$d/raw/$f" "$d/raw/$f.lenient" >"$d/raw/$f.check.log" 2>&1; then
-			echo "records_check.$f=unreadable ($(head -c 200 "$d/raw/$f.check.log" | tr '\n' ' '))" >>"$d/meta.txt"
+			# set aside: the variant keeps no file the analyzer cannot read
+			echo "records_check.$f=unreadable, set aside as raw/$f.unreadable ($(head -c 200 "$d/raw/$f.check.log" | tr '\n' ' '))" >>"$d/meta.txt"
+			say "$PROG: $VLABEL: $f is unreadable (raw/$f.unreadable)"
 			rm -f "$d/raw/$f.lenient" "$d/raw/$f.lenient.meta"
+			mv "$d/raw/$f" "$d/raw/$f.unreadable"
+			[ -f "$d/raw/$f.meta" ] && mv "$d/raw/$f.meta" "$d/raw/$f.meta.unreadable"
 			continue
 		fi
 		n=$(sed -n 's/.*converted [0-9]* records (\([0-9]*\) malformed rows* skipped).*/\1/p' "$d/raw/$f.check.log")

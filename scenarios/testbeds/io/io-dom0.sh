@@ -319,13 +319,23 @@ do_cell() {
 	"$H/io/nt-hvcollect" live --events natsume -o /tmp/hv-all.csv --summary "$out/hv-summary.txt" -d 3600 \
 		>"$out/hv.log" 2>&1 &
 	local hvpid=$!
-	[ -n "$re0" ] && { io_probe_start "$(io_irq_names "$re0")" /tmp/guest-dom0.csv >"$out/reader-dom0.log" ||
-		say "the dom0 probe did not start"; }
-	[ -n "$reu" ] && { rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; . /etc/nt/lib.sh;
-		io_probe_start \$(io_irq_names '$reu') /tmp/guest-domu.csv" >"$out/reader-domu.log" ||
-		say "the domU probe did not start"; }
 	local failed=
-	if [ "$load" = cpu ] && ! { do_load_cpu start >"$out/load.txt" 2>&1 && grep -q "stress-ng .* running" "$out/load.txt"; }; then
+	# the guest probes must run: a cell without them measures no interrupt
+	# (the domU request is asked up to 3 times: its client may crash)
+	if [ -n "$re0" ] && ! io_probe_start "$(io_probe_names "$re0")" /tmp/guest-dom0.csv >"$out/reader-dom0.log" 2>&1; then
+		say "FAILED: the dom0 probe did not start ($(tr '\n' ' ' <"$out/reader-dom0.log" | cut -c1-160))"
+		failed="the dom0 probe did not start"
+	fi
+	k=0
+	while [ -n "$reu" ] && [ $k -lt 3 ] && ! rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; . /etc/nt/lib.sh;
+		io_probe_start \$(io_probe_names '$reu') /tmp/guest-domu.csv" >"$out/reader-domu.log" 2>&1; do
+		k=$((k + 1))
+		say "the domU probe did not start (try $k: $(tr '\n' ' ' <"$out/reader-domu.log" | cut -c1-160))"
+	done
+	[ -n "$reu" ] && [ $k = 3 ] && { say "FAILED: the domU probe did not start"; failed="${failed:+$failed; }the domU probe did not start"; }
+	[ -n "$failed" ] && echo 0 >"$H/stop-cell"
+	if [ -z "$failed" ] && [ "$load" = cpu ] &&
+	   ! { do_load_cpu start >"$out/load.txt" 2>&1 && grep -q "stress-ng .* running" "$out/load.txt"; }; then
 		say "FAILED: stress-ng did not start in the neighbour (load.txt)"
 		failed="no CPU load"
 		echo 0 >"$H/stop-cell"

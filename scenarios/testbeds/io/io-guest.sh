@@ -49,6 +49,14 @@ io_work() {
 	return $rc
 }
 
+# io_probe_names REGEX: the names for the guest probe's names= (at most 8):
+# the lines of io_irq_names with the queues of one device folded into a
+# prefix (nvme0q1, nvme0q2 -> nvme0q*; vif3.1-q0-tx -> vif3.1-q*).
+io_probe_names() {
+	awk -v re="$1" 'NR > 1 && $NF ~ re { n = $NF; if (match(n, /q[0-9]+(-tx|-rx)?$/)) n = substr(n, 1, RSTART) "*"
+		if (!seen[n]++) printf "%s%s", k++ ? "," : "", n } END { print "" }' /proc/interrupts
+}
+
 # io_probe_start NAMES OUT: stamp the handlers NAMES (comma-separated, as in
 # /proc/interrupts) with the guest module (loaded by io_probe_load) and drain
 # into OUT (CSV + OUT.meta) in the background until io_probe_stop.
