@@ -19,15 +19,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_run  # noqa: E402
 
-fails = checks = 0
-
-
-def ok(cond, msg):
-    global fails, checks
-    checks += 1
-    if not cond:
-        fails += 1
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check as ok, finish  # noqa: E402
 
 
 def run(cmd, env=None):
@@ -170,8 +163,7 @@ def main():
     for want in ("TSC: 2596130000 Hz", "tsc_hz_method=synthetic", "unmatched FROM 15", "stall windows 3",
                  "### Comparison", "plots/latency0-bars.png", "p99.99"):
         ok(want in rep, f"report.md lacks '{want}'")
-    print(f"check_run: {checks} checks, {fails} failed")
-    sys.exit(1 if fails else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":
