@@ -467,6 +467,13 @@ void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
 void json_attrib(FILE *f, const struct variant *v);
 void json_num(FILE *f, double x);
+/* the formats of the rows report.c and results_report.c write */
+enum out_fmt { OUT_CSV, OUT_JSON, OUT_MD };
+/* a Markdown table's title row and separator row; align[i]: 'l' or 'r' */
+void md_head(FILE *f, const char *const *title, size_t n, const char *align);
+/* an output file opened for writing and closed, the error said (perror) */
+FILE *out_open(const char *path);
+int out_close(FILE *f, const char *path);
 
 /* ---- results.c: workload results per grid cell ------------------------- */
 struct kvfile {

@@ -73,19 +73,83 @@ static const char *mode_name(const struct joiner *j)
 	return j->ss.streaming ? "streaming" : "exact";
 }
 
-/* ---- CSV ---- */
-int write_summary_csv(struct run_ctx *rc, const char *path)
+/* ---- the statistics row of summary.csv, summary.json and report.md ---- */
+#define NSTATS 9
+static const char *const stat_key[NSTATS] = { "min", "max", "mean", "stddev", "median",
+					       "p90", "p99", "p99.9", "p99.99" };
+
+static void md_val(FILE *f, double x, int prec)
+{
+	if (isfinite(x))
+		fprintf(f, " %.*f |", prec, x);
+	else
+		fprintf(f, " - |");
+}
+
+/* The nine statistics of s in stat_key order, in cycles or (us) in
+ * microseconds at hz, as the cells of a summary.csv row (each after a comma),
+ * the members of a summary.json object (without its braces) or the cells of a
+ * report.md row.  min and max in cycles are the exact integers.  No samples,
+ * or no frequency for microseconds: an empty cell, null, "-". */
+static void stats_row(FILE *f, enum out_fmt fmt, const struct summary *s, double hz, int us)
+{
+	double x[NSTATS] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
+			     s->p90,	     s->p99,	     s->p999, s->p9999 };
+	for (int i = 0; i < NSTATS; i++) {
+		if (fmt == OUT_JSON)
+			fprintf(f, "%s\"%s\": ", i ? ", " : "", stat_key[i]);
+		else if (fmt == OUT_CSV)
+			fputc(',', f);
+		if (!s->n || (us && !(hz > 0)))
+			fputs(fmt == OUT_JSON ? "null" : fmt == OUT_MD ? " - |" : "", f);
+		else if (!us && i < 2)
+			fprintf(f, fmt == OUT_MD ? " %" PRIu64 " |" : "%" PRIu64, i ? s->max : s->min);
+		else if (fmt == OUT_JSON)
+			json_num(f, us ? cyc_to_us(x[i], hz) : x[i]);
+		else if (fmt == OUT_CSV)
+			fprintf(f, "%.6f", us ? cyc_to_us(x[i], hz) : x[i]);
+		else
+			md_val(f, us ? cyc_to_us(x[i], hz) : x[i], us ? 3 : 1);
+	}
+}
+
+void md_head(FILE *f, const char *const *title, size_t n, const char *align)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %s |", i ? "" : "|", title[i]);
+	fputs("\n|", f);
+	for (size_t i = 0; i < n; i++)
+		fputs(align[i] == 'r' ? "---:|" : "---|", f);
+	fputc('\n', f);
+}
+
+FILE *out_open(const char *path)
 {
 	FILE *f = fopen(path, "w");
-	if (!f) {
+	if (!f)
+		perror(path);
+	return f;
+}
+
+int out_close(FILE *f, const char *path)
+{
+	if (fclose(f)) {
 		perror(path);
 		return -1;
 	}
-	static const char *st[] = { "min", "max", "mean", "stddev", "median", "p90", "p99", "p99.9", "p99.99" };
+	return 0;
+}
+
+/* ---- CSV ---- */
+int write_summary_csv(struct run_ctx *rc, const char *path)
+{
+	FILE *f = out_open(path);
+	if (!f)
+		return -1;
 	fprintf(f, "variant,measure,definition,mode,count");
 	for (int u = 0; u < 2; u++)
-		for (size_t i = 0; i < 9; i++)
-			fprintf(f, ",%s_%s", st[i], u ? "us" : "cycles");
+		for (size_t i = 0; i < NSTATS; i++)
+			fprintf(f, ",%s_%s", stat_key[i], u ? "us" : "cycles");
 	fprintf(f, ",matched_seq,matched_nearest,unmatched_from,unmatched_to,shared_to,dup_from,dup_to,negative,"
 		   "stalled,records_lost_at_source,tsc_hz\n");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
@@ -93,23 +157,9 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 		for (size_t m = 0; m < v->nms; m++) {
 			const struct joiner *j = &v->j[m];
 			const struct summary *s = &j->sum;
-			double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
-					s->p90,		s->p99,		s->p999, s->p9999 };
 			fprintf(f, "%s,%s,%s,%s,%" PRIu64, v->name, v->ms[m].name, v->ms[m].def, mode_name(j), s->n);
-			for (int i = 0; i < 9; i++) {
-				if (!s->n)
-					fputs(",", f);
-				else if (i < 2)
-					fprintf(f, ",%" PRIu64, i == 0 ? s->min : s->max);
-				else
-					fprintf(f, ",%.6f", x[i]);
-			}
-			for (int i = 0; i < 9; i++) {
-				if (s->n && v->tsc_hz > 0)
-					fprintf(f, ",%.6f", cyc_to_us(x[i], v->tsc_hz));
-				else
-					fputs(",", f);
-			}
+			stats_row(f, OUT_CSV, s, v->tsc_hz, 0);
+			stats_row(f, OUT_CSV, s, v->tsc_hz, 1);
 			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 				   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
 				j->c.by_seq, j->c.by_near, j->c.unmatched_from, j->c.unmatched_to, j->c.shared_to,
@@ -119,32 +169,15 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 			fputc('\n', f);
 		}
 	}
-	if (fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	return out_close(f, path);
 }
 
 /* ---- JSON ---- */
 static void json_stats(FILE *f, const struct summary *s, double hz, int us)
 {
-	double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median, s->p90, s->p99, s->p999,
-			s->p9999 };
-	static const char *k[9] = { "min", "max", "mean", "stddev", "median", "p90", "p99", "p99.9", "p99.99" };
-	fprintf(f, "{");
-	for (int i = 0; i < 9; i++) {
-		fprintf(f, "%s\"%s\": ", i ? ", " : "", k[i]);
-		if (!s->n)
-			fputs("null", f);
-		else if (us)
-			json_num(f, cyc_to_us(x[i], hz));
-		else if (i < 2)
-			fprintf(f, "%" PRIu64, i ? s->max : s->min);
-		else
-			json_num(f, x[i]);
-	}
-	fprintf(f, "}");
+	fputc('{', f);
+	stats_row(f, OUT_JSON, s, hz, us);
+	fputc('}', f);
 }
 
 void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linhist *h)
@@ -346,18 +379,12 @@ size_t run_measures(struct run_ctx *rc, struct measure_def *seen, size_t max)
 }
 
 /* ---- Markdown ---- */
-static void md_val(FILE *f, double x, int prec)
-{
-	if (isfinite(x))
-		fprintf(f, " %.*f |", prec, x);
-	else
-		fprintf(f, " - |");
-}
-
 void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, int us)
 {
-	fprintf(f, "| variant | count | min | max | mean | stddev | median | p90 | p99 | p99.9 | p99.99 |\n");
-	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	const char *title[2 + NSTATS] = { "variant", "count" };
+	for (int i = 0; i < NSTATS; i++)
+		title[2 + i] = stat_key[i];
+	md_head(f, title, 2 + NSTATS, "lrrrrrrrrrr");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		int k = find_measure(v, md);
@@ -365,18 +392,7 @@ void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, i
 			continue;
 		const struct summary *s = &v->j[k].sum;
 		fprintf(f, "| %s%s | %" PRIu64 " |", v->name, (int)vi == rc->co.baseline ? " (baseline)" : "", s->n);
-		double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
-				s->p90,		s->p99,		s->p999, s->p9999 };
-		for (int i = 0; i < 9; i++) {
-			if (!s->n)
-				fprintf(f, " - |");
-			else if (us)
-				md_val(f, cyc_to_us(x[i], v->tsc_hz), 3);
-			else if (i < 2)
-				fprintf(f, " %" PRIu64 " |", i ? s->max : s->min);
-			else
-				md_val(f, x[i], 1);
-		}
+		stats_row(f, OUT_MD, s, v->tsc_hz, us);
 		fputc('\n', f);
 	}
 }
@@ -403,8 +419,9 @@ void md_comparison(FILE *f, struct run_ctx *rc, size_t m)
 		"better); median and p99 differences (variant - baseline) with %g %% percentile-bootstrap "
 		"intervals (%u resamples requested, seed %" PRIu64 "; `*` = the interval excludes 0).\n\n",
 		b->name, rc->co.conf * 100, rc->co.resamples, rc->co.seed);
-	fprintf(f, "| variant | max impr. %% | min impr. %% | mean impr. %% | median diff [CI] | p99 diff [CI] "
-		   "| resamples |\n|---|---:|---:|---:|---:|---:|---:|\n");
+	static const char *const title[] = { "variant",		 "max impr. %",	  "min impr. %", "mean impr. %",
+					     "median diff [CI]", "p99 diff [CI]", "resamples" };
+	md_head(f, title, 7, "lrrrrrr");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		if ((int)vi == rc->co.baseline)
 			continue;
@@ -477,11 +494,9 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 
 int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	FILE *f = out_open(path);
+	if (!f)
 		return -1;
-	}
 	char meta[4096], val[512];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", rc->dir);
 	const char *title = "";
@@ -594,9 +609,5 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 			fprintf(f, "Each figure has its gnuplot script (.gp) and data (.dat) beside it, and a PDF.\n\n");
 		}
 	}
-	if (fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	return out_close(f, path);
 }
