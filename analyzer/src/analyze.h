@@ -431,14 +431,14 @@ struct results;
 struct run_ctx {
 	const char *dir;
 	const struct results *res; /* workload results (results.c), or NULL */
-	const char *time_label;    /* run meta time_label (e.g. emulated), or "" */
 	struct variant *v;
 	size_t nv;
 	struct cmp_opts co;
 	double tsc_hz;
 	char tsc_src[512];
 	const struct aopts *o;
-	char emulated[256]; /* run_emulated() */
+	char emulated[256];   /* run_emulated() */
+	char time_label[256]; /* run_time_label() */
 };
 struct cmp_row {
 	int ok;
@@ -462,6 +462,7 @@ void json_comparison(FILE *f, struct run_ctx *rc);
 uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target);
 /* evidence.c: runs on a hypervisor testbed */
 const char *run_emulated(struct run_ctx *rc);
+const char *run_time_label(struct run_ctx *rc);
 void md_packet_join(FILE *f, struct run_ctx *rc);
 void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
@@ -515,7 +516,7 @@ struct results {
 	size_t ndef;
 	char rows[RES_AXIS][RES_NAME], cols[RES_AXIS][RES_NAME];
 	size_t nrow, ncol;
-	char row_title[64], col_title[64], time_label[128];
+	char row_title[64], col_title[64];
 };
 int result_def_parse(const char *val, struct result_def *d, char *why, size_t wl);
 int result_value_parse(const char *s, double *out);
@@ -529,9 +530,10 @@ void res_stats(const struct res_cell *c, double conf, struct nt_mean_ci *ci);
 const struct res_variant *res_cell_variant(const struct results *rs, size_t r, size_t c);
 const struct res_cell *res_find_cell(const struct res_variant *rv, const char *name);
 /* results_report.c */
-int results_report_md(FILE *f, const struct results *rs, double conf);
+/* label: the run's time label (run_time_label) or NULL */
+int results_report_md(FILE *f, const struct results *rs, double conf, const char *label);
 int results_write_csv(const struct results *rs, const char *path, double conf);
-void results_json(FILE *f, const struct results *rs, double conf);
+void results_json(FILE *f, const struct results *rs, double conf, const char *label);
 
 /* ---- subcommands ------------------------------------------------------ */
 /* options shared by the commands (cmd_stats.c): nt_opt entries */

@@ -380,10 +380,11 @@ static int results_only(struct run_ctx *rc, const char *dir)
 		return -1;
 	}
 	fprintf(f, "# Run `%s`\n\n- no variant recorded stamps: only the workload results are reported\n", dir);
-	if (rc->time_label && *rc->time_label)
-		fprintf(f, "- times: %s\n", rc->time_label);
+	const char *tl = run_time_label(rc);
+	if (tl)
+		fprintf(f, "- times: %s\n", tl);
 	fputc('\n', f);
-	results_report_md(f, rc->res, rc->co.conf);
+	results_report_md(f, rc->res, rc->co.conf, tl);
 	if (fclose(f))
 		bad = 1;
 	printf("wrote %s/report.md, results.csv (workload results only)\n", dir);
@@ -404,7 +405,6 @@ static int run_body(struct nt_prog *p)
 		return NT_EXIT_FAIL;
 	}
 	r->rc.res = &res;
-	r->rc.time_label = res.time_label;
 	int bad = load_run(r->dir, &r->o, &r->rc, r->baseline, NULL, 0) || process_all(&r->rc, &r->o);
 	if (!bad) {
 		bad = write_outputs(r) != 0;

@@ -41,19 +41,18 @@ static void title_safe(const char *in, char *out, size_t ol)
 	out[k] = '\0';
 }
 
-/* The figure titles' label of the times: " [LABEL]" from the run's time_label
- * (a workload run) or " [emulated: WHAT]" from the variants' emulated=WHAT
- * (the qemu-xen testbed); "" for times measured on hardware. */
+/* The figure titles' label of the times: " [LABEL]" (run_time_label); "" for
+ * times measured on hardware. */
 static const char *time_suffix(struct run_ctx *rc)
 {
 	static char buf[300];
 	char t[256];
-	const char *e = rc->time_label && *rc->time_label ? rc->time_label : run_emulated(rc);
+	const char *e = run_time_label(rc);
 
 	if (!e)
 		return "";
 	title_safe(e, t, sizeof(t));
-	snprintf(buf, sizeof(buf), e == rc->time_label ? " [%s]" : " [emulated: %s]", t);
+	snprintf(buf, sizeof(buf), " [%s]", t);
 	return buf;
 }
 

@@ -326,8 +326,9 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 	json_num(f, rc->tsc_hz > 0 ? rc->tsc_hz : NAN);
 	fprintf(f, ", \"tsc_hz_source\": ");
 	json_str(f, rc->tsc_src);
+	const char *tl = run_time_label(rc);
 	fprintf(f, ", \"time_label\": ");
-	json_str(f, rc->time_label ? rc->time_label : "");
+	json_str(f, tl ? tl : "");
 	fprintf(f, ", \"interrupted\": %s, \"variants\": [", g_interrupted ? "true" : "false");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		fprintf(f, "%s", vi ? ", " : "");
@@ -340,7 +341,7 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 		fputs("null", f);
 	fprintf(f, ", \"results\": ");
 	if (rc->res && rc->res->ndef)
-		results_json(f, rc->res, rc->co.conf);
+		results_json(f, rc->res, rc->co.conf, tl);
 	else
 		fputs("null", f);
 	fprintf(f, "}\n");
@@ -524,8 +525,9 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	char ts[64];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "- analysed: %s by nt-analyze%s\n", ts, g_interrupted ? " (INTERRUPTED: partial input)" : "");
-	if (rc->time_label && *rc->time_label)
-		fprintf(f, "- times: %s (every table and figure of this run)\n", rc->time_label);
+	const char *tl = run_time_label(rc);
+	if (tl)
+		fprintf(f, "- times: %s (every table and figure of this run)\n", tl);
 	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
 	fprintf(f, "- join of stamps without a common seq: %s\n", JOIN_RULE);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
@@ -554,7 +556,7 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	}
 	fputc('\n', f);
 	if (rc->res)
-		results_report_md(f, rc->res, rc->co.conf);
+		results_report_md(f, rc->res, rc->co.conf, tl);
 
 	md_evidence(f, rc);
 	md_packet_join(f, rc);
@@ -564,7 +566,7 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		const struct measure_def *md = &seen[i];
 		fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
 			md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of",
-			md->def, rc->time_label && *rc->time_label ? ", " : "", rc->time_label ? rc->time_label : "");
+			md->def, tl ? ", " : "", tl ? tl : "");
 		if (rc->tsc_hz > 0) {
 			fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
 				emu ? emu : "", emu ? " time" : "");

@@ -90,11 +90,10 @@ static void md_grid_head(FILE *f, const struct results *rs)
 	md_head(f, title, 1 + rs->ncol, align);
 }
 
-int results_report_md(FILE *f, const struct results *rs, double conf)
+int results_report_md(FILE *f, const struct results *rs, double conf, const char *tl)
 {
 	if (!rs->ndef)
 		return 0;
-	const char *tl = rs->time_label[0] ? rs->time_label : NULL;
 	fprintf(f, "## Workload results%s%s\n\n", tl ? ": " : "", tl ? tl : "");
 	fprintf(f, "Per cell the mean of the repetitions, its %.0f %% confidence interval in brackets and the "
 		   "number of repetitions (n; `of N` when fewer than planned gave a number). Interval: %s.\n\n",
@@ -253,14 +252,14 @@ int results_write_csv(const struct results *rs, const char *path, double conf)
 	return out_close(f, path);
 }
 
-void results_json(FILE *f, const struct results *rs, double conf)
+void results_json(FILE *f, const struct results *rs, double conf, const char *label)
 {
 	fprintf(f, "{\"ci_definition\": ");
 	json_str(f, NT_CI_DEFINITION);
 	fprintf(f, ", \"confidence\": ");
 	json_num(f, conf);
 	fprintf(f, ", \"time_label\": ");
-	json_str(f, rs->time_label);
+	json_str(f, label ? label : "");
 	fprintf(f, ", \"cells\": [");
 	cell_rows(f, OUT_JSON, rs, conf);
 	fprintf(f, "]}");
