@@ -451,6 +451,8 @@ int write_summary_csv(struct run_ctx *rc, const char *path);
 int write_summary_json(struct run_ctx *rc, FILE *f);
 int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok);
 int make_plots(struct run_ctx *rc, const char *plotdir);
+/* the figures' file name stem of a measure: its name without dots (latency.0 -> latency0) */
+void fig_base(const char *measure, char *base, size_t bl);
 void json_str(FILE *f, const char *s);
 void safe_name(const char *in, char *out, size_t ol);
 size_t run_measures(struct run_ctx *rc, struct measure_def *seen, size_t max);

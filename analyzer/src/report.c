@@ -493,11 +493,10 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
 }
 
-int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok)
+/* The report's head: title, the emulation banner, the run's meta keys, the
+ * TSC, when it was analysed, the label of the times and the definitions. */
+static void md_run_head(FILE *f, struct run_ctx *rc)
 {
-	FILE *f = out_open(path);
-	if (!f)
-		return -1;
 	char meta[4096], val[512];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", rc->dir);
 	const char *title = "";
@@ -530,86 +529,104 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 		fprintf(f, "- times: %s (every table and figure of this run)\n", tl);
 	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
 	fprintf(f, "- join of stamps without a common seq: %s\n", JOIN_RULE);
+}
+
+/* A variant's line of the head: its input, reader, join and data quality. */
+static void md_variant_line(FILE *f, const struct run_ctx *rc, const struct variant *v)
+{
+	char imd[256];
+	irqmap_describe(&v->im, imd, sizeof(imd));
+	fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
+		v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
+	if (v->join_packet)
+		fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
+	else
+		fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us, imd);
+	if (v->j && v->nms && v->j[0].ss.streaming)
+		fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
+			v->j[0].ss.switched ? " after passing the sample limit" : "");
+	fprintf(f, "; stall windows %" PRIu64 "; records lost at source %" PRIu64 " (in %" PRIu64
+		   " `lost` events); malformed rows skipped %" PRIu64 "; out-of-order records %" PRIu64 "\n",
+		v->stall_windows, v->lost_records, v->lost_events, v->bad_rows, v->out_of_order);
+	char vm[4200], desc[512];
+	snprintf(vm, sizeof(vm), "%s/meta.txt", v->dir);
+	if (v->dir[0] && nt_meta_get(vm, "description", desc, sizeof(desc)) == 0)
+		fprintf(f, "  - %s\n", desc);
+	if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
+		fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
+}
+
+/* A measure's figures (plot.c writes them under the same names). */
+static void md_figures(FILE *f, struct run_ctx *rc, const struct measure_def *md, const char *plotdir_rel,
+		       int plots_ok)
+{
+	char base[64];
+	fig_base(md->name, base, sizeof(base));
+	fprintf(f, "### Figures%s\n\n", plots_ok ? "" : " (NOT rendered: see the analyzer's errors)");
+	if (md->kind != M_PERIOD)
+		fprintf(f, "![MAX/MIN/AVERAGE](%s/%s-bars.png)\n\n", plotdir_rel, base);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
-		struct variant *v = &rc->v[vi];
-		char imd[256];
-		irqmap_describe(&v->im, imd, sizeof(imd));
-		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
-			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
-		if (v->join_packet)
-			fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
-		else
-			fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us,
-				imd);
-		if (v->j && v->nms && v->j[0].ss.streaming)
-			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
-				v->j[0].ss.switched ? " after passing the sample limit" : "");
-		fprintf(f, "; stall windows %" PRIu64 "; records lost at source %" PRIu64 " (in %" PRIu64
-			   " `lost` events); malformed rows skipped %" PRIu64 "; out-of-order records %" PRIu64 "\n",
-			v->stall_windows, v->lost_records, v->lost_events, v->bad_rows, v->out_of_order);
-		char vm[4200], desc[512];
-		snprintf(vm, sizeof(vm), "%s/meta.txt", v->dir);
-		if (v->dir[0] && nt_meta_get(vm, "description", desc, sizeof(desc)) == 0)
-			fprintf(f, "  - %s\n", desc);
-		if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
-			fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
+		if (find_measure(&rc->v[vi], md) < 0)
+			continue;
+		char sn[160];
+		safe_name(rc->v[vi].name, sn, sizeof(sn));
+		fprintf(f, "![%s histogram](%s/%s-hist-%s.png)\n", rc->v[vi].name, plotdir_rel, base, sn);
+	}
+	fprintf(f, "\n![CCDF](%s/%s-ccdf.png)\n\n", plotdir_rel, base);
+	fprintf(f, "Each figure has its gnuplot script (.gp) and data (.dat) beside it, and a PDF.\n\n");
+}
+
+/* A measure's section: its tables in us and cycles, the join and data quality
+ * of every variant, the comparison and (plotdir_rel) the figures. */
+static void md_measure(FILE *f, struct run_ctx *rc, const struct measure_def *md, const char *plotdir_rel,
+		       int plots_ok)
+{
+	const char *emu = run_emulated(rc), *tl = run_time_label(rc);
+	fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
+		md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of", md->def,
+		tl ? ", " : "", tl ? tl : "");
+	if (rc->tsc_hz > 0) {
+		fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
+			emu ? emu : "", emu ? " time" : "");
+		md_stats_table(f, rc, md, 1);
+		fputc('\n', f);
+	}
+	fprintf(f, "In TSC cycles%s%s%s:\n\n", emu ? " (emulated, " : "", emu ? emu : "", emu ? ")" : "");
+	md_stats_table(f, rc, md, 0);
+	fprintf(f, "\nJoin and data quality:\n\n");
+	for (size_t vi = 0; vi < rc->nv; vi++) {
+		int k = find_measure(&rc->v[vi], md);
+		if (k >= 0) {
+			md_join(f, &rc->v[vi], (size_t)k);
+			md_clean(f, &rc->v[vi], (size_t)k);
+		}
 	}
 	fputc('\n', f);
-	if (rc->res)
-		results_report_md(f, rc->res, rc->co.conf, tl);
+	int bm = find_measure(&rc->v[rc->co.baseline], md);
+	if (rc->nv > 1 && bm >= 0) {
+		fprintf(f, "### Comparison\n\n");
+		md_comparison(f, rc, (size_t)bm);
+	}
+	if (plotdir_rel)
+		md_figures(f, rc, md, plotdir_rel, plots_ok);
+}
 
+int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok)
+{
+	FILE *f = out_open(path);
+	if (!f)
+		return -1;
+	md_run_head(f, rc);
+	for (size_t vi = 0; vi < rc->nv; vi++)
+		md_variant_line(f, rc, &rc->v[vi]);
+	fputc('\n', f);
+	if (rc->res)
+		results_report_md(f, rc->res, rc->co.conf, run_time_label(rc));
 	md_evidence(f, rc);
 	md_packet_join(f, rc);
 	struct measure_def seen[64];
 	size_t ns = run_measures(rc, seen, 64);
-	for (size_t i = 0; i < ns; i++) {
-		const struct measure_def *md = &seen[i];
-		fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
-			md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of",
-			md->def, tl ? ", " : "", tl ? tl : "");
-		if (rc->tsc_hz > 0) {
-			fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
-				emu ? emu : "", emu ? " time" : "");
-			md_stats_table(f, rc, md, 1);
-			fputc('\n', f);
-		}
-		fprintf(f, "In TSC cycles%s%s%s:\n\n", emu ? " (emulated, " : "", emu ? emu : "", emu ? ")" : "");
-		md_stats_table(f, rc, md, 0);
-		fprintf(f, "\nJoin and data quality:\n\n");
-		for (size_t vi = 0; vi < rc->nv; vi++) {
-			int k = find_measure(&rc->v[vi], md);
-			if (k >= 0) {
-				md_join(f, &rc->v[vi], (size_t)k);
-				md_clean(f, &rc->v[vi], (size_t)k);
-			}
-		}
-		fputc('\n', f);
-		int bm = find_measure(&rc->v[rc->co.baseline], md);
-		if (rc->nv > 1 && bm >= 0) {
-			fprintf(f, "### Comparison\n\n");
-			md_comparison(f, rc, (size_t)bm);
-		}
-		if (plotdir_rel) {
-			char base[64];
-			size_t k = 0;
-			for (const char *p = md->name; *p && k < sizeof(base) - 1; p++)
-				if (*p != '.')
-					base[k++] = *p;
-			base[k] = '\0';
-			fprintf(f, "### Figures%s\n\n", plots_ok ? "" : " (NOT rendered: see the analyzer's errors)");
-			if (md->kind != M_PERIOD)
-				fprintf(f, "![MAX/MIN/AVERAGE](%s/%s-bars.png)\n\n", plotdir_rel, base);
-			for (size_t vi = 0; vi < rc->nv; vi++)
-				if (find_measure(&rc->v[vi], md) >= 0)
-				{
-					char sn[160];
-					safe_name(rc->v[vi].name, sn, sizeof(sn));
-					fprintf(f, "![%s histogram](%s/%s-hist-%s.png)\n", rc->v[vi].name, plotdir_rel,
-						base, sn);
-				}
-			fprintf(f, "\n![CCDF](%s/%s-ccdf.png)\n\n", plotdir_rel, base);
-			fprintf(f, "Each figure has its gnuplot script (.gp) and data (.dat) beside it, and a PDF.\n\n");
-		}
-	}
+	for (size_t i = 0; i < ns; i++)
+		md_measure(f, rc, &seen[i], plotdir_rel, plots_ok);
 	return out_close(f, path);
 }
