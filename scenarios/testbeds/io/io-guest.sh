@@ -49,12 +49,13 @@ io_work() {
 	return $rc
 }
 
-# io_probe_names REGEX: the names for the guest probe's names= (at most 8):
-# the lines of io_irq_names with the queues of one device folded into a
-# prefix (nvme0q1, nvme0q2 -> nvme0q*; vif3.1-q0-tx -> vif3.1-q*).
+# io_probe_names REGEX [FILE]: the names for the guest probe's names= (the
+# module takes at most 8): the lines of io_irq_names with the queues of one
+# device folded into a prefix (nvme0q1, nvme0q2 -> nvme0q*; vif3.1-q0-tx ->
+# vif3.1-q*).  FILE: /proc/interrupts unless given (tests).
 io_probe_names() {
 	awk -v re="$1" 'NR > 1 && $NF ~ re { n = $NF; if (match(n, /q[0-9]+(-tx|-rx)?$/)) n = substr(n, 1, RSTART) "*"
-		if (!seen[n]++) printf "%s%s", k++ ? "," : "", n } END { print "" }' /proc/interrupts
+		if (!seen[n]++) printf "%s%s", k++ ? "," : "", n } END { print "" }' "${2:-/proc/interrupts}"
 }
 
 # io_probe_start NAMES OUT: stamp the handlers NAMES (comma-separated, as in
