@@ -431,14 +431,14 @@ struct results;
 struct run_ctx {
 	const char *dir;
 	const struct results *res; /* workload results (results.c), or NULL */
-	const char *time_label;    /* run meta time_label (e.g. emulated), or "" */
 	struct variant *v;
 	size_t nv;
 	struct cmp_opts co;
 	double tsc_hz;
 	char tsc_src[512];
 	const struct aopts *o;
-	char emulated[256]; /* run_emulated() */
+	char emulated[256];   /* run_emulated() */
+	char time_label[256]; /* run_time_label() */
 };
 struct cmp_row {
 	int ok;
@@ -451,6 +451,8 @@ int write_summary_csv(struct run_ctx *rc, const char *path);
 int write_summary_json(struct run_ctx *rc, FILE *f);
 int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok);
 int make_plots(struct run_ctx *rc, const char *plotdir);
+/* the figures' file name stem of a measure: its name without dots (latency.0 -> latency0) */
+void fig_base(const char *measure, char *base, size_t bl);
 void json_str(FILE *f, const char *s);
 void safe_name(const char *in, char *out, size_t ol);
 size_t run_measures(struct run_ctx *rc, struct measure_def *seen, size_t max);
@@ -462,11 +464,19 @@ void json_comparison(FILE *f, struct run_ctx *rc);
 uint64_t auto_bin(uint64_t lo, uint64_t hi, unsigned target);
 /* evidence.c: runs on a hypervisor testbed */
 const char *run_emulated(struct run_ctx *rc);
+const char *run_time_label(struct run_ctx *rc);
 void md_packet_join(FILE *f, struct run_ctx *rc);
 void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
 void json_attrib(FILE *f, const struct variant *v);
 void json_num(FILE *f, double x);
+/* the formats of the rows report.c and results_report.c write */
+enum out_fmt { OUT_CSV, OUT_JSON, OUT_MD };
+/* a Markdown table's title row and separator row; align[i]: 'l' or 'r' */
+void md_head(FILE *f, const char *const *title, size_t n, const char *align);
+/* an output file opened for writing and closed, the error said (perror) */
+FILE *out_open(const char *path);
+int out_close(FILE *f, const char *path);
 
 /* ---- results.c: workload results per grid cell ------------------------- */
 struct kvfile {
@@ -508,7 +518,7 @@ struct results {
 	size_t ndef;
 	char rows[RES_AXIS][RES_NAME], cols[RES_AXIS][RES_NAME];
 	size_t nrow, ncol;
-	char row_title[64], col_title[64], time_label[128];
+	char row_title[64], col_title[64];
 };
 int result_def_parse(const char *val, struct result_def *d, char *why, size_t wl);
 int result_value_parse(const char *s, double *out);
@@ -522,9 +532,10 @@ void res_stats(const struct res_cell *c, double conf, struct nt_mean_ci *ci);
 const struct res_variant *res_cell_variant(const struct results *rs, size_t r, size_t c);
 const struct res_cell *res_find_cell(const struct res_variant *rv, const char *name);
 /* results_report.c */
-int results_report_md(FILE *f, const struct results *rs, double conf);
+/* label: the run's time label (run_time_label) or NULL */
+int results_report_md(FILE *f, const struct results *rs, double conf, const char *label);
 int results_write_csv(const struct results *rs, const char *path, double conf);
-void results_json(FILE *f, const struct results *rs, double conf);
+void results_json(FILE *f, const struct results *rs, double conf, const char *label);
 
 /* ---- subcommands ------------------------------------------------------ */
 /* options shared by the commands (cmd_stats.c): nt_opt entries */

@@ -115,10 +115,114 @@ int dir_has_data(const char *dir)
 	return n > 0;
 }
 
+/* The variant folder names of a run: meta `variants` (the scenario's order,
+ * folders that exist), else the sub-folders with data files, by name.  The
+ * count (names strdup'ed), or -1. */
+static int variant_names(const char *dir, const char *meta, char **names, size_t max)
+{
+	char val[4096];
+	size_t nn = 0;
+	if (nt_meta_get(meta, "variants", val, sizeof(val)) == 0) {
+		for (char *sp, *t = strtok_r(val, " \t,", &sp); t && nn < max; t = strtok_r(NULL, " \t,", &sp)) {
+			char p[4400];
+			snprintf(p, sizeof(p), "%s/%s", dir, t);
+			if (is_dir(p))
+				names[nn++] = strdup(t);
+			else
+				warnx("%s: variant '%s' listed in meta.txt has no folder (not run?)", dir, t);
+		}
+		return (int)nn;
+	}
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) && nn < max) {
+		char p[4400];
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "plots") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (is_dir(p) && dir_has_data(p))
+			names[nn++] = strdup(e->d_name);
+	}
+	closedir(d);
+	for (size_t a = 1; a < nn; a++)
+		for (size_t b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
+			char *t = names[b - 1];
+			names[b - 1] = names[b];
+			names[b] = t;
+		}
+	return (int)nn;
+}
+
+/* The variant folder DIR/NAME as rc->v[rc->nv]: skipped (said) when it has
+ * no measures or no data files; -1 when it could not be loaded. */
+static int add_variant(struct run_ctx *rc, const char *dir, const char *name, const struct aopts *o,
+		       const struct measure_def *ms, size_t nms)
+{
+	char p[4400];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	struct variant *v = &rc->v[rc->nv];
+	if (load_variant_dir(v, p, name, o, rc->tsc_hz, rc->tsc_src, ms, nms))
+		return -1;
+	if (!v->nms) {
+		warnx("%s: no measures (latency.N=FROM:TO, period.N=EVENT or span.N=EVENT in its meta.txt): skipped", p);
+		variant_free(v);
+	} else if (!v->nfiles) {
+		warnx("%s: no data files: skipped", p);
+		variant_free(v);
+	} else {
+		rc->nv++;
+	}
+	return 0;
+}
+
+/* Every named variant (add_variant); frees the names.  -1 when one could not
+ * be loaded. */
+static int load_variants(struct run_ctx *rc, const char *dir, char **names, size_t nn, const struct aopts *o,
+			 const struct measure_def *ms, size_t nms)
+{
+	rc->v = calloc(nn, sizeof(*rc->v));
+	int err = !rc->v;
+	for (size_t i = 0; i < nn; i++) {
+		if (rc->v && add_variant(rc, dir, names[i], o, ms, nms))
+			err = 1;
+		free(names[i]);
+	}
+	return err ? -1 : 0;
+}
+
+/* The baseline: --baseline (must exist), else meta `baseline` (warned when
+ * missing), else the first variant. */
+static void pick_baseline(struct run_ctx *rc, const char *dir, const char *meta, const char *baseline)
+{
+	char bl[4096] = "", val[4096];
+	if (baseline)
+		snprintf(bl, sizeof(bl), "%s", baseline);
+	else if (nt_meta_get(meta, "baseline", val, sizeof(val)) == 0)
+		snprintf(bl, sizeof(bl), "%s", val);
+	rc->co.baseline = 0;
+	if (!*bl)
+		return;
+	size_t i;
+	for (i = 0; i < rc->nv; i++)
+		if (strcmp(rc->v[i].name, bl) == 0)
+			break;
+	if (i < rc->nv) {
+		rc->co.baseline = (int)i;
+		return;
+	}
+	if (baseline)
+		die_usage("--baseline: no variant '%s' in %s", bl, dir);
+	warnx("%s: baseline '%s' not found, using '%s'", meta, bl, rc->v[0].name);
+}
+
 int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const char *baseline,
 	     const struct measure_def *ms, size_t nms)
 {
-	char meta[4200], val[4096];
+	char meta[4200];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", dir);
 	rc->dir = dir;
 	if (o->tsc_hz > 0) {
@@ -127,67 +231,15 @@ int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const c
 	} else if (tsc_hz_from_meta(meta, &rc->tsc_hz, rc->tsc_src, sizeof(rc->tsc_src)) != 0) {
 		rc->tsc_hz = 0;
 	}
-	/* variant names: meta `variants` (the scenario's order), else sub-folders by name */
 	char *names[256];
-	size_t nn = 0;
-	if (nt_meta_get(meta, "variants", val, sizeof(val)) == 0) {
-		for (char *sp, *t = strtok_r(val, " \t,", &sp); t && nn < 256; t = strtok_r(NULL, " \t,", &sp)) {
-			char p[4400];
-			snprintf(p, sizeof(p), "%s/%s", dir, t);
-			if (is_dir(p))
-				names[nn++] = strdup(t);
-			else
-				warnx("%s: variant '%s' listed in meta.txt has no folder (not run?)", dir, t);
-		}
-	} else {
-		DIR *d = opendir(dir);
-		if (!d) {
-			fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
-			return -1;
-		}
-		struct dirent *e;
-		while ((e = readdir(d)) && nn < 256) {
-			char p[4400];
-			if (e->d_name[0] == '.' || strcmp(e->d_name, "plots") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-			if (is_dir(p) && dir_has_data(p))
-				names[nn++] = strdup(e->d_name);
-		}
-		closedir(d);
-		for (size_t a = 1; a < nn; a++)
-			for (size_t b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
-				char *t = names[b - 1];
-				names[b - 1] = names[b];
-				names[b] = t;
-			}
-	}
+	int nn = variant_names(dir, meta, names, 256);
+	if (nn < 0)
+		return -1;
 	if (!nn) {
 		fprintf(stderr, PROG ": %s: no variant folders with data (*.csv, *.bin) found\n", dir);
 		return -1;
 	}
-	rc->v = calloc(nn, sizeof(*rc->v));
-	if (!rc->v)
-		return -1;
-	int err = 0;
-	for (size_t i = 0; i < nn; i++) {
-		char p[4400];
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		struct variant *v = &rc->v[rc->nv];
-		if (load_variant_dir(v, p, names[i], o, rc->tsc_hz, rc->tsc_src, ms, nms)) {
-			err = 1;
-		} else if (!v->nms) {
-			warnx("%s: no measures (latency.N=FROM:TO, period.N=EVENT or span.N=EVENT in its meta.txt): skipped", p);
-			variant_free(v);
-		} else if (!v->nfiles) {
-			warnx("%s: no data files: skipped", p);
-			variant_free(v);
-		} else {
-			rc->nv++;
-		}
-		free(names[i]);
-	}
-	if (err)
+	if (load_variants(rc, dir, names, (size_t)nn, o, ms, nms))
 		return -1;
 	if (!rc->nv) {
 		fprintf(stderr, PROG ": %s: no variant with measures and data\n", dir);
@@ -200,25 +252,7 @@ int load_run(const char *dir, const struct aopts *o, struct run_ctx *rc, const c
 				snprintf(rc->tsc_src, sizeof(rc->tsc_src), "%s", rc->v[i].tsc_src);
 				break;
 			}
-	char bl[4096] = "";
-	if (baseline)
-		snprintf(bl, sizeof(bl), "%s", baseline);
-	else if (nt_meta_get(meta, "baseline", val, sizeof(val)) == 0)
-		snprintf(bl, sizeof(bl), "%s", val);
-	rc->co.baseline = 0;
-	if (*bl) {
-		size_t i;
-		for (i = 0; i < rc->nv; i++)
-			if (strcmp(rc->v[i].name, bl) == 0)
-				break;
-		if (i == rc->nv) {
-			if (baseline)
-				die_usage("--baseline: no variant '%s' in %s", bl, dir);
-			warnx("%s: baseline '%s' not found, using '%s'", meta, bl, rc->v[0].name);
-		} else {
-			rc->co.baseline = (int)i;
-		}
-	}
+	pick_baseline(rc, dir, meta, baseline);
 	return 0;
 }
 
@@ -380,10 +414,11 @@ static int results_only(struct run_ctx *rc, const char *dir)
 		return -1;
 	}
 	fprintf(f, "# Run `%s`\n\n- no variant recorded stamps: only the workload results are reported\n", dir);
-	if (rc->time_label && *rc->time_label)
-		fprintf(f, "- times: %s\n", rc->time_label);
+	const char *tl = run_time_label(rc);
+	if (tl)
+		fprintf(f, "- times: %s\n", tl);
 	fputc('\n', f);
-	results_report_md(f, rc->res, rc->co.conf);
+	results_report_md(f, rc->res, rc->co.conf, tl);
 	if (fclose(f))
 		bad = 1;
 	printf("wrote %s/report.md, results.csv (workload results only)\n", dir);
@@ -404,7 +439,6 @@ static int run_body(struct nt_prog *p)
 		return NT_EXIT_FAIL;
 	}
 	r->rc.res = &res;
-	r->rc.time_label = res.time_label;
 	int bad = load_run(r->dir, &r->o, &r->rc, r->baseline, NULL, 0) || process_all(&r->rc, &r->o);
 	if (!bad) {
 		bad = write_outputs(r) != 0;

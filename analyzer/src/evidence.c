@@ -10,24 +10,56 @@
 #include "analyze.h"
 #include "nt/meta.h"
 
-/* The testbed's emulation, from the variants' meta.txt (emulated=WHAT: ...),
- * e.g. "QEMU TCG"; NULL when the run is not emulated. */
+/* A non-empty value of KEY in DIR/meta.txt into val (0), else -1. */
+static int meta_value(const char *dir, const char *key, char *val, size_t vl)
+{
+	char p[4200];
+	if (!dir || !dir[0])
+		return -1;
+	snprintf(p, sizeof(p), "%s/meta.txt", dir);
+	return nt_meta_get(p, key, val, vl) == 0 && val[0] ? 0 : -1;
+}
+
+/* The run's emulation (docs/run-layout.md "Emulated times"): WHAT of
+ * emulated=WHAT: ... in the run's meta.txt or else in a variant's, e.g. "QEMU
+ * TCG"; in a run folder without that key, a run time_label that begins with
+ * "emulated" (the older key: "emulated (WHAT)..."); NULL when the times were
+ * measured on hardware. */
 const char *run_emulated(struct run_ctx *rc)
 {
+	char val[256];
 	if (rc->emulated[0])
 		return rc->emulated;
-	for (size_t vi = 0; vi < rc->nv; vi++) {
-		char vm[4200], val[200];
-		snprintf(vm, sizeof(vm), "%s/meta.txt", rc->v[vi].dir);
-		if (rc->v[vi].dir[0] && nt_meta_get(vm, "emulated", val, sizeof(val)) == 0 && val[0]) {
-			char *c = strchr(val, ':');
-			if (c)
-				*c = '\0';
-			snprintf(rc->emulated, sizeof(rc->emulated), "%s", val);
-			return rc->emulated;
-		}
+	int found = meta_value(rc->dir, "emulated", val, sizeof(val)) == 0;
+	for (size_t vi = 0; !found && vi < rc->nv; vi++)
+		found = meta_value(rc->v[vi].dir, "emulated", val, sizeof(val)) == 0;
+	if (found) {
+		val[strcspn(val, ":")] = '\0';
+		snprintf(rc->emulated, sizeof(rc->emulated), "%s", val[0] ? val : "emulator not named");
+		return rc->emulated;
 	}
-	return NULL;
+	if (meta_value(rc->dir, "time_label", val, sizeof(val)) || strncmp(val, "emulated", 8) != 0)
+		return NULL;
+	const char *o = strchr(val, '('), *c = o ? strchr(o, ')') : NULL;
+	if (o && c && c > o + 1)
+		snprintf(rc->emulated, sizeof(rc->emulated), "%.*s", (int)(c - o - 1), o + 1);
+	else
+		snprintf(rc->emulated, sizeof(rc->emulated), "emulator not named");
+	return rc->emulated;
+}
+
+/* The label of the run's times on every table heading and figure title: an
+ * older run folder's time_label as it was written, else "emulated (WHAT)"
+ * (run_emulated), else NULL (times measured on hardware). */
+const char *run_time_label(struct run_ctx *rc)
+{
+	if (rc->time_label[0] || meta_value(rc->dir, "time_label", rc->time_label, sizeof(rc->time_label)) == 0)
+		return rc->time_label;
+	const char *e = run_emulated(rc);
+	if (!e)
+		return NULL;
+	snprintf(rc->time_label, sizeof(rc->time_label), "emulated (%.200s)", e);
+	return rc->time_label;
 }
 
 static double pct(uint64_t a, uint64_t b)

@@ -41,19 +41,18 @@ static void title_safe(const char *in, char *out, size_t ol)
 	out[k] = '\0';
 }
 
-/* The figure titles' label of the times: " [LABEL]" from the run's time_label
- * (a workload run) or " [emulated: WHAT]" from the variants' emulated=WHAT
- * (the qemu-xen testbed); "" for times measured on hardware. */
+/* The figure titles' label of the times: " [LABEL]" (run_time_label); "" for
+ * times measured on hardware. */
 static const char *time_suffix(struct run_ctx *rc)
 {
 	static char buf[300];
 	char t[256];
-	const char *e = rc->time_label && *rc->time_label ? rc->time_label : run_emulated(rc);
+	const char *e = run_time_label(rc);
 
 	if (!e)
 		return "";
 	title_safe(e, t, sizeof(t));
-	snprintf(buf, sizeof(buf), e == rc->time_label ? " [%s]" : " [emulated: %s]", t);
+	snprintf(buf, sizeof(buf), " [%s]", t);
 	return buf;
 }
 
@@ -176,9 +175,18 @@ static int fig_bars(struct run_ctx *rc, const char *dir, const char *base, const
 	return run_gnuplot(dir, name);
 }
 
-static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, const struct measure_def *md)
+/* The common axes of a measure's histograms: one bin width and range for
+ * every variant, the largest bin, and the x axis in us for periods. */
+struct hist_axes {
+	uint64_t lo, width, ymax;
+	size_t nbins;
+	int period_us;
+	double hz, xlo, xhi, bw;
+};
+
+/* The range and bin width over the variants; 0 when no variant has samples. */
+static int hist_range(struct run_ctx *rc, const struct measure_def *md, struct hist_axes *ax)
 {
-	/* common bin width and range over the variants */
 	uint64_t lo = UINT64_MAX, hi = 0, width = rc->o && rc->o->hist_bin ? rc->o->hist_bin : 0;
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
@@ -205,85 +213,105 @@ static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, cons
 		return 0;
 	if (!width)
 		width = auto_bin(lo, hi, 100);
-	lo = lo / width * width;
-	size_t nbins = (size_t)((hi - lo) / width + 1);
-	if (nbins > 4000)
-		nbins = 4000;
-	int period_us = md->kind == M_PERIOD && rc->tsc_hz > 0;
-	double hz = rc->tsc_hz;
-	struct linhist *hs = calloc(rc->nv, sizeof(*hs));
-	if (!hs)
-		return -1;
-	uint64_t ymax = 1;
+	ax->width = width;
+	ax->lo = lo / width * width;
+	ax->nbins = (size_t)((hi - ax->lo) / width + 1);
+	if (ax->nbins > 4000)
+		ax->nbins = 4000;
+	ax->period_us = md->kind == M_PERIOD && rc->tsc_hz > 0;
+	ax->hz = rc->tsc_hz;
+	ax->xlo = (double)ax->lo;
+	ax->xhi = (double)ax->lo + (double)width * (double)ax->nbins;
+	ax->bw = (double)width;
+	if (ax->period_us) {
+		ax->xlo = cyc_to_us(ax->xlo, ax->hz);
+		ax->xhi = cyc_to_us(ax->xhi, ax->hz);
+		ax->bw = cyc_to_us(ax->bw, ax->hz);
+	}
+	return 1;
+}
+
+/* Every variant's histogram on the common bins (hs[vi].c NULL: no samples)
+ * and the largest bin. */
+static void hist_fill(struct run_ctx *rc, const struct measure_def *md, struct hist_axes *ax, struct linhist *hs)
+{
+	ax->ymax = 1;
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		int k = find_measure(v, md);
 		if (k < 0 || !v->j[k].sum.n)
 			continue;
-		if (ss_linhist(&v->j[k].ss, lo, width, nbins, &hs[vi]) == 0)
-			for (size_t b = 0; b < nbins; b++)
-				if (hs[vi].c[b] > ymax)
-					ymax = hs[vi].c[b];
+		if (ss_linhist(&v->j[k].ss, ax->lo, ax->width, ax->nbins, &hs[vi]) == 0)
+			for (size_t b = 0; b < ax->nbins; b++)
+				if (hs[vi].c[b] > ax->ymax)
+					ax->ymax = hs[vi].c[b];
 	}
+}
+
+/* One variant's histogram figure: NAME.dat, NAME.gp, rendered. */
+static int hist_figure(struct run_ctx *rc, const char *dir, const char *name, const struct measure_def *md,
+		       const struct variant *v, const struct linhist *h, const struct hist_axes *ax)
+{
+	char t[160];
+	title_safe(v->name, t, sizeof(t));
+	FILE *d = open_in(dir, name, "dat");
+	if (!d)
+		return -1;
+	fprintf(d, "# %s %s, variant %s: histogram, bin width %" PRIu64 " cycles%s\n", md->name, md->def, v->name,
+		ax->width, h->approx ? " (from log-linear buckets, streaming mode)" : "");
+	fprintf(d, "# underflow (< %" PRIu64 " cycles): %" PRIu64 "\n# overflow (>= %.0f cycles): %" PRIu64 "\n",
+		ax->lo, h->underflow, (double)ax->lo + (double)ax->width * (double)ax->nbins, h->overflow);
+	fprintf(d, "# bin_start_cycles bin_start_us count\n");
+	for (size_t b = 0; b < ax->nbins; b++) {
+		double x = (double)ax->lo + (double)ax->width * (double)b;
+		fprintf(d, "%.0f %.6f %" PRIu64 "\n", x, cyc_to_us(x, ax->hz), h->c[b]);
+	}
+	fclose(d);
+	FILE *g = open_in(dir, name, "gp");
+	if (!g)
+		return -1;
+	fprintf(g, "# nt-analyze: histogram of %s (%s), variant %s (the papers' Figs. 8-11).\n"
+		   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
+		md->name, md->def, v->name, name);
+	fprintf(g, TERM_PNG "set output '%s.png'\n", name);
+	fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, time_suffix(rc));
+	if (ax->period_us)
+		fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", ax->hz / 1e6, ax->bw);
+	else if (ax->hz > 0)
+		fprintf(g, "set xlabel '%s (TSC cycles; 1 us = %.1f cycles), bin %" PRIu64 " cycles'\n",
+			mkind_name(md->kind), ax->hz / 1e6, ax->width);
+	else
+		fprintf(g, "set xlabel '%s (TSC cycles), bin %" PRIu64 " cycles'\n", mkind_name(md->kind), ax->width);
+	fprintf(g, "set ylabel 'count'\nset xrange [%.9g:%.9g]\nset yrange [0:%.0f]\n"
+		   "set boxwidth %.9g absolute\nset style fill pattern 1 border -1\nset grid ytics\n",
+		ax->xlo, ax->xhi, (double)ax->ymax * 1.08, ax->bw);
+	fprintf(g, "set label 1 'overflow (beyond the axis): %" PRIu64 "' at graph 0.98, graph 0.93 right\n",
+		h->overflow);
+	fprintf(g, "plot '%s.dat' using ($%d + %.9g / 2):3 with boxes notitle\n", name, ax->period_us ? 2 : 1,
+		ax->bw);
+	gp_tail(g, name);
+	fclose(g);
+	return run_gnuplot(dir, name);
+}
+
+/* The histogram of every variant of a measure, on the same axes. */
+static int fig_hists(struct run_ctx *rc, const char *dir, const char *base, const struct measure_def *md)
+{
+	struct hist_axes ax;
+	if (!hist_range(rc, md, &ax))
+		return 0;
+	struct linhist *hs = calloc(rc->nv, sizeof(*hs));
+	if (!hs)
+		return -1;
+	hist_fill(rc, md, &ax, hs);
 	int rc_all = 0;
-	double xlo = (double)lo, xhi = (double)lo + (double)width * (double)nbins, bw = (double)width;
-	if (period_us) {
-		xlo = cyc_to_us(xlo, hz);
-		xhi = cyc_to_us(xhi, hz);
-		bw = cyc_to_us(bw, hz);
-	}
 	for (size_t vi = 0; vi < rc->nv; vi++) {
-		struct variant *v = &rc->v[vi];
 		if (!hs[vi].c)
 			continue;
-		char sn[160], name[256], t[160];
-		safe_name(v->name, sn, sizeof(sn));
-		title_safe(v->name, t, sizeof(t));
+		char sn[160], name[256];
+		safe_name(rc->v[vi].name, sn, sizeof(sn));
 		snprintf(name, sizeof(name), "%s-hist-%s", base, sn);
-		FILE *d = open_in(dir, name, "dat");
-		if (!d) {
-			rc_all = -1;
-			continue;
-		}
-		fprintf(d, "# %s %s, variant %s: histogram, bin width %" PRIu64 " cycles%s\n", md->name, md->def,
-			v->name, width, hs[vi].approx ? " (from log-linear buckets, streaming mode)" : "");
-		fprintf(d, "# underflow (< %" PRIu64 " cycles): %" PRIu64 "\n# overflow (>= %.0f cycles): %" PRIu64
-			   "\n",
-			lo, hs[vi].underflow, (double)lo + (double)width * (double)nbins, hs[vi].overflow);
-		fprintf(d, "# bin_start_cycles bin_start_us count\n");
-		for (size_t b = 0; b < nbins; b++) {
-			double x = (double)lo + (double)width * (double)b;
-			fprintf(d, "%.0f %.6f %" PRIu64 "\n", x, cyc_to_us(x, hz), hs[vi].c[b]);
-		}
-		fclose(d);
-		FILE *g = open_in(dir, name, "gp");
-		if (!g) {
-			rc_all = -1;
-			continue;
-		}
-		fprintf(g, "# nt-analyze: histogram of %s (%s), variant %s (the papers' Figs. 8-11).\n"
-			   "# Same axes for every variant of this measure.  Render: gnuplot %s.gp\n",
-			md->name, md->def, v->name, name);
-		fprintf(g, TERM_PNG "set output '%s.png'\n", name);
-		fprintf(g, "set title '%s %s: %s%s'\n", md->name, md->def, t, time_suffix(rc));
-		if (period_us)
-			fprintf(g, "set xlabel 'period (us, TSC @ %.3f MHz), bin %.3f us'\n", hz / 1e6, bw);
-		else if (hz > 0)
-			fprintf(g, "set xlabel '%s (TSC cycles; 1 us = %.1f cycles), bin %" PRIu64 " cycles'\n",
-				mkind_name(md->kind), hz / 1e6, width);
-		else
-			fprintf(g, "set xlabel '%s (TSC cycles), bin %" PRIu64 " cycles'\n",
-				mkind_name(md->kind), width);
-		fprintf(g, "set ylabel 'count'\nset xrange [%.9g:%.9g]\nset yrange [0:%.0f]\n"
-			   "set boxwidth %.9g absolute\nset style fill pattern 1 border -1\nset grid ytics\n",
-			xlo, xhi, (double)ymax * 1.08, bw);
-		fprintf(g, "set label 1 'overflow (beyond the axis): %" PRIu64 "' at graph 0.98, graph 0.93 right\n",
-			hs[vi].overflow);
-		fprintf(g, "plot '%s.dat' using ($%d + %.9g / 2):3 with boxes notitle\n", name, period_us ? 2 : 1,
-			bw);
-		gp_tail(g, name);
-		fclose(g);
-		if (run_gnuplot(dir, name))
+		if (hist_figure(rc, dir, name, md, &rc->v[vi], &hs[vi], &ax))
 			rc_all = -1;
 	}
 	for (size_t vi = 0; vi < rc->nv; vi++)
@@ -349,6 +377,15 @@ static int fig_ccdf(struct run_ctx *rc, const char *dir, const char *base, const
 	return run_gnuplot(dir, name);
 }
 
+void fig_base(const char *measure, char *base, size_t bl)
+{
+	size_t k = 0;
+	for (const char *p = measure; *p && k + 1 < bl; p++)
+		if (*p != '.')
+			base[k++] = *p;
+	base[k] = '\0';
+}
+
 int make_plots(struct run_ctx *rc, const char *plotdir)
 {
 	if (mkdir(plotdir, 0777) && errno != EEXIST) {
@@ -360,11 +397,7 @@ int make_plots(struct run_ctx *rc, const char *plotdir)
 	int rcode = 0;
 	for (size_t i = 0; i < n; i++) {
 		char base[64];
-		size_t k = 0;
-		for (const char *p = ms[i].name; *p && k < sizeof(base) - 1; p++)
-			if (*p != '.')
-				base[k++] = *p;
-		base[k] = '\0';
+		fig_base(ms[i].name, base, sizeof(base));
 		if (ms[i].kind != M_PERIOD && fig_bars(rc, plotdir, base, &ms[i]))
 			rcode = -1;
 		if (fig_hists(rc, plotdir, base, &ms[i]))

@@ -73,19 +73,83 @@ static const char *mode_name(const struct joiner *j)
 	return j->ss.streaming ? "streaming" : "exact";
 }
 
-/* ---- CSV ---- */
-int write_summary_csv(struct run_ctx *rc, const char *path)
+/* ---- the statistics row of summary.csv, summary.json and report.md ---- */
+#define NSTATS 9
+static const char *const stat_key[NSTATS] = { "min", "max", "mean", "stddev", "median",
+					       "p90", "p99", "p99.9", "p99.99" };
+
+static void md_val(FILE *f, double x, int prec)
+{
+	if (isfinite(x))
+		fprintf(f, " %.*f |", prec, x);
+	else
+		fprintf(f, " - |");
+}
+
+/* The nine statistics of s in stat_key order, in cycles or (us) in
+ * microseconds at hz, as the cells of a summary.csv row (each after a comma),
+ * the members of a summary.json object (without its braces) or the cells of a
+ * report.md row.  min and max in cycles are the exact integers.  No samples,
+ * or no frequency for microseconds: an empty cell, null, "-". */
+static void stats_row(FILE *f, enum out_fmt fmt, const struct summary *s, double hz, int us)
+{
+	double x[NSTATS] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
+			     s->p90,	     s->p99,	     s->p999, s->p9999 };
+	for (int i = 0; i < NSTATS; i++) {
+		if (fmt == OUT_JSON)
+			fprintf(f, "%s\"%s\": ", i ? ", " : "", stat_key[i]);
+		else if (fmt == OUT_CSV)
+			fputc(',', f);
+		if (!s->n || (us && !(hz > 0)))
+			fputs(fmt == OUT_JSON ? "null" : fmt == OUT_MD ? " - |" : "", f);
+		else if (!us && i < 2)
+			fprintf(f, fmt == OUT_MD ? " %" PRIu64 " |" : "%" PRIu64, i ? s->max : s->min);
+		else if (fmt == OUT_JSON)
+			json_num(f, us ? cyc_to_us(x[i], hz) : x[i]);
+		else if (fmt == OUT_CSV)
+			fprintf(f, "%.6f", us ? cyc_to_us(x[i], hz) : x[i]);
+		else
+			md_val(f, us ? cyc_to_us(x[i], hz) : x[i], us ? 3 : 1);
+	}
+}
+
+void md_head(FILE *f, const char *const *title, size_t n, const char *align)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %s |", i ? "" : "|", title[i]);
+	fputs("\n|", f);
+	for (size_t i = 0; i < n; i++)
+		fputs(align[i] == 'r' ? "---:|" : "---|", f);
+	fputc('\n', f);
+}
+
+FILE *out_open(const char *path)
 {
 	FILE *f = fopen(path, "w");
-	if (!f) {
+	if (!f)
+		perror(path);
+	return f;
+}
+
+int out_close(FILE *f, const char *path)
+{
+	if (fclose(f)) {
 		perror(path);
 		return -1;
 	}
-	static const char *st[] = { "min", "max", "mean", "stddev", "median", "p90", "p99", "p99.9", "p99.99" };
+	return 0;
+}
+
+/* ---- CSV ---- */
+int write_summary_csv(struct run_ctx *rc, const char *path)
+{
+	FILE *f = out_open(path);
+	if (!f)
+		return -1;
 	fprintf(f, "variant,measure,definition,mode,count");
 	for (int u = 0; u < 2; u++)
-		for (size_t i = 0; i < 9; i++)
-			fprintf(f, ",%s_%s", st[i], u ? "us" : "cycles");
+		for (size_t i = 0; i < NSTATS; i++)
+			fprintf(f, ",%s_%s", stat_key[i], u ? "us" : "cycles");
 	fprintf(f, ",matched_seq,matched_nearest,unmatched_from,unmatched_to,shared_to,dup_from,dup_to,negative,"
 		   "stalled,records_lost_at_source,tsc_hz\n");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
@@ -93,23 +157,9 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 		for (size_t m = 0; m < v->nms; m++) {
 			const struct joiner *j = &v->j[m];
 			const struct summary *s = &j->sum;
-			double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
-					s->p90,		s->p99,		s->p999, s->p9999 };
 			fprintf(f, "%s,%s,%s,%s,%" PRIu64, v->name, v->ms[m].name, v->ms[m].def, mode_name(j), s->n);
-			for (int i = 0; i < 9; i++) {
-				if (!s->n)
-					fputs(",", f);
-				else if (i < 2)
-					fprintf(f, ",%" PRIu64, i == 0 ? s->min : s->max);
-				else
-					fprintf(f, ",%.6f", x[i]);
-			}
-			for (int i = 0; i < 9; i++) {
-				if (s->n && v->tsc_hz > 0)
-					fprintf(f, ",%.6f", cyc_to_us(x[i], v->tsc_hz));
-				else
-					fputs(",", f);
-			}
+			stats_row(f, OUT_CSV, s, v->tsc_hz, 0);
+			stats_row(f, OUT_CSV, s, v->tsc_hz, 1);
 			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 				   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
 				j->c.by_seq, j->c.by_near, j->c.unmatched_from, j->c.unmatched_to, j->c.shared_to,
@@ -119,32 +169,15 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 			fputc('\n', f);
 		}
 	}
-	if (fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	return out_close(f, path);
 }
 
 /* ---- JSON ---- */
 static void json_stats(FILE *f, const struct summary *s, double hz, int us)
 {
-	double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median, s->p90, s->p99, s->p999,
-			s->p9999 };
-	static const char *k[9] = { "min", "max", "mean", "stddev", "median", "p90", "p99", "p99.9", "p99.99" };
-	fprintf(f, "{");
-	for (int i = 0; i < 9; i++) {
-		fprintf(f, "%s\"%s\": ", i ? ", " : "", k[i]);
-		if (!s->n)
-			fputs("null", f);
-		else if (us)
-			json_num(f, cyc_to_us(x[i], hz));
-		else if (i < 2)
-			fprintf(f, "%" PRIu64, i ? s->max : s->min);
-		else
-			json_num(f, x[i]);
-	}
-	fprintf(f, "}");
+	fputc('{', f);
+	stats_row(f, OUT_JSON, s, hz, us);
+	fputc('}', f);
 }
 
 void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linhist *h)
@@ -293,8 +326,9 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 	json_num(f, rc->tsc_hz > 0 ? rc->tsc_hz : NAN);
 	fprintf(f, ", \"tsc_hz_source\": ");
 	json_str(f, rc->tsc_src);
+	const char *tl = run_time_label(rc);
 	fprintf(f, ", \"time_label\": ");
-	json_str(f, rc->time_label ? rc->time_label : "");
+	json_str(f, tl ? tl : "");
 	fprintf(f, ", \"interrupted\": %s, \"variants\": [", g_interrupted ? "true" : "false");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		fprintf(f, "%s", vi ? ", " : "");
@@ -307,7 +341,7 @@ int write_summary_json(struct run_ctx *rc, FILE *f)
 		fputs("null", f);
 	fprintf(f, ", \"results\": ");
 	if (rc->res && rc->res->ndef)
-		results_json(f, rc->res, rc->co.conf);
+		results_json(f, rc->res, rc->co.conf, tl);
 	else
 		fputs("null", f);
 	fprintf(f, "}\n");
@@ -346,18 +380,12 @@ size_t run_measures(struct run_ctx *rc, struct measure_def *seen, size_t max)
 }
 
 /* ---- Markdown ---- */
-static void md_val(FILE *f, double x, int prec)
-{
-	if (isfinite(x))
-		fprintf(f, " %.*f |", prec, x);
-	else
-		fprintf(f, " - |");
-}
-
 void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, int us)
 {
-	fprintf(f, "| variant | count | min | max | mean | stddev | median | p90 | p99 | p99.9 | p99.99 |\n");
-	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	const char *title[2 + NSTATS] = { "variant", "count" };
+	for (int i = 0; i < NSTATS; i++)
+		title[2 + i] = stat_key[i];
+	md_head(f, title, 2 + NSTATS, "lrrrrrrrrrr");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		int k = find_measure(v, md);
@@ -365,18 +393,7 @@ void md_stats_table(FILE *f, struct run_ctx *rc, const struct measure_def *md, i
 			continue;
 		const struct summary *s = &v->j[k].sum;
 		fprintf(f, "| %s%s | %" PRIu64 " |", v->name, (int)vi == rc->co.baseline ? " (baseline)" : "", s->n);
-		double x[9] = { (double)s->min, (double)s->max, s->mean, s->stddev, s->median,
-				s->p90,		s->p99,		s->p999, s->p9999 };
-		for (int i = 0; i < 9; i++) {
-			if (!s->n)
-				fprintf(f, " - |");
-			else if (us)
-				md_val(f, cyc_to_us(x[i], v->tsc_hz), 3);
-			else if (i < 2)
-				fprintf(f, " %" PRIu64 " |", i ? s->max : s->min);
-			else
-				md_val(f, x[i], 1);
-		}
+		stats_row(f, OUT_MD, s, v->tsc_hz, us);
 		fputc('\n', f);
 	}
 }
@@ -403,8 +420,9 @@ void md_comparison(FILE *f, struct run_ctx *rc, size_t m)
 		"better); median and p99 differences (variant - baseline) with %g %% percentile-bootstrap "
 		"intervals (%u resamples requested, seed %" PRIu64 "; `*` = the interval excludes 0).\n\n",
 		b->name, rc->co.conf * 100, rc->co.resamples, rc->co.seed);
-	fprintf(f, "| variant | max impr. %% | min impr. %% | mean impr. %% | median diff [CI] | p99 diff [CI] "
-		   "| resamples |\n|---|---:|---:|---:|---:|---:|---:|\n");
+	static const char *const title[] = { "variant",		 "max impr. %",	  "min impr. %", "mean impr. %",
+					     "median diff [CI]", "p99 diff [CI]", "resamples" };
+	md_head(f, title, 7, "lrrrrrr");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		if ((int)vi == rc->co.baseline)
 			continue;
@@ -475,13 +493,10 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
 }
 
-int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok)
+/* The report's head: title, the emulation banner, the run's meta keys, the
+ * TSC, when it was analysed, the label of the times and the definitions. */
+static void md_run_head(FILE *f, struct run_ctx *rc)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
 	char meta[4096], val[512];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", rc->dir);
 	const char *title = "";
@@ -509,94 +524,109 @@ int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_re
 	char ts[64];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	fprintf(f, "- analysed: %s by nt-analyze%s\n", ts, g_interrupted ? " (INTERRUPTED: partial input)" : "");
-	if (rc->time_label && *rc->time_label)
-		fprintf(f, "- times: %s (every table and figure of this run)\n", rc->time_label);
+	const char *tl = run_time_label(rc);
+	if (tl)
+		fprintf(f, "- times: %s (every table and figure of this run)\n", tl);
 	fprintf(f, "- statistics: %s\n", NT_STATS_DEFINITION);
 	fprintf(f, "- join of stamps without a common seq: %s\n", JOIN_RULE);
+}
+
+/* A variant's line of the head: its input, reader, join and data quality. */
+static void md_variant_line(FILE *f, const struct run_ctx *rc, const struct variant *v)
+{
+	char imd[256];
+	irqmap_describe(&v->im, imd, sizeof(imd));
+	fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
+		v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
+	if (v->join_packet)
+		fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
+	else
+		fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us, imd);
+	if (v->j && v->nms && v->j[0].ss.streaming)
+		fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
+			v->j[0].ss.switched ? " after passing the sample limit" : "");
+	fprintf(f, "; stall windows %" PRIu64 "; records lost at source %" PRIu64 " (in %" PRIu64
+		   " `lost` events); malformed rows skipped %" PRIu64 "; out-of-order records %" PRIu64 "\n",
+		v->stall_windows, v->lost_records, v->lost_events, v->bad_rows, v->out_of_order);
+	char vm[4200], desc[512];
+	snprintf(vm, sizeof(vm), "%s/meta.txt", v->dir);
+	if (v->dir[0] && nt_meta_get(vm, "description", desc, sizeof(desc)) == 0)
+		fprintf(f, "  - %s\n", desc);
+	if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
+		fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
+}
+
+/* A measure's figures (plot.c writes them under the same names). */
+static void md_figures(FILE *f, struct run_ctx *rc, const struct measure_def *md, const char *plotdir_rel,
+		       int plots_ok)
+{
+	char base[64];
+	fig_base(md->name, base, sizeof(base));
+	fprintf(f, "### Figures%s\n\n", plots_ok ? "" : " (NOT rendered: see the analyzer's errors)");
+	if (md->kind != M_PERIOD)
+		fprintf(f, "![MAX/MIN/AVERAGE](%s/%s-bars.png)\n\n", plotdir_rel, base);
 	for (size_t vi = 0; vi < rc->nv; vi++) {
-		struct variant *v = &rc->v[vi];
-		char imd[256];
-		irqmap_describe(&v->im, imd, sizeof(imd));
-		fprintf(f, "- variant `%s`: %zu files, %" PRIu64 " records, reader %s, ", v->name, v->nfiles, v->nrecs,
-			v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential");
-		if (v->join_packet)
-			fprintf(f, "join per probe packet (seq; see Per-packet attribution)");
-		else
-			fprintf(f, "join window %" PRIu64 " cycles (%.0f us), irq matching: %s", v->window, v->window_us,
-				imd);
-		if (v->j && v->nms && v->j[0].ss.streaming)
-			fprintf(f, ", statistics from log-linear histograms (relative error <= %.2g)%s", LH_REL_ERR,
-				v->j[0].ss.switched ? " after passing the sample limit" : "");
-		fprintf(f, "; stall windows %" PRIu64 "; records lost at source %" PRIu64 " (in %" PRIu64
-			   " `lost` events); malformed rows skipped %" PRIu64 "; out-of-order records %" PRIu64 "\n",
-			v->stall_windows, v->lost_records, v->lost_events, v->bad_rows, v->out_of_order);
-		char vm[4200], desc[512];
-		snprintf(vm, sizeof(vm), "%s/meta.txt", v->dir);
-		if (v->dir[0] && nt_meta_get(vm, "description", desc, sizeof(desc)) == 0)
-			fprintf(f, "  - %s\n", desc);
-		if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
-			fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
+		if (find_measure(&rc->v[vi], md) < 0)
+			continue;
+		char sn[160];
+		safe_name(rc->v[vi].name, sn, sizeof(sn));
+		fprintf(f, "![%s histogram](%s/%s-hist-%s.png)\n", rc->v[vi].name, plotdir_rel, base, sn);
+	}
+	fprintf(f, "\n![CCDF](%s/%s-ccdf.png)\n\n", plotdir_rel, base);
+	fprintf(f, "Each figure has its gnuplot script (.gp) and data (.dat) beside it, and a PDF.\n\n");
+}
+
+/* A measure's section: its tables in us and cycles, the join and data quality
+ * of every variant, the comparison and (plotdir_rel) the figures. */
+static void md_measure(FILE *f, struct run_ctx *rc, const struct measure_def *md, const char *plotdir_rel,
+		       int plots_ok)
+{
+	const char *emu = run_emulated(rc), *tl = run_time_label(rc);
+	fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
+		md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of", md->def,
+		tl ? ", " : "", tl ? tl : "");
+	if (rc->tsc_hz > 0) {
+		fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
+			emu ? emu : "", emu ? " time" : "");
+		md_stats_table(f, rc, md, 1);
+		fputc('\n', f);
+	}
+	fprintf(f, "In TSC cycles%s%s%s:\n\n", emu ? " (emulated, " : "", emu ? emu : "", emu ? ")" : "");
+	md_stats_table(f, rc, md, 0);
+	fprintf(f, "\nJoin and data quality:\n\n");
+	for (size_t vi = 0; vi < rc->nv; vi++) {
+		int k = find_measure(&rc->v[vi], md);
+		if (k >= 0) {
+			md_join(f, &rc->v[vi], (size_t)k);
+			md_clean(f, &rc->v[vi], (size_t)k);
+		}
 	}
 	fputc('\n', f);
-	if (rc->res)
-		results_report_md(f, rc->res, rc->co.conf);
+	int bm = find_measure(&rc->v[rc->co.baseline], md);
+	if (rc->nv > 1 && bm >= 0) {
+		fprintf(f, "### Comparison\n\n");
+		md_comparison(f, rc, (size_t)bm);
+	}
+	if (plotdir_rel)
+		md_figures(f, rc, md, plotdir_rel, plots_ok);
+}
 
+int write_report_md(struct run_ctx *rc, const char *path, const char *plotdir_rel, int plots_ok)
+{
+	FILE *f = out_open(path);
+	if (!f)
+		return -1;
+	md_run_head(f, rc);
+	for (size_t vi = 0; vi < rc->nv; vi++)
+		md_variant_line(f, rc, &rc->v[vi]);
+	fputc('\n', f);
+	if (rc->res)
+		results_report_md(f, rc->res, rc->co.conf, run_time_label(rc));
 	md_evidence(f, rc);
 	md_packet_join(f, rc);
 	struct measure_def seen[64];
 	size_t ns = run_measures(rc, seen, 64);
-	for (size_t i = 0; i < ns; i++) {
-		const struct measure_def *md = &seen[i];
-		fprintf(f, "## %s: %s `%s`%s%s\n\n", md->name,
-			md->kind == M_LATENCY ? "latency" : md->kind == M_SPAN ? "span (tsc - aux) of" : "period of",
-			md->def, rc->time_label && *rc->time_label ? ", " : "", rc->time_label ? rc->time_label : "");
-		if (rc->tsc_hz > 0) {
-			fprintf(f, "In microseconds (TSC @ %.3f MHz%s%s%s):\n\n", rc->tsc_hz / 1e6, emu ? "; emulated, " : "",
-				emu ? emu : "", emu ? " time" : "");
-			md_stats_table(f, rc, md, 1);
-			fputc('\n', f);
-		}
-		fprintf(f, "In TSC cycles%s%s%s:\n\n", emu ? " (emulated, " : "", emu ? emu : "", emu ? ")" : "");
-		md_stats_table(f, rc, md, 0);
-		fprintf(f, "\nJoin and data quality:\n\n");
-		for (size_t vi = 0; vi < rc->nv; vi++) {
-			int k = find_measure(&rc->v[vi], md);
-			if (k >= 0) {
-				md_join(f, &rc->v[vi], (size_t)k);
-				md_clean(f, &rc->v[vi], (size_t)k);
-			}
-		}
-		fputc('\n', f);
-		int bm = find_measure(&rc->v[rc->co.baseline], md);
-		if (rc->nv > 1 && bm >= 0) {
-			fprintf(f, "### Comparison\n\n");
-			md_comparison(f, rc, (size_t)bm);
-		}
-		if (plotdir_rel) {
-			char base[64];
-			size_t k = 0;
-			for (const char *p = md->name; *p && k < sizeof(base) - 1; p++)
-				if (*p != '.')
-					base[k++] = *p;
-			base[k] = '\0';
-			fprintf(f, "### Figures%s\n\n", plots_ok ? "" : " (NOT rendered: see the analyzer's errors)");
-			if (md->kind != M_PERIOD)
-				fprintf(f, "![MAX/MIN/AVERAGE](%s/%s-bars.png)\n\n", plotdir_rel, base);
-			for (size_t vi = 0; vi < rc->nv; vi++)
-				if (find_measure(&rc->v[vi], md) >= 0)
-				{
-					char sn[160];
-					safe_name(rc->v[vi].name, sn, sizeof(sn));
-					fprintf(f, "![%s histogram](%s/%s-hist-%s.png)\n", rc->v[vi].name, plotdir_rel,
-						base, sn);
-				}
-			fprintf(f, "\n![CCDF](%s/%s-ccdf.png)\n\n", plotdir_rel, base);
-			fprintf(f, "Each figure has its gnuplot script (.gp) and data (.dat) beside it, and a PDF.\n\n");
-		}
-	}
-	if (fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	for (size_t i = 0; i < ns; i++)
+		md_measure(f, rc, &seen[i], plotdir_rel, plots_ok);
+	return out_close(f, path);
 }

@@ -12,7 +12,7 @@
  *                                             "failed" (it ran and gave no number)
  *                      grid.row=NAME  grid.col=NAME   the variant's cell
  *   run meta.txt:      grid.rows=A B C  grid.cols=X Y Z  (order), grid.row_title,
- *                      grid.col_title, time_label (e.g. "emulated (QEMU TCG)")
+ *                      grid.col_title (the run's time label: evidence.c run_time_label)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -352,8 +352,6 @@ int results_load(const char *dir, struct results *rs)
 		snprintf(rs->row_title, sizeof(rs->row_title), "%s", t);
 	if ((t = kv_get(&run, "grid.col_title")))
 		snprintf(rs->col_title, sizeof(rs->col_title), "%s", t);
-	if ((t = kv_get(&run, "time_label")))
-		snprintf(rs->time_label, sizeof(rs->time_label), "%s", t);
 	rs->nrow = split_words(kv_get(&run, "grid.rows"), rs->rows, RES_AXIS);
 	rs->ncol = split_words(kv_get(&run, "grid.cols"), rs->cols, RES_AXIS);
 	kv_free(&run);

@@ -3,6 +3,7 @@
  * confidence interval, n; the ordering of the rows in each column),
  * results.csv and the "results" object of summary.json.  The keys they come
  * from: results.c. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,11 +75,25 @@ static void md_ordering(FILE *f, const struct results *rs, const struct result_d
 	fputc('\n', f);
 }
 
-int results_report_md(FILE *f, const struct results *rs, double conf)
+/* The title row of a grid table: "row \\ column" and the columns. */
+static void md_grid_head(FILE *f, const struct results *rs)
+{
+	char corner[2 * sizeof(rs->row_title) + 4];
+	const char *title[1 + RES_AXIS];
+	char align[1 + RES_AXIS];
+	snprintf(corner, sizeof(corner), "%s \\ %s", rs->row_title[0] ? rs->row_title : "row",
+		 rs->col_title[0] ? rs->col_title : "column");
+	title[0] = corner;
+	for (size_t c = 0; c < rs->ncol; c++)
+		title[1 + c] = rs->cols[c];
+	memset(align, 'l', sizeof(align));
+	md_head(f, title, 1 + rs->ncol, align);
+}
+
+int results_report_md(FILE *f, const struct results *rs, double conf, const char *tl)
 {
 	if (!rs->ndef)
 		return 0;
-	const char *tl = rs->time_label[0] ? rs->time_label : NULL;
 	fprintf(f, "## Workload results%s%s\n\n", tl ? ": " : "", tl ? tl : "");
 	fprintf(f, "Per cell the mean of the repetitions, its %.0f %% confidence interval in brackets and the "
 		   "number of repetitions (n; `of N` when fewer than planned gave a number). Interval: %s.\n\n",
@@ -88,14 +103,7 @@ int results_report_md(FILE *f, const struct results *rs, double conf)
 		fprintf(f, "### %s (%s)%s%s\n\n", rd->name, rd->unit, tl ? ", " : "", tl ? tl : "");
 		if (rd->what[0])
 			fprintf(f, "%s\n\n", rd->what);
-		fprintf(f, "| %s \\ %s |", rs->row_title[0] ? rs->row_title : "row",
-			rs->col_title[0] ? rs->col_title : "column");
-		for (size_t c = 0; c < rs->ncol; c++)
-			fprintf(f, " %s |", rs->cols[c]);
-		fprintf(f, "\n|---|");
-		for (size_t c = 0; c < rs->ncol; c++)
-			fprintf(f, "---|");
-		fputc('\n', f);
+		md_grid_head(f, rs);
 		for (size_t r = 0; r < rs->nrow; r++) {
 			fprintf(f, "| %s |", rs->rows[r]);
 			for (size_t c = 0; c < rs->ncol; c++) {
@@ -114,92 +122,145 @@ int results_report_md(FILE *f, const struct results *rs, double conf)
 	return 0;
 }
 
-int results_write_csv(const struct results *rs, const char *path, double conf)
+/* A row of results.csv (comma-separated values; head: the keys, the CSV
+ * header) or a summary.json object (its members, "key": value): each field
+ * written by one call. */
+struct row {
+	FILE *f;
+	enum out_fmt fmt;
+	int head;
+	int n; /* fields written */
+};
+
+/* the field's separator and key; 0 when its value is not to be written (head) */
+static int field(struct row *r, const char *key)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	fprintf(f, "variant,row,col,result,unit,n,planned,failed,mean,stddev,ci_lo,ci_hi,confidence,min,max,values\n");
-	for (size_t i = 0; i < rs->nv; i++) {
-		const struct res_variant *rv = &rs->v[i];
-		for (size_t k = 0; k < rv->ncell; k++) {
-			const struct res_cell *c = &rv->cell[k];
-			struct nt_mean_ci ci;
-			res_stats(c, conf, &ci);
-			fprintf(f, "%s,%s,%s,%s,%s,%zu,%u,%u", rv->name, rv->row, rv->col, c->def.name, c->def.unit,
-				c->n, c->planned, c->failed);
-			double x[] = { ci.mean, ci.stddev, ci.lo, ci.hi };
-			for (size_t j = 0; j < 4; j++) {
-				if (isfinite(x[j]))
-					fprintf(f, ",%.17g", x[j]);
-				else
-					fputc(',', f);
-			}
-			fprintf(f, ",%g", conf);
-			if (c->n)
-				fprintf(f, ",%.17g,%.17g,", ci.min, ci.max);
-			else
-				fprintf(f, ",,,");
-			for (size_t j = 0; j < c->n; j++)
-				fprintf(f, "%s%.17g", j ? " " : "", c->v[j]);
-			fputc('\n', f);
-		}
-	}
-	if (fclose(f)) {
-		perror(path);
-		return -1;
-	}
-	return 0;
+	if (r->fmt == OUT_JSON)
+		fprintf(r->f, "%s\"%s\": ", r->n ? ", " : "", key);
+	else if (r->n)
+		fputc(',', r->f);
+	r->n++;
+	if (r->head)
+		fputs(key, r->f);
+	return !r->head;
 }
 
-void results_json(FILE *f, const struct results *rs, double conf)
+static void field_str(struct row *r, const char *key, const char *s)
+{
+	if (!field(r, key))
+		return;
+	if (r->fmt == OUT_JSON)
+		json_str(r->f, s);
+	else
+		fputs(s, r->f);
+}
+
+static void field_uint(struct row *r, const char *key, uint64_t x)
+{
+	if (field(r, key))
+		fprintf(r->f, "%" PRIu64, x);
+}
+
+/* a number in full precision; not finite: null, an empty CSV cell */
+static void field_num(struct row *r, const char *key, double x)
+{
+	if (!field(r, key))
+		return;
+	if (r->fmt == OUT_JSON)
+		json_num(r->f, x);
+	else if (isfinite(x))
+		fprintf(r->f, "%.17g", x);
+}
+
+/* the values: a JSON array, or one CSV cell with the values apart by spaces */
+static void field_values(struct row *r, const char *key, const double *v, size_t n)
+{
+	if (!field(r, key))
+		return;
+	int json = r->fmt == OUT_JSON;
+	fputs(json ? "[" : "", r->f);
+	for (size_t j = 0; j < n; j++) {
+		fputs(j ? (json ? ", " : " ") : "", r->f);
+		if (json)
+			json_num(r->f, v[j]);
+		else
+			fprintf(r->f, "%.17g", v[j]);
+	}
+	fputs(json ? "]" : "", r->f);
+}
+
+/* One cell of results.csv or of the "cells" of summary.json: the variant, its
+ * grid position, the result, its statistics (res_stats) and values.  The CSV
+ * repeats the confidence on every row and has min and max; the JSON has the
+ * result's description (the confidence is the object's, once).  No cell
+ * (c == NULL): the CSV header. */
+static void cell_row(FILE *f, enum out_fmt fmt, const struct res_variant *rv, const struct res_cell *c, double conf)
+{
+	static const struct res_variant no_rv;
+	static const struct res_cell no_cell;
+	struct row r = { f, fmt, !c, 0 };
+	if (!c) {
+		rv = &no_rv;
+		c = &no_cell;
+	}
+	struct nt_mean_ci ci;
+	res_stats(c, conf, &ci);
+	int json = fmt == OUT_JSON;
+	fputs(json ? "{" : "", f);
+	field_str(&r, "variant", rv->name);
+	field_str(&r, "row", rv->row);
+	field_str(&r, "col", rv->col);
+	field_str(&r, "result", c->def.name);
+	field_str(&r, "unit", c->def.unit);
+	if (json)
+		field_str(&r, "what", c->def.what);
+	field_uint(&r, "n", c->n);
+	field_uint(&r, "planned", c->planned);
+	field_uint(&r, "failed", c->failed);
+	field_num(&r, "mean", ci.mean);
+	field_num(&r, "stddev", ci.stddev);
+	field_num(&r, "ci_lo", ci.lo);
+	field_num(&r, "ci_hi", ci.hi);
+	if (!json) {
+		if (field(&r, "confidence"))
+			fprintf(f, "%g", conf);
+		field_num(&r, "min", ci.min);
+		field_num(&r, "max", ci.max);
+	}
+	field_values(&r, "values", c->v, c->n);
+	fputs(json ? "}" : "\n", f);
+}
+
+/* Every cell of every variant, in one order for results.csv and summary.json. */
+static void cell_rows(FILE *f, enum out_fmt fmt, const struct results *rs, double conf)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < rs->nv; i++)
+		for (size_t j = 0; j < rs->v[i].ncell; j++) {
+			fputs(fmt == OUT_JSON && k++ ? ", " : "", f);
+			cell_row(f, fmt, &rs->v[i], &rs->v[i].cell[j], conf);
+		}
+}
+
+int results_write_csv(const struct results *rs, const char *path, double conf)
+{
+	FILE *f = out_open(path);
+	if (!f)
+		return -1;
+	cell_row(f, OUT_CSV, NULL, NULL, conf);
+	cell_rows(f, OUT_CSV, rs, conf);
+	return out_close(f, path);
+}
+
+void results_json(FILE *f, const struct results *rs, double conf, const char *label)
 {
 	fprintf(f, "{\"ci_definition\": ");
 	json_str(f, NT_CI_DEFINITION);
 	fprintf(f, ", \"confidence\": ");
 	json_num(f, conf);
 	fprintf(f, ", \"time_label\": ");
-	json_str(f, rs->time_label);
+	json_str(f, label ? label : "");
 	fprintf(f, ", \"cells\": [");
-	int first = 1;
-	for (size_t i = 0; i < rs->nv; i++) {
-		const struct res_variant *rv = &rs->v[i];
-		for (size_t k = 0; k < rv->ncell; k++) {
-			const struct res_cell *c = &rv->cell[k];
-			struct nt_mean_ci ci;
-			res_stats(c, conf, &ci);
-			fprintf(f, "%s{\"variant\": ", first ? "" : ", ");
-			first = 0;
-			json_str(f, rv->name);
-			fprintf(f, ", \"row\": ");
-			json_str(f, rv->row);
-			fprintf(f, ", \"col\": ");
-			json_str(f, rv->col);
-			fprintf(f, ", \"result\": ");
-			json_str(f, c->def.name);
-			fprintf(f, ", \"unit\": ");
-			json_str(f, c->def.unit);
-			fprintf(f, ", \"what\": ");
-			json_str(f, c->def.what);
-			fprintf(f, ", \"n\": %zu, \"planned\": %u, \"failed\": %u, \"mean\": ", c->n, c->planned,
-				c->failed);
-			json_num(f, ci.mean);
-			fprintf(f, ", \"stddev\": ");
-			json_num(f, ci.stddev);
-			fprintf(f, ", \"ci_lo\": ");
-			json_num(f, ci.lo);
-			fprintf(f, ", \"ci_hi\": ");
-			json_num(f, ci.hi);
-			fprintf(f, ", \"values\": [");
-			for (size_t j = 0; j < c->n; j++) {
-				if (j)
-					fputs(", ", f);
-				json_num(f, c->v[j]);
-			}
-			fprintf(f, "]}");
-		}
-	}
+	cell_rows(f, OUT_JSON, rs, conf);
 	fprintf(f, "]}");
 }

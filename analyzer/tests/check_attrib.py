@@ -20,6 +20,9 @@ import os
 import random
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+import ntcheck  # noqa: E402
+
 HDR = "source,event,cpu,tsc,irq,vector,seq,dom,aux,flags"
 
 
@@ -130,13 +133,9 @@ def check(d):
     s = json.load(open(os.path.join(os.path.dirname(d.rstrip("/")), "summary.json")))
     v = s["variants"][0]
     a = v["attribution"]
-    fails = []
 
     def eq(what, got, want):
-        ok = got == want
-        print(("ok    " if ok else "FAIL  ") + f"{what}: {got}" + ("" if ok else f" (want {want})"))
-        if not ok:
-            fails.append(what)
+        ntcheck.check(got == want, f"{what}: {got}" + ("" if got == want else f" (want {want})"))
     eq("evaluation domain", a["eval_dom"], 1)
     eq("mapping Xen IRQ -> guest IRQ", [(m["xen_irq"], m["guest_irq"]) for m in a["map"]], [(truth["xirq"], 8)])
     eq("notifications of d1", a["notifications"], truth["deliveries"])
@@ -158,8 +157,7 @@ def check(d):
         eq(f"{m}: min", me["cycles"]["min"], w[0])
         eq(f"{m}: max", me["cycles"]["max"], w[-1])
         eq(f"{m}: by seq", me["join"]["by_seq"], len(w))
-    print(f"{len(fails)} check(s) failed" if fails else "all checks passed")
-    return 1 if fails else 0
+    return ntcheck.finish()
 
 
 if __name__ == "__main__":

@@ -9,20 +9,14 @@ after it (matching irq, within the window); one TO closes every FROM waiting.
 Every expected count is worked out by hand in the comments.
 Usage: check_join.py NT_ANALYZE WORKDIR"""
 import json
+import os
 import random
 import subprocess
 import sys
 
 HDR = "source,event,cpu,tsc,irq,vector,seq,dom,aux,flags\n"
-fails = checks = 0
-
-
-def ok(cond, msg):
-    global fails, checks
-    checks += 1
-    if not cond:
-        fails += 1
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check as ok, finish  # noqa: E402
 
 
 def write(path, rows):
@@ -192,8 +186,7 @@ def main():
                        text=True)
     ok(r.returncode == 2 and "unknown event" in r.stderr, "span of a pair accepted")
 
-    print(f"check_join: {checks} checks, {fails} failed")
-    sys.exit(1 if fails else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

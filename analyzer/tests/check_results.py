@@ -111,6 +111,7 @@ def main():
     ok(g["failed"] == "1" and g["planned"] == "5" and g["n"] == "4", "a failed repetition is counted, not averaged")
     rep = open(f"{d}/report.md").read()
     ok("## Workload results: emulated (QEMU TCG)" in rep, "results section with the time label")
+    ok("**Emulated testbed (QEMU TCG):" in rep, "the older key time_label=emulated (...) gives the emulation banner")
     ok("| configuration \\ load | none | cpu | io |" in rep, "grid header: rows x columns in the run's order")
     ok("| paravirtual | " in rep and "| not run |" in rep, "a cell never run says so")
     ok("(n=4 of 5, 1 failed)" in rep, "a failed repetition is shown in its cell")

@@ -19,15 +19,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_run  # noqa: E402
 
-fails = checks = 0
-
-
-def ok(cond, msg):
-    global fails, checks
-    checks += 1
-    if not cond:
-        fails += 1
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check as ok, finish  # noqa: E402
 
 
 def run(cmd, env=None):
@@ -164,14 +157,32 @@ def main():
     shutil.copytree(d, d3, ignore=shutil.ignore_patterns("plots", "summary.*", "report.md"))
     r = run([prog, "run", d3], env={**os.environ, "PATH": "/nonexistent"})
     ok(r.returncode == 1 and "gnuplot" in r.stderr, f"missing gnuplot not reported: {r.returncode}")
-    ok("NOT rendered" in open(os.path.join(d3, "report.md")).read(), "report hides unrendered figures")
+    rep3 = open(os.path.join(d3, "report.md")).read()
+    ok("NOT rendered" in rep3, "report hides unrendered figures")
+    # one variant's emulated=WHAT: ... (docs/run-layout.md "Emulated times"): the banner, every heading, every
+    # figure title and summary.json say so; the run without the key says nothing
+    ok("Emulated testbed" not in rep3 and "emulated" not in open(os.path.join(d3, "plots", "latency0-ccdf.gp")).read(),
+       "a run on hardware is labelled emulated")
+    with open(os.path.join(d3, "natsume-cpu", "meta.txt"), "a") as f:
+        f.write("emulated=QEMU TCG: every time is emulated\n")
+    run([prog, "run", d3], env={**os.environ, "PATH": "/nonexistent"})
+    rep3 = open(os.path.join(d3, "report.md")).read()
+    ok("**Emulated testbed (QEMU TCG):" in rep3 and "- times: emulated (QEMU TCG) (every table" in rep3,
+       "emulated run: banner and times line")
+    heads = [x for x in rep3.splitlines() if x.startswith("## latency") or x.startswith("## period")]
+    ok(heads and all(x.endswith(", emulated (QEMU TCG)") for x in heads), f"emulated run: headings {heads}")
+    ok("In TSC cycles (emulated, QEMU TCG):" in rep3, "emulated run: tables")
+    gps = [x for x in os.listdir(os.path.join(d3, "plots")) if x.endswith(".gp")]
+    ok(gps and all("[emulated (QEMU TCG)]" in open(os.path.join(d3, "plots", x)).read() for x in gps),
+       "emulated run: every figure title")
+    ok(json.load(open(os.path.join(d3, "summary.json")))["time_label"] == "emulated (QEMU TCG)",
+       "emulated run: summary.json time_label")
 
     rep = open(os.path.join(d, "report.md")).read()
     for want in ("TSC: 2596130000 Hz", "tsc_hz_method=synthetic", "unmatched FROM 15", "stall windows 3",
                  "### Comparison", "plots/latency0-bars.png", "p99.99"):
         ok(want in rep, f"report.md lacks '{want}'")
-    print(f"check_run: {checks} checks, {fails} failed")
-    sys.exit(1 if fails else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

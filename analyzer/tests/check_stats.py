@@ -14,6 +14,7 @@ mode: count, min, max and mean exact, the rest within its stated 2^-8.
 Usage: check_stats.py NT_ANALYZE WORKDIR"""
 import json
 import math
+import os
 import random
 import struct
 import subprocess
@@ -23,27 +24,15 @@ from fractions import Fraction
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
+from ntcheck import check as ok, finish  # noqa: E402
+
 getcontext().prec = 60
 TOP = 2**64 - 1
 # the levels as the decimals they are written as (Fraction("0.9") = 9/10, not
 # the binary double nearest to 0.9)
 QS = [("median", "0.5"), ("p90", "0.9"), ("p99", "0.99"), ("p99.9", "0.999"), ("p99.99", "0.9999")]
 HZ = 2596130000
-fails = 0
-checks = 0
-
-
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
-
-
-def ok(cond, msg):
-    global checks
-    checks += 1
-    if not cond:
-        fail(msg)
 
 
 def exact_q(v, q):
@@ -93,7 +82,7 @@ def analyze(prog, files, *opts):
     cmd = [prog, "stats", "--json", "--latency", "send:rx_kernel", *opts, *files]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        fail(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr}")
+        ok(False, f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr}")
         return None
     return json.loads(r.stdout)["measures"][0]
 
@@ -202,8 +191,7 @@ def main():
         ok(h["lo"] == lo and h["width"] == 1000 and h["counts"] == want and h["overflow"] == over,
            f"histogram wrong: lo {h['lo']} overflow {h['overflow']} vs {over}")
         ok(sum(h["counts"]) + h["overflow"] == len(xs), "histogram loses samples")
-    print(f"check_stats: {checks} checks, {fails} failed")
-    sys.exit(1 if fails else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@
 #   rmt_fetch WHERE TARGET SECS RDIR LDIR [TAG]  copy every file under RDIR into
 #                                LDIR, each checked against its remote sha256
 #                                (LDIR/SHA256SUMS.TAG, default TAG remote; the check
-#                                in LDIR/fetch-check[-TAG].txt); what arrived is kept
+#                                in LDIR/fetch-check[-TAG].txt); a broken copy is
+#                                tried again (RMT_TRIES, its tries in
+#                                LDIR/fetch[-TAG].log); what arrived is kept
 #   rmt_deploy WHERE TARGET SECS RDIR LDIR  make RDIR a copy of the files under LDIR:
 #                                only those whose sha256 differs travel, each checked
 #   rmt_bg_start NAME WHERE TARGET SECS LOG CMD  run the shell command CMD there in
@@ -23,7 +25,8 @@
 #   rmt_bg_stop NAME SIGNAL GRACE  signal it there (by that pid), wait GRACE s for
 #                                it to end; returns its exit status (255: connection lost)
 #   rmt_again CMD...             run CMD (one of these functions) again, up to
-#                                RMT_TRIES times in all (default 3), while it fails with
+#                                RMT_TRIES times in all (default 3, RMT_DELAY s
+#                                apart, default 2), while it fails with
 #                                255 (ssh: no connection): for what may be repeated
 #                                (copies, listings, reads), never for a step
 #   rmt_step WHERE TARGET SECS TOOLS OUT STEP K=V...  run the remote step
@@ -39,7 +42,7 @@ RMT_CONNECT_TIMEOUT=${RMT_CONNECT_TIMEOUT:-10}
 RMT_WHY=""
 RMT_SUMS=SHA256SUMS.remote RMT_CHECK=fetch-check.txt
 
-RMT_TRIES=${RMT_TRIES:-3}
+RMT_TRIES=${RMT_TRIES:-3} RMT_DELAY=${RMT_DELAY:-2}
 rmt_again() {
 	local try=1 rc
 	while :; do
@@ -47,8 +50,8 @@ rmt_again() {
 		rc=$?
 		[ $rc = 255 ] && [ $try -lt "$RMT_TRIES" ] || return $rc
 		try=$((try + 1))
-		logcmd "${2:-}" "# ssh failed (255): try $try of $RMT_TRIES in 2 s"
-		sleep 2
+		logcmd "${2:-}" "# ssh failed (255): try $try of $RMT_TRIES in $RMT_DELAY s"
+		sleep "$RMT_DELAY"
 	done
 }
 
@@ -110,11 +113,17 @@ rmt_put() {
 	[ "$got" = "$sum" ] || { RMT_WHY="$target:$dst: sha256 $got, sent $sum"; return 1; }
 }
 
-# The remote half of rmt_fetch: the sums of every regular file under DIR
-# (relative names), then the files as a tar stream on a second connection.
+# rmt_fetch: the sums of every regular file under RDIR (relative names) on
+# one connection, then the files as a tar stream on another.  A copy that
+# breaks (ssh's or tar's exit status not 0, or listed files missing after it)
+# is tried again, up to RMT_TRIES times in all, each new try in commands.log;
+# what arrived is kept.  A failed try's exit statuses and the stderr of both
+# tars go to LDIR/fetch[-TAG].log (kept), the last one's into RMT_WHY.  A
+# file that differs after a clean copy changed there: named, not tried again
+# (the listing is the one the copy is checked against).
 rmt_fetch() {
-	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd
-	RMT_SUMS=SHA256SUMS.${6:-remote} RMT_CHECK=fetch-check${6:+-$6}.txt
+	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd try=1 why
+	RMT_SUMS=SHA256SUMS.${6:-remote} RMT_CHECK=fetch-check${6:+-$6}.txt RMT_FETCH_LOG=fetch${6:+-$6}.log
 	rmt_allowed "$target" || return 255
 	mkdir -p "$ldir" || return 2
 	qd=$(printf '%q' "$rdir")
@@ -124,20 +133,71 @@ rmt_fetch() {
 		</dev/null >"$ldir/$RMT_SUMS"
 	rc=$?
 	[ $rc -eq 0 ] || { RMT_WHY="listing $target:$rdir failed (exit $rc)"; return $rc; }
+	rm -f "$ldir/$RMT_FETCH_LOG"
+	while :; do
+		rmt_copy "$where" "$qd" "$ldir" "$secs" || return 2
+		rmt_verify "$ldir"
+		rc=$?
+		if [ -z "$RMT_COPY_WHY" ]; then
+			[ $rc = 0 ] && { rm -rf "$RMT_ERR"; return 0; }
+			[ "$RMT_MISSING" = 0 ] && { rm -rf "$RMT_ERR"; return 1; } # changed there: not tried again
+		fi
+		why=$RMT_COPY_WHY
+		[ $rc = 0 ] || why+="${why:+; }$RMT_WHY"
+		rmt_fetch_log "$ldir/$RMT_FETCH_LOG" "$try" "$why"
+		[ "$try" -lt "$RMT_TRIES" ] || break
+		try=$((try + 1))
+		logcmd "$where" "# the copy from $target:$rdir failed ($why): try $try of $RMT_TRIES in $RMT_DELAY s"
+		sleep "$RMT_DELAY"
+	done
+	RMT_WHY="the copy from $target:$rdir failed $RMT_TRIES times, the last: $why; what arrived is kept (every try in $ldir/$RMT_FETCH_LOG)"
+	return 1
+}
+
+# rmt_copy WHERE QDIR LDIR SECS: one tar stream from RMT_CMD's host into LDIR.
+# RMT_COPY_WHY: empty when both ends exited 0, else their exit statuses and
+# last stderr lines; both stderrs in RMT_ERR/remote and RMT_ERR/here.
+rmt_copy() {
+	local where=$1 qd=$2 ldir=$3 secs=$4 st
+	RMT_ERR=$(mktemp -d "${TMPDIR:-/tmp}/nt-rmt-fetch.XXXXXX") || { RMT_WHY="mktemp failed"; return 1; }
 	logcmd "$where" "${RMT_CMD[@]}" "cd $qd && tar cf - ." "| tar xf - -C $ldir"
-	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null 2>"$ldir/.fetch-remote.log" |
-		tar xvf - -C "$ldir" --no-same-owner >"$ldir/.fetch-names" 2>"$ldir/.fetch-tar.log"
-	rc=$?
-	rmt_verify "$ldir" || return 1
-	[ $rc -eq 0 ] || { RMT_WHY="the copy from $target:$rdir broke off (exit $rc); what arrived is kept"; return $rc; }
-	rm -f "$ldir/.fetch-tar.log" "$ldir/.fetch-remote.log"
+	timeout -k 5 "$secs" "${RMT_CMD[@]}" "cd $qd && tar cf - ." </dev/null 2>"$RMT_ERR/remote" |
+		tar xvf - -C "$ldir" --no-same-owner >"$ldir/.fetch-names" 2>"$RMT_ERR/here"
+	st=("${PIPESTATUS[@]}")
+	RMT_COPY_ST="ssh (the remote tar) exit ${st[0]}, tar here exit ${st[1]}"
+	RMT_COPY_WHY=""
+	[ "${st[0]}" = 0 ] && [ "${st[1]}" = 0 ] ||
+		RMT_COPY_WHY="ssh exit ${st[0]}$(rmt_last "$RMT_ERR/remote"), tar exit ${st[1]}$(rmt_last "$RMT_ERR/here")"
+	return 0
+}
+
+# rmt_last FILE: ": its last 3 different lines" (joined by " / ", at most
+# 300 characters), or nothing
+rmt_last() {
+	local l
+	l=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | awk '!seen[$0]++' | tail -n 3 |
+		awk '{ printf "%s%s", (NR > 1 ? " / " : ""), $0 }' | cut -c1-300)
+	[ -z "$l" ] || printf ': %s' "$l"
+}
+
+# rmt_fetch_log LOG TRY WHY: a failed try, both tars' stderr, into LOG
+rmt_fetch_log() {
+	{
+		echo "== try $2 of $RMT_TRIES, $(date -u +%Y-%m-%dT%H:%M:%SZ): $RMT_COPY_ST"
+		echo "why: $3"
+		sed 's/^/remote: /' "$RMT_ERR/remote"
+		sed 's/^/here: /' "$RMT_ERR/here"
+	} >>"$1"
+	rm -rf "$RMT_ERR"
 }
 
 # rmt_verify LDIR: check LDIR's files against LDIR/$RMT_SUMS; names the
-# missing and the differing in RMT_WHY and LDIR/$RMT_CHECK.
+# missing and the differing in RMT_WHY and LDIR/$RMT_CHECK; RMT_MISSING: how
+# many listed files are not there.
 rmt_verify() {
 	local ldir=$1 out
 	out=$(cd "$ldir" && sha256sum -c "$RMT_SUMS" 2>/dev/null | grep -v ': OK$')
+	RMT_MISSING=$(grep -c ': FAILED open or read$' <<<"$out")
 	# files that arrived but were not listed (created after the listing): not checked
 	if [ -f "$ldir/.fetch-names" ]; then
 		out+=$(cd "$ldir" && while IFS= read -r f; do
@@ -150,7 +210,7 @@ rmt_verify() {
 	fi
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" >"$ldir/$RMT_CHECK"
-		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy (see $ldir/$RMT_CHECK)"
+		RMT_WHY="$(wc -l <<<"$out") file(s) missing or different after the copy ($RMT_MISSING missing; see $ldir/$RMT_CHECK)"
 		return 1
 	fi
 	printf 'all %s files match their remote sha256\n' "$(wc -l <"$ldir/$RMT_SUMS")" >"$ldir/$RMT_CHECK"

@@ -154,8 +154,13 @@ echo "== resume: $(( $(date +%s) - t2 )) s, exit $rc"
 python3 "$top/scenarios/tests/check_xen_run.py" "$d" || bad "run folder checks"
 for v in xen natsume-vector; do
 	for h in dom0 guest; do
-		grep -q '^all [0-9]* files match their remote sha256$' "$d/$v/fetch-check-$h.txt" 2>/dev/null &&
-			ok "$v: $(cat "$d/$v/fetch-check-$h.txt") ($h)" || bad "$v: fetch from $h: $(cat "$d/$v/fetch-check-$h.txt" 2>&1)"
+		if grep -q '^all [0-9]* files match their remote sha256$' "$d/$v/fetch-check-$h.txt" 2>/dev/null; then
+			ok "$v: $(cat "$d/$v/fetch-check-$h.txt") ($h)"
+		else
+			bad "$v: fetch from $h: $(grep "^fetch_failed=$h:" "$d/$v/meta.txt" | head -n 1); $(head -n 3 "$d/$v/fetch-check-$h.txt" 2>&1 | tr '\n' ' ')"
+		fi
+		# a copy that was tried again: every failed try, with both tars' stderr
+		[ -s "$d/$v/fetch-$h.log" ] && sed "s|^|  $v fetch-$h.log: |" "$d/$v/fetch-$h.log" | head -n 30
 	done
 done
 # every ssh command in batch mode, only to the inventory's two hosts

@@ -6,7 +6,9 @@
 # prompts (an unknown key fails at once); a command past its time is cut
 # (124); a connection killed mid-command gives 255; files go out and come
 # back checked by sha256, and a file that changed on the way is named while
-# the others are kept.
+# the others are kept; a copy whose remote tar dies half-way is tried again
+# (each try in commands.log and fetch-TAG.log) and, when it always breaks,
+# fails saying why (both tars' exit status and stderr), what arrived kept.
 # timeout: 180
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -112,11 +114,12 @@ rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched"; rc=$?
 	cmp -s "$rdir/out/sub dir/raw trace.xt" "$work/fetched/sub dir/raw trace.xt" && [ -f "$work/fetched/empty.log" ] &&
 	grep -q 'all 3 files match' "$work/fetched/fetch-check.txt" && [ "$(wc -l <"$work/fetched/SHA256SUMS.remote")" = 3 ] &&
 	ok "rmt_fetch: 3 files, every sha256 checked" || bad "rmt_fetch: exit $rc $RMT_WHY; $(ls -R "$work/fetched")"
-# a file still being written while it is fetched: named, the rest kept
+# a file still being written while it is fetched: named, the rest kept (one
+# try: the listing is older than the file, no try could match it)
 ( for i in $(seq 400); do echo "line $i" >>"$rdir/out/growing.log"; : >"$rdir/out/new-$i.log"; sleep 0.01; done ) &
 gp=$!
 sleep 0.1
-rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched2"; rc=$?
+RMT_TRIES=1 rmt_fetch t nt-xen 30 "$rdir/out" "$work/fetched2"; rc=$?
 kill "$gp" 2>/dev/null; wait "$gp" 2>/dev/null
 [ $rc = 1 ] && grep -q 'growing.log: FAILED' "$work/fetched2/fetch-check.txt" &&
 	grep -q 'new-[0-9]*.log: NOT CHECKED' "$work/fetched2/fetch-check.txt" &&
@@ -126,6 +129,49 @@ kill "$gp" 2>/dev/null; wait "$gp" 2>/dev/null
 rmt_fetch t nt-xen 30 "$rdir/nowhere" "$work/fetched3" 2>/dev/null; rc=$?
 [ $rc != 0 ] && grep -q "listing nt-xen:$rdir/nowhere failed" <<<"$RMT_WHY" && ok "fetch of a missing folder fails clearly" ||
 	bad "missing folder: exit $rc, $RMT_WHY"
+
+# --- a copy that breaks: the real remote tar dies half-way (SIGPIPE: nt-flaky's
+# forced command passes only the first 30000 bytes of its first BREAKS streams)
+ssh-keygen -q -t ed25519 -N '' -f "$work/flaky-id"
+printf 'command="%s" %s\n' "$work/flaky.sh" "$(cat "$work/flaky-id.pub")" >>"$work/sshd/home/.ssh/authorized_keys"
+sed -n '/^Host nt-xen$/,/LogLevel/p' "$SSHD_CONFIG" |
+	sed -e 's/^Host nt-xen$/Host nt-flaky/' -e "s|IdentityFile .*|IdentityFile $work/flaky-id|" >>"$SSHD_CONFIG"
+cat >"$work/flaky.sh" <<E
+#!/bin/sh
+n=\$(cat $work/flaky.count 2>/dev/null || echo 0)
+case "\$SSH_ORIGINAL_COMMAND" in
+*"tar cf - ."*) if [ "\$n" -lt "\$(cat $work/flaky.breaks)" ]; then
+	echo \$((n + 1)) >$work/flaky.count
+	{ sh -c "\$SSH_ORIGINAL_COMMAND"; echo \$? >$work/flaky.rc; } | head -c 30000
+	exit \$(cat $work/flaky.rc)
+fi ;;
+esac
+exec sh -c "\$SSH_ORIGINAL_COMMAND"
+E
+chmod 755 "$work/flaky.sh"
+rmt_allow nt-flaky
+mkdir -p "$rdir/flaky"
+for f in a.txt m.txt z.txt; do seq 1000 >"$rdir/flaky/$f"; done
+head -c 300000 /dev/urandom >"$rdir/flaky/big.bin"
+RMT_DELAY=0.2
+echo 1 >"$work/flaky.breaks"
+rmt_fetch t nt-flaky 30 "$rdir/flaky" "$work/fetched4" flaky; rc=$?
+[ $rc = 0 ] && grep -q 'all 4 files match' "$work/fetched4/fetch-check-flaky.txt" && [ "$(cat "$work/flaky.count")" = 1 ] &&
+	grep -F '[t] \#\ the\ copy\ from\ nt-flaky:' "$cmdlog" | grep -F 'ssh\ exit\ 141' | grep -qF 'try\ 2\ of\ 3\ in\ 0.2\ s' &&
+	grep -q '^== try 1 of 3, .*: ssh (the remote tar) exit 141, tar here exit 2$' "$work/fetched4/fetch-flaky.log" &&
+	grep -q '^here: tar: Unexpected EOF in archive' "$work/fetched4/fetch-flaky.log" &&
+	ok "a copy whose remote tar died half-way was tried again and completed; the broken try in commands.log and fetch-flaky.log" ||
+	bad "broken copy once: exit $rc, $RMT_WHY; $(cat "$work/fetched4/fetch-flaky.log" 2>&1); $(grep -F 'the\ copy' "$cmdlog")"
+echo 0 >"$work/flaky.count"
+echo 9 >"$work/flaky.breaks"
+rmt_fetch t nt-flaky 30 "$rdir/flaky" "$work/fetched5" flaky; rc=$?
+kept=$(cd "$work/fetched5" && sha256sum -c SHA256SUMS.flaky 2>/dev/null | grep -c ': OK$')
+[ $rc = 1 ] && [ "$(cat "$work/flaky.count")" = 3 ] && [ "$(grep -c '^== try' "$work/fetched5/fetch-flaky.log")" = 3 ] &&
+	grep -q "failed 3 times, the last: ssh exit 141, tar exit 2: tar: Unexpected EOF in archive / .*; [1-4] file(s) missing or different after the copy ([0-4] missing; .*what arrived is kept (every try in $work/fetched5/fetch-flaky.log)" <<<"$RMT_WHY" &&
+	grep -q ': FAILED' "$work/fetched5/fetch-check-flaky.txt" &&
+	ok "a copy that always breaks: 3 tries, the error says why ($(cut -c1-90 <<<"${RMT_WHY#*the last: }")...), $kept file(s) that arrived kept" ||
+	bad "broken copy always: exit $rc, tries $(cat "$work/flaky.count"), $RMT_WHY"
+RMT_DELAY=2
 
 # --- deploy a tools folder (only what changed travels), then run a step the
 # way testbed/steps/ are written (inputs as K=V, outputs in NT_OUT)
