@@ -178,6 +178,11 @@ if [ -n "$xen" ]; then
 	xcmd="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$smp"
 	# smap=0: with -cpu max a PV dom0 faults at its first instruction otherwise
 	xcmd="$xcmd smap=0 bootscrub=0 loglvl=all guest_loglvl=all noreboot=false"
+	# spec-ctrl=eager-fpu: TCG's -cpu max says AMD, so Xen would switch the
+	# FPU/AVX state lazily (CR0.TS, restore on #NM); under QEMU's TCG that
+	# damaged user programs' vector registers in dom0 and the domUs
+	# (docs/scenarios.md, "Damaged rows in dom0's hv.csv")
+	xcmd="$xcmd spec-ctrl=eager-fpu"
 	[ $iommu = 1 ] && xcmd="$xcmd iommu=1"
 	xcmd="$xcmd $xen_args"
 	kcmd="console=hvc0 earlyprintk=xen loglevel=5 nomodeset $append"
