@@ -72,6 +72,9 @@ for v in $(meta_get "$d/meta.txt" variants); do
 	esac
 	echo "== $v: trace-check ${tc[*]}"
 	"$res/trace-check" "${tc[@]}" --min "$(meta_get "$m" probes_sent)" "$d/$v/hv.xt" || bad "$v: trace-check"
+	# testbed/qemu.sh's spec-ctrl=eager-fpu: a lazy FPU switch under TCG damages programs' registers
+	grep -q 'Support for PV VMs:.*EAGER_FPU' "$d/$v/xl-dmesg-boot.txt" ||
+		bad "$v: Xen's boot log does not show EAGER_FPU for PV guests (xl-dmesg-boot.txt)"
 done
 left=$(ps -eo args | grep -F "$res" | grep -v grep | grep -c qemu-system)
 [ "$left" = 0 ] || bad "$left QEMU process(es) left running"
