@@ -69,20 +69,8 @@ nx ssh -F "$st/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 nt-emu-xen true 
 	{ bad "the emulated host never answered over ssh: $(tail -n 20 "$st/boot-1/serial.log")"; exit 1; }
 echo "emulated host up over ssh after $(( $(date +%s) - t0 )) s"
 
-cat >"$work/reboot-hook" <<EOF
-#!/bin/sh
-exec "$top/testbed/emu-host.sh" reboot "$st"
-EOF
-chmod +x "$work/reboot-hook"
-cat >"$work/emu.hosts" <<EOF
-[hosts]
-xen = nt-emu-xen
-xen.reboot = yes
-xen.reboot_hook = $work/reboot-hook
-xen.boot_timeout = 300 s
-xen.args = iommu=1
-xen.eval_cpu = 1
-xen.eval_nic = 0000:00:03.0
+emu_hosts "$work" "$st" || { bad "cannot write the inventory"; exit 1; }
+cat >>"$work/emu.hosts" <<EOF
 xen.load_nic = 0000:00:03.1
 xen.load_addr = 203.0.113.2
 xen.dir = /tmp/nt-harness
@@ -95,7 +83,6 @@ send = local
 send.iface = ntE
 flood = local
 flood.iface = ntL
-ssh.options = -F $st/ssh_config
 EOF
 sed -e 's|^inventory *=.*|inventory = emu.hosts|' -e 's/^probe.count *=.*/probe.count = 200/' \
 	-e 's|^flood.rate *=.*|flood.rate = 20 Mbit/s|' -e 's/^busy_loop *= no/busy_loop = no\ndom0.cpus = 0/' \
