@@ -418,6 +418,11 @@ END {
 				err("variant '" vorder[i] "' has no 'io.config' (native, passthrough or paravirtual)", L)
 			if (!(("variant." vorder[i] ".io.load") in keyline) && !("io.load" in keyline))
 				err("variant '" vorder[i] "' has no 'io.load' (none, cpu or io)", L)
+			vl = "variant." vorder[i] "."
+			ld = (vl "io.load") in val ? val[vl "io.load"] : val["io.load"]
+			fr = (vl "flood.rate") in val ? val[vl "flood.rate"] : ("flood.rate" in val ? val["flood.rate"] : "off")
+			if (ld == "io" && fr == "off")
+				err("variant '" vorder[i] "' has io.load = io but no flood (set flood.rate in [traffic])", L)
 		}
 	}
 	if ("baseline" in val && !(val["baseline"] in varline))

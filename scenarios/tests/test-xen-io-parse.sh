@@ -35,6 +35,27 @@ mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.load = none'
 refused "a variant without io.config" "variant 'a' has no 'io.config'"
 mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.config = sriov\nio.load = none'
 refused "an unknown io.config" "io.config"
+mk $'io.reps = 2\ndd.size = 8 MiB\niperf.time = 2 s' $'io.config = native\nio.load = io'
+refused "the I/O load without a flood.rate" "io.load = io but no flood"
+
+# the guest probe's names: a device's queues folded into one prefix, so that
+# dom0's paravirtual lines (9 here) fit the module's 8 names
+cat >"$work/interrupts" <<'EOF'
+           CPU0       CPU1
+ 40:          1          0  xen-pirq    -msi-x     eth1-rx-0
+ 41:          1          0  xen-pirq    -msi-x     eth1-tx-0
+ 42:          1          0  xen-pirq    -msi-x     eth1
+ 43:          1          0  xen-pirq    -msi-x     nvme0q0
+ 44:          1          0  xen-pirq    -msi-x     nvme0q1
+ 45:          1          0  xen-pirq    -msi-x     nvme0q2
+ 46:          1          0  xen-dyn     -event     vif3.1-q0-tx
+ 47:          1          0  xen-dyn     -event     vif3.1-q0-rx
+ 48:          1          0  xen-dyn     -event     blkif-backend
+ 49:          1          0  xen-dyn     -event     vif3.0-q0-rx
+EOF
+pn=$(bash -c '. "$1" 2>/dev/null; io_probe_names "$2" "$3"' _ "$top/scenarios/testbeds/io/io-guest.sh" \
+	'^(nvme0q[0-9]+|eth1|eth1-rx-0|eth1-tx-0|vif3\.1-q[0-9]+(-tx|-rx)?|blkif-backend)$' "$work/interrupts")
+check "probe names folded ($pn)" test "$pn" = "eth1-rx-0,eth1-tx-0,eth1,nvme0q*,vif3.1-q*,blkif-backend"
 
 # the runner's context the driver expects
 here=$top/scenarios

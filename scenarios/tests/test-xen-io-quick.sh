@@ -2,9 +2,9 @@
 # timeout: 3000
 # Integration: the passthrough-cost experiment through the runner on the
 # emulated Xen (QEMU TCG), twice.
-#  1. scenarios/xen-io-quick.scn: nine cells (native / passthrough /
-#     paravirtual x no load / stress-ng / UDP flood), 2 repetitions of dd
-#     write, dd read and iperf3 each.  Every table cell must hold two numbers,
+#  1. scenarios/xen-io-quick.scn: six cells (native / passthrough /
+#     paravirtual x no load / UDP flood), 2 repetitions of dd write, dd read
+#     and iperf3 each.  Every measured table cell must hold two numbers,
 #     every cell its hypervisor and guest stamps (spans of hv_deliver and
 #     guest_irq_exit) and its interrupt rates in the domains involved; the
 #     loads must have run; nothing may be left running.
@@ -12,8 +12,11 @@
 #     passthrough configuration cannot be set up (the devices are not
 #     assignable), the run says so and fails, and the cells before and after
 #     it (native, paravirtual) are measured and reported.
+# A variant that fails is measured once more with --resume and named (the
+# emulated machine sometimes loses a program or a file to memory damage of
+# unknown cause); what a run could not record is listed per cell.
 # Skips (77) without QEMU, without nt-flood's QEMU socket back end, or when
-# the Xen source cannot be fetched.
+# the Xen source or the guest kernel's source cannot be fetched.
 # NT_IO_KEEP=DIR keeps the run folders.
 set -uo pipefail
 # Opt-in (NT_XEN_IO=1) until it has passed on this machine: on 2026-12-01 the
@@ -41,20 +44,59 @@ trap 'exit 130' INT TERM
 leftover() { pgrep -f "$work/tmp" >/dev/null; }
 num() { case "$1" in ''|failed) return 1 ;; *) awk -v x="$1" 'BEGIN { exit !(x + 0 > 0) }' ;; esac; }
 
+# retry DIR LOG: the variants of the run in DIR that failed are measured once
+# more with --resume (their first attempt stays as VARIANT.attempt-1 and is
+# named here with its reason): the emulated machine sometimes loses a program
+# or a file to memory damage of unknown cause (docs/scenarios.md, "The
+# passthrough-cost experiment"); a second failure stays a failure.  Sets rc.
+retry() {
+	local d=$1 log=$2 v failed=""
+	for v in $(meta_get "$d/meta.txt" variants); do
+		[ "$(meta_get "$d/$v/meta.txt" status)" = ok ] || failed+=" $v"
+	done
+	[ -n "$failed" ] || return 0
+	echo "== RETRY: failed variants:$failed; measuring them again with --resume"
+	for v in $failed; do
+		echo "== RETRY: first attempt of $v: $(meta_get "$d/$v/meta.txt" failure)"
+	done
+	retried+=$failed
+	local t1=$SECONDS
+	TMPDIR=$work/tmp NT_RUN_BIN=$bin "$run" --resume "$d" >"$log" 2>&1
+	rc=$?
+	echo "== resume: exit $rc after $((SECONDS - t1)) s"
+	grep -E "variant [0-9]+/.*(ok|failed|could not)|done in" "$log" | sed 's/^/   /'
+}
+# lost D: what the run could not record, counted per cell: damaged record
+# rows skipped, record files changed on the way out, workloads run again.
+lost() {
+	local m
+	for m in "$1"/*/meta.txt; do
+		grep -H -E "^records_(check|copy)\.[^=]*=([0-9]+ damaged|unreadable|CHANGED)|^workload_retries=[1-9]|^config_retry=" "$m"
+	done | sed "s|^$1/||; s|/meta.txt:| |; s/^/   lost: /"
+}
+
 # ---- 1. the quick scenario: every cell
-t0=$SECONDS
+t0=$SECONDS retried=""
 TMPDIR=$work/tmp NT_RUN_BIN=$bin "$run" --results "$work/res" "$top/scenarios/xen-io-quick.scn" >"$work/run1.log" 2>&1
 rc=$?
 echo "== run 1: exit $rc after $((SECONDS - t0)) s"
 grep -E "variant [0-9]+/|configuration|done in|report" "$work/run1.log" | sed 's/^/   /'
-[ $rc = 0 ] || { tail -n 40 "$work/run1.log"; bad "runner exit $rc"; }
 d=$(ls -d "$work"/res/*-xen-io-quick 2>/dev/null | head -n1)
+if [ $rc != 0 ] && grep -qs "cannot fetch linux-source" "$d/testbed/images.log"; then
+	echo "SKIP: $(grep -m1 "cannot fetch linux-source" "$d/testbed/images.log")"
+	exit 77
+fi
+[ $rc != 0 ] && [ -d "$d" ] && retry "$d" "$work/resume1.log"
+echo "== run 1 in all: $((SECONDS - t0)) s${retried:+ (measured twice:$retried)}"
+[ $rc = 0 ] || { tail -n 40 "$work/run1.log"; bad "runner exit $rc"; }
 [ -d "$d" ] || { bad "no run folder"; exit 1; }
 st=$(meta_get "$d/meta.txt" status)
 [ "$st" = complete ] || bad "run status $st"
 case "$st" in *"testbed setup"*) tail -n 20 "$d/testbed/"*-setup.log 2>/dev/null; echo "FAIL"; exit 1 ;; esac
 leftover && bad "processes of the run left: $(pgrep -af "$work/tmp" | head -n 3)"
-for v in native-none native-cpu native-io pt-none pt-cpu pt-io pv-none pv-cpu pv-io; do
+vs=$(meta_get "$d/meta.txt" variants)
+[ "$(echo $vs)" = "native-none native-io pt-none pt-io pv-none pv-io" ] || bad "the run's variants are '$vs'"
+for v in $vs; do
 	vd=$d/$v m=$d/$v/meta.txt
 	[ "$(meta_get "$m" status)" = ok ] || { bad "$v: status $(meta_get "$m" status) $(meta_get "$m" failure)"; continue; }
 	for r in dd_write dd_read iperf3; do
@@ -72,22 +114,24 @@ for v in native-none native-cpu native-io pt-none pt-cpu pt-io pv-none pv-cpu pv
 	[ -n "$(meta_get "$m" hv_device_irqs)" ] || bad "$v: the devices' Xen IRQs are unknown"
 	case $v in
 	*-cpu) grep -q "stress-ng" "$vd/raw/load.txt" 2>/dev/null || bad "$v: stress-ng did not run" ;;
-	*-io) [ "$(meta_get "$vd/flood.txt" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing" ;;
+	*-io) [ "$(meta_get "$vd/flood.meta" sent)" -gt 0 ] 2>/dev/null || bad "$v: the flood sent nothing" ;;
 	esac
 done
 rep=$d/report.md
 [ -s "$rep" ] || bad "no report.md"
 for t in dd_write dd_read iperf3; do
 	grep -q "^### $t (" "$rep" || bad "report: no table for $t"
-	# the table's three rows: every cell a mean, an interval and n=2
+	# the table's three rows: every cell measured a mean, an interval and n=2
 	n=$(awk -v t="### $t (" 'index($0, t) == 1 { on = 1; next } on && /^### / { on = 0 }
 		on && /^\| (native|passthrough|paravirtual) \|/ { n += gsub(/\(n=2\)/, "") } END { print n + 0 }' "$rep")
-	[ "$n" = 9 ] || bad "report: the $t table has $n of 9 cells with n=2"
+	[ "$n" = 6 ] || bad "report: the $t table has $n of 6 cells with n=2"
 done
 grep -q "^## span.0: span (tsc - aux) of \`hv_deliver\`, emulated" "$rep" || bad "report: no labelled span.0 section"
 grep -q "^## span.1: span (tsc - aux) of \`guest_irq_exit\`, emulated" "$rep" || bad "report: no labelled span.1 section"
 [ -s "$d/results.csv" ] || bad "no results.csv"
 ls "$d/plots/"span0-hist-*.png >/dev/null 2>&1 || bad "no span histograms"
+echo "== what run 1 could not record (none listed: nothing):"
+lost "$d"
 
 # ---- 2. without the IOMMU: passthrough cannot be set up, the rest is measured
 cat >"$work/noiommu.scn" <<'EOF'
@@ -121,6 +165,12 @@ grep -E "variant [0-9]+/|configuration|neighbour|done in" "$work/run2.log" | sed
 [ $rc = 1 ] || bad "run 2: exit $rc, want 1 (a variant failed)"
 d=$(ls -d "$work"/res/*-xen-io-noiommu 2>/dev/null | head -n1)
 [ -d "$d" ] || { bad "run 2: no run folder"; exit 1; }
+# pt-none fails by design; native-none or pv-none failing is the emulated
+# machine's: measured once more (pt-none fails again, as it must)
+if [ "$(meta_get "$d/native-none/meta.txt" status)" != ok ] || [ "$(meta_get "$d/pv-none/meta.txt" status)" != ok ]; then
+	NT_IO_NO_IOMMU=1 retry "$d" "$work/resume2.log"
+	[ $rc = 1 ] || bad "run 2 resumed: exit $rc, want 1 (pt-none fails)"
+fi
 grep -q "configuration passthrough could not be set up: ." "$work/run2.log" ||
 	bad "run 2: the runner does not say why passthrough failed"
 grep -q "^failure=configuration passthrough could not be set up: ." "$d/pt-none/meta.txt" ||
@@ -134,5 +184,6 @@ grep -q "| passthrough | no value (variant failed" "$d/report.md" ||
 grep -q "| native | [0-9]" "$d/report.md" && grep -q "| paravirtual | [0-9]" "$d/report.md" ||
 	bad "run 2: the report lacks the measured cells"
 leftover && bad "processes of run 2 left: $(pgrep -af "$work/tmp" | head -n 3)"
+echo "== wall time of the test: $SECONDS s${retried:+ (variants measured twice:$retried)}"
 [ $fail = 0 ] && echo "PASS" || echo "FAIL"
 exit $fail

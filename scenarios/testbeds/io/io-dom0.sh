@@ -131,11 +131,13 @@ to_dom0() {
 	xl pci-assignable-list | grep -q "$1" || return 0
 	xl pci-assignable-remove -r "$1" && return 0
 	# a device that pciback holds but Xen never assigned (no IOMMU: the add
-	# half worked): unbind it from pciback and let its driver probe it
+	# half worked): out of pciback's slots (else pciback takes it again),
+	# unbound, and probed by its own driver
+	echo "$1" >/sys/bus/pci/drivers/pciback/remove_slot 2>/dev/null
 	[ -e "$d/driver" ] && echo "$1" >"$d/driver/unbind"
 	echo "$1" >/sys/bus/pci/drivers_probe
 	[ -e "$d/driver" ] && [ "$(basename "$(readlink "$d/driver")")" != pciback ] ||
-		{ say "FAILED: cannot give $1 back to dom0"; return 1; }
+		{ say "FAILED: cannot give $1 back to dom0 (its driver: $(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null))"; return 1; }
 	say "$1 given back to dom0 through sysfs (xl pci-assignable-remove failed)"
 }
 
@@ -151,6 +153,11 @@ do_setup() {
 	nt_wait_file /dev/nvme0n1 10 || { say "FAILED: no NVMe namespace /dev/nvme0n1"; return 1; }
 	echo native >$STATE
 	setup_native || return 1
+	if [ "${NBR:-1}" = 0 ]; then
+		say "no cell has a load: no neighbour domain"
+		say "setup done, up $(nt_uptime) s"
+		return 0
+	fi
 	# The neighbour: a netfront on br1, which dom0 bridges to NIC C (the host
 	# floods NIC C for the I/O load: dom0's e1000 and netback carry it, as
 	# Xen carries a neighbour's I/O); stress-ng on demand.  No device is
@@ -180,7 +187,7 @@ setup_native() {
 }
 
 do_config() {
-	local want=$1 cur a
+	local want=$1 cur a rc
 	cur=$(cat $STATE 2>/dev/null)
 	[ "$cur" = "$want" ] && { say "config $want: already set up"; return 0; }
 	say "config: $cur -> $want, up $(nt_uptime) s"
@@ -203,9 +210,14 @@ do_config() {
 		fi
 		mkdomu io-pt domu-io.cpio.gz "$MAC_MEAS_CTL" "$IP_MEAS_CTL" "$IP_MEAS_DOM0" 1 "$EVAL_CPU" \
 			"pci = [ '$BDF_NIC,permissive=1', '$BDF_DISK,permissive=1' ]" || return 1
-		rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; io_pt_drivers $MAC_NIC;
-			io_nic_up $MAC_NIC $IP_MEAS/24 && io_reach $IP_PEER 60 && io_probe_load /etc/nt/io/nt_guest_probe.ko" ||
-			{ say "FAILED: io-pt's NIC or disk did not come up, or the peer does not answer"; return 1; } ;;
+		# dom0 on every pCPU while the domU's drivers ask pciback for
+		# their MSI-X vectors (each request takes seconds under emulation)
+		xl vcpu-pin 0 all all
+		rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; io_pt_drivers $MAC_NIC $PCIFRONT_TIMEOUT &&
+			io_nic_up $MAC_NIC $IP_MEAS/24 && io_reach $IP_PEER 60 && io_probe_load /etc/nt/io/nt_guest_probe.ko"
+		rc=$?
+		xl vcpu-pin 0 all "$DOM0_CPUS"
+		[ $rc = 0 ] || { say "FAILED: io-pt's NIC or disk did not come up, or the peer does not answer"; return 1; } ;;
 	paravirtual)
 		brctl addbr br0 && brctl addif br0 "$a" && ip link set br0 up && ip link set "$a" up ||
 			{ say "FAILED: bridge br0 with $a"; return 1; }
@@ -307,13 +319,23 @@ do_cell() {
 	"$H/io/nt-hvcollect" live --events natsume -o /tmp/hv-all.csv --summary "$out/hv-summary.txt" -d 3600 \
 		>"$out/hv.log" 2>&1 &
 	local hvpid=$!
-	[ -n "$re0" ] && { io_probe_start "$(io_irq_names "$re0")" /tmp/guest-dom0.csv >"$out/reader-dom0.log" ||
-		say "the dom0 probe did not start"; }
-	[ -n "$reu" ] && { rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; . /etc/nt/lib.sh;
-		io_probe_start \$(io_irq_names '$reu') /tmp/guest-domu.csv" >"$out/reader-domu.log" ||
-		say "the domU probe did not start"; }
 	local failed=
-	if [ "$load" = cpu ] && ! { do_load_cpu start >"$out/load.txt" 2>&1 && grep -q "stress-ng .* running" "$out/load.txt"; }; then
+	# the guest probes must run: a cell without them measures no interrupt
+	# (the domU request is asked up to 3 times: its client may crash)
+	if [ -n "$re0" ] && ! io_probe_start "$(io_probe_names "$re0")" /tmp/guest-dom0.csv >"$out/reader-dom0.log" 2>&1; then
+		say "FAILED: the dom0 probe did not start ($(tr '\n' ' ' <"$out/reader-dom0.log" | cut -c1-160))"
+		failed="the dom0 probe did not start"
+	fi
+	k=0
+	while [ -n "$reu" ] && [ $k -lt 3 ] && ! rpc "$IP_MEAS_CTL" ". /etc/nt/io/io-guest.sh; . /etc/nt/lib.sh;
+		io_probe_start \$(io_probe_names '$reu') /tmp/guest-domu.csv" >"$out/reader-domu.log" 2>&1; do
+		k=$((k + 1))
+		say "the domU probe did not start (try $k: $(tr '\n' ' ' <"$out/reader-domu.log" | cut -c1-160))"
+	done
+	[ -n "$reu" ] && [ $k = 3 ] && { say "FAILED: the domU probe did not start"; failed="${failed:+$failed; }the domU probe did not start"; }
+	[ -n "$failed" ] && echo 0 >"$H/stop-cell"
+	if [ -z "$failed" ] && [ "$load" = cpu ] &&
+	   ! { do_load_cpu start >"$out/load.txt" 2>&1 && grep -q "stress-ng .* running" "$out/load.txt"; }; then
 		say "FAILED: stress-ng did not start in the neighbour (load.txt)"
 		failed="no CPU load"
 		echo 0 >"$H/stop-cell"
