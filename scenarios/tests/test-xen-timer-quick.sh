@@ -20,9 +20,13 @@ set -uo pipefail
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 # The scenario runs the machine on instruction-counted time (qemu.icount = 0):
-# without it, on a 2-core host, the emulation lost 4-7 % of the ticks by itself
-# (the two emulated pCPUs and QEMU's event loop waiting for a host core),
-# below the 95 % checked here (docs/scenarios.md "Instruction-counted time").
+# on the host's time a 2-core host lost 4-7 % of the ticks to the emulation
+# itself, below the 95 % checked here.  On icount it passed once (97.0 % /
+# 96.0 %) and once dom0 stopped answering while the guest started (QEMU idle,
+# 2026-12-01; docs/scenarios.md "Instruction-counted time"), so it does not
+# run in `make test` yet: NT_XEN_TIMER=1 runs it.
+[ "${NT_XEN_TIMER:-0}" = 1 ] ||
+	{ echo "SKIP: the timer experiment on qemu-xen runs with NT_XEN_TIMER=1 (not yet reliable on icount)"; exit 77; }
 need_progs nt-flood nt-stallmon nt-hostinfo nt-analyze
 res=$(mktemp -d /tmp/nt-xen-timer-quick.XXXXXX)
 keep=${NT_KEEP:-}
