@@ -115,12 +115,12 @@ rmt_put() {
 
 # rmt_fetch: the sums of every regular file under RDIR (relative names) on
 # one connection, then the files as a tar stream on another.  A copy that
-# breaks (ssh's or tar's exit status not 0, or listed files missing after it)
-# is tried again, up to RMT_TRIES times in all, each new try in commands.log;
-# what arrived is kept.  A failed try's exit statuses and the stderr of both
-# tars go to LDIR/fetch[-TAG].log (kept), the last one's into RMT_WHY.  A
-# file that differs after a clean copy changed there: named, not tried again
-# (the listing is the one the copy is checked against).
+# breaks (ssh's or tar's exit status not 0, or files missing or differing from
+# the listing after it) is tried again, up to RMT_TRIES times in all, each new
+# try in commands.log; what arrived is kept.  A failed try's exit statuses and
+# the stderr of both tars go to LDIR/fetch[-TAG].log (kept), the last one's
+# into RMT_WHY.  The listing is taken once: a file still changing there stays
+# different, and is named.
 rmt_fetch() {
 	local where=$1 target=$2 secs=$3 rdir=$4 ldir=$5 rc qd try=1 why
 	RMT_SUMS=SHA256SUMS.${6:-remote} RMT_CHECK=fetch-check${6:+-$6}.txt RMT_FETCH_LOG=fetch${6:+-$6}.log
@@ -138,10 +138,7 @@ rmt_fetch() {
 		rmt_copy "$where" "$qd" "$ldir" "$secs" || return 2
 		rmt_verify "$ldir"
 		rc=$?
-		if [ -z "$RMT_COPY_WHY" ]; then
-			[ $rc = 0 ] && { rm -rf "$RMT_ERR"; return 0; }
-			[ "$RMT_MISSING" = 0 ] && { rm -rf "$RMT_ERR"; return 1; } # changed there: not tried again
-		fi
+		[ -z "$RMT_COPY_WHY" ] && [ $rc = 0 ] && { rm -rf "$RMT_ERR"; return 0; }
 		why=$RMT_COPY_WHY
 		[ $rc = 0 ] || why+="${why:+; }$RMT_WHY"
 		rmt_fetch_log "$ldir/$RMT_FETCH_LOG" "$try" "$why"

@@ -27,24 +27,11 @@ t0=$(date +%s)
 
 # The emulated host, first boot without natsume=
 NT_XEN_IMAGE=$EMU_XEN "$top/testbed/emu-host.sh" start "$st" "" || { echo "FAIL: cannot start the emulated host"; exit 1; }
-cat >"$work/reboot-hook" <<EOF
-#!/bin/sh
-exec "$top/testbed/emu-host.sh" reboot "$st"
-EOF
-chmod +x "$work/reboot-hook"
-cat >"$work/emu.hosts" <<EOF
-[hosts]
-xen = nt-emu-xen
-xen.reboot = yes
-xen.reboot_hook = $work/reboot-hook
-xen.boot_timeout = 300 s
-xen.args = iommu=1
-xen.eval_cpu = 1
-xen.eval_nic = 0000:00:03.0
+emu_hosts "$work" "$st" || { echo "FAIL: cannot write the inventory"; exit 1; }
+cat >>"$work/emu.hosts" <<EOF
 guest = root@nt-emu-guest
 guest.config = /etc/xen/nt-eval.cfg
 guest.addr = 192.0.2.10
-ssh.options = -F $st/ssh_config
 EOF
 sed 's|^inventory *=.*|inventory = emu.hosts|' "$top/scenarios/hosts-net.scn" >"$work/emu.scn"
 declare -A S

@@ -18,6 +18,8 @@
 #      the load, figures, report labelled emulated); every remote file was
 #      fetched with its sha256 checked; every ssh command in commands.log,
 #      in batch mode, to the inventory's hosts only; three boots in all.
+#      A resume that fails because a program crashed in the emulated dom0
+#      (it happens: docs/hosts.md) is resumed once more, said in the output.
 # Prints the wall time of each part.  Leaves no QEMU, namespace or file.
 # Skips (77) without QEMU, root with namespaces, kernel headers or the
 # patched Xen.
@@ -69,20 +71,8 @@ nx ssh -F "$st/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 nt-emu-xen true 
 	{ bad "the emulated host never answered over ssh: $(tail -n 20 "$st/boot-1/serial.log")"; exit 1; }
 echo "emulated host up over ssh after $(( $(date +%s) - t0 )) s"
 
-cat >"$work/reboot-hook" <<EOF
-#!/bin/sh
-exec "$top/testbed/emu-host.sh" reboot "$st"
-EOF
-chmod +x "$work/reboot-hook"
-cat >"$work/emu.hosts" <<EOF
-[hosts]
-xen = nt-emu-xen
-xen.reboot = yes
-xen.reboot_hook = $work/reboot-hook
-xen.boot_timeout = 300 s
-xen.args = iommu=1
-xen.eval_cpu = 1
-xen.eval_nic = 0000:00:03.0
+emu_hosts "$work" "$st" || { bad "cannot write the inventory"; exit 1; }
+cat >>"$work/emu.hosts" <<EOF
 xen.load_nic = 0000:00:03.1
 xen.load_addr = 203.0.113.2
 xen.dir = /tmp/nt-harness
@@ -95,7 +85,6 @@ send = local
 send.iface = ntE
 flood = local
 flood.iface = ntL
-ssh.options = -F $st/ssh_config
 EOF
 sed -e 's|^inventory *=.*|inventory = emu.hosts|' -e 's/^probe.count *=.*/probe.count = 200/' \
 	-e 's|^flood.rate *=.*|flood.rate = 20 Mbit/s|' -e 's/^busy_loop *= no/busy_loop = no\ndom0.cpus = 0/' \
@@ -148,9 +137,24 @@ nx "$run" --bin "$bin" --resume "$d" >"$work/run2.log" 2>&1
 rc=$?
 tr '\r' '\n' <"$work/run2.log" | grep -v '^\[' | tail -n 12
 echo "== resume: $(( $(date +%s) - t2 )) s, exit $rc"
+# The emulated dom0 crashes a program now and then (docs/hosts.md): a resumed
+# variant that failed that way (a "Segmentation fault" in its remote steps)
+# is resumed once more, on the same boot, and said; any other failure fails.
+resumes=1
+if [ $rc != 0 ] && grep -q 'Segmentation fault' "$d/xen/remote-steps.log" 2>/dev/null; then
+	echo "note: a program crashed in the emulated host during the resumed xen ($(meta_get "$d/xen/meta.txt" step_failed)): --resume once more"
+	grep -B1 'Segmentation fault' "$d/xen/remote-steps.log" | head -n 4
+	resumes=2 t2=$(date +%s)
+	nx "$run" --bin "$bin" --resume "$d" >"$work/run3.log" 2>&1
+	rc=$?
+	tr '\r' '\n' <"$work/run3.log" | grep -v '^\[' | tail -n 12
+	echo "== resume again: $(( $(date +%s) - t2 )) s, exit $rc"
+fi
 [ $rc = 0 ] || bad "resume: exit $rc"
-[ -d "$d/xen.attempt-1" ] && [ "$(meta_get "$d/xen/meta.txt" boot)" = rebooted ] &&
-	ok "xen measured again after a reboot; the failed attempt kept as xen.attempt-1" || bad "resume: xen"
+b=$(meta_get "$d/xen/meta.txt" boot)
+[ -d "$d/xen.attempt-1" ] && { [ "$b" = rebooted ] || { [ $resumes = 2 ] && [ "$b" = kept ]; }; } &&
+	ok "xen measured again after a reboot ($resumes resume(s), boot $b); the failed attempt kept as xen.attempt-1" ||
+	bad "resume: xen (boot '$b')"
 python3 "$top/scenarios/tests/check_xen_run.py" "$d" || bad "run folder checks"
 for v in xen natsume-vector; do
 	for h in dom0 guest; do

@@ -32,8 +32,9 @@ tr '\r' '\n' <"$res/run.log" | grep -v '^\[' | tail -n 25
 d=$(ls -d "$res"/*-xen-net-quick 2>/dev/null | head -n1)
 # A variant that failed is measured once more with --resume (its first
 # attempt stays as VARIANT.attempt-1 and is named here): the emulated dom0
-# sometimes loses a program or a file to memory damage of unknown cause
-# (docs/scenarios.md, "damaged records"); a second failure fails the test.
+# sometimes loses a program or a file: Xen's lazy FPU switch under TCG gives
+# programs wrong register contents (docs/scenarios.md, "Damaged rows in
+# dom0's hv.csv"); a second failure fails the test.
 retried=""
 if [ $rc != 0 ] && [ -n "$d" ] && ! grep -q "cannot fetch Debian's Xen source\|kernel headers for the guest module" "$res/run.log"; then
 	for v in $(meta_get "$d/meta.txt" variants); do
