@@ -7,7 +7,7 @@
 #   qemu.sh --kernel VMLINUZ --initrd IMAGE [--xen XEN [--xen-args ARGS]
 #           [--dom0-mem MB]] [--append ARGS] [--mem MB] [--smp N] [--iommu]
 #           [--share DIR] [--tools DIR] [--nic SPEC]... [--disk SPEC]... [--ssh PORT] [--log FILE]
-#           [--timeout S]
+#           [--icount SPEC] [--timeout S]
 #
 # --kernel    the Linux kernel (dom0's under --xen)
 # --initrd    its initramfs (testbed/mkimage.sh)
@@ -43,6 +43,11 @@
 #             host's 127.0.0.1:PORT forwarded to 198.51.100.15:22: the ssh
 #             server of testbed/ssh-overlay.sh
 # --log       serial console log (default: stdout)
+# --icount    QEMU's -icount SPEC (e.g. shift=auto,align=off,sleep=on): the
+#             emulated clocks (TSC, PIT, HPET, local APIC timers) advance with
+#             executed instructions, not with the host's time, so a host stall
+#             stalls the machine's time too instead of losing its timer ticks;
+#             TCG then emulates every vCPU in one host thread, in turn
 # --timeout   kill QEMU after S seconds (default 600); exit 124 then
 # QEMU's threads carry names (debug-threads): "CPU N/TCG" emulates pCPU N.
 # Exit status: QEMU's (0 after a clean poweroff), 124 on timeout, 2 bad usage.
@@ -54,14 +59,14 @@ usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' 
 die() { echo "$PROG: $*" >&2; exit 2; }
 isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
 
-kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= tools= log= tmo=600 sshp=
+kernel= initrd= xen= xen_args= dom0_mem=768 append= mem=2048 smp=2 iommu=0 share= tools= log= tmo=600 sshp= icount=
 nics=()
 disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage 0 ;;
 	--iommu) iommu=1; shift; continue ;;
-	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--tools|--nic|--disk|--ssh|--log|--timeout)
+	--kernel|--initrd|--xen|--xen-args|--dom0-mem|--append|--mem|--smp|--share|--tools|--nic|--disk|--ssh|--log|--icount|--timeout)
 		[ $# -ge 2 ] || die "$1 needs a value" ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -80,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--disk) disks+=("$2") ;;
 	--ssh) sshp=$2 ;;
 	--log) log=$2 ;;
+	--icount) icount=$2 ;;
 	--timeout) tmo=$2 ;;
 	esac
 	shift 2
@@ -89,6 +95,8 @@ done
 for n in dom0_mem mem smp tmo; do isnum "${!n}" && [ "${!n}" -gt 0 ] || die "bad number for $n: '${!n}'"; done
 [ -z "$share" ] || [ -d "$share" ] || die "--share: no such directory '$share'"
 [ -z "$tools" ] || [ -d "$tools" ] || die "--tools: no such directory '$tools'"
+[ -z "$icount" ] || [[ $icount =~ ^(shift=(auto|[0-9]|10)|align=(on|off)|sleep=(on|off))(,(shift=(auto|[0-9]|10)|align=(on|off)|sleep=(on|off)))*$ ]] ||
+	die "--icount: bad spec '$icount' (shift=auto|0..10, align=on|off, sleep=on|off, comma-separated)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
 
 machine=q35
@@ -193,6 +201,7 @@ else
 	boot=(-kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 panic=-1 loglevel=5 $append")
 fi
 serial=(-serial stdio)
+[ -n "$icount" ] && dev+=(-icount "$icount")
 [ -n "$log" ] && serial=(-serial "file:$log")
 exec timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -machine "$machine" -m "$mem" -smp "$smp" \
 	-cpu max -display none -vga none -monitor none -no-reboot -nodefaults -name nt,debug-threads=on \

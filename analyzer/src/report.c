@@ -506,10 +506,14 @@ static void md_run_head(FILE *f, struct run_ctx *rc)
 	const char *emu = run_emulated(rc);
 	if (emu)
 		fprintf(f, "**Emulated testbed (%s): every time in this report, its tables and its figures is emulated "
-			   "time, inflated 10-50x against hardware and noisy (host stalls reach the guests' clock). "
-			   "It shows that the pipeline measures what it claims and how the variants differ under "
-			   "emulation, not the latencies of real hardware.**\n\n",
-			emu);
+			   "time, %s. It shows that the pipeline measures what it claims and how the variants differ "
+			   "under emulation, not the latencies of real hardware.**\n\n",
+			emu,
+			strstr(emu, "instruction-counted") ?
+				"counted in executed instructions (QEMU -icount: a host stall stops the machine's "
+				"clock with it; an instruction takes a fixed emulated time, so costs are not "
+				"hardware's)" :
+				"inflated 10-50x against hardware and noisy (host stalls reach the guests' clock)");
 	static const char *keys[] = { "scenario", "testbed", "experiment", "started", "host", "kernel", "cpu_model",
 				      "git_rev", "status" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

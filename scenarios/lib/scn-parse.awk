@@ -116,6 +116,7 @@ BEGIN {
 
 	defkey("qemu.smp", "testbed", "count")
 	defkey("qemu.mem", "testbed", "count")
+	defkey("qemu.icount", "testbed", "enum:off|auto|0|1|2|3|4|5|6|7|8|9|10")
 	defkey("inventory", "testbed", "path")
 
 	varok["traffic"] = 1; varok["pinning"] = 1; varok["probes"] = 1; varok["xen"] = 1; varok["io"] = 1

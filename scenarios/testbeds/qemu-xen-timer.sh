@@ -132,6 +132,33 @@ qxt_host_priority() {
 	echo "host_priority=nice -10 for${done#,}; other QEMU threads nice 0"
 }
 
+# qxt_wait_emulated: with instruction-counted time (qemu.icount) the
+# machine's clock runs slower than the host's while it computes, so the
+# measurement lasts QXT_MEASURE_S seconds of the machine's time: dom0's clock
+# (Xen's system time) is read every few seconds until it has advanced that
+# much since dom0-clock-before.txt; bounded by 30 times that of the host's
+# time plus 60 s.  What it took goes to meta.txt.
+qxt_wait_emulated() {
+	local u0 u el=0 ts lim
+	u0=$(qx_kv dom0-clock-before.txt uptime_s)
+	ts=$(date +%s) lim=$(( QXT_MEASURE_S * 30 + 60 ))
+	while :; do
+		sleep 3
+		emu_alive || break
+		qx_step dom0 dom0-clock 30 NT_TAG=wait || { qx_fail "dom0-clock failed"; return 1; }
+		u=$(qx_kv dom0-clock-wait.txt uptime_s)
+		el=$(awk -v a="$u0" -v b="$u" 'BEGIN { printf "%d", b - a }')
+		[ "$el" -ge "$QXT_MEASURE_S" ] && break
+		[ $(( $(date +%s) - ts )) -lt $lim ] ||
+			{ qx_fail "dom0's clock advanced ${el} of $QXT_MEASURE_S s in $lim s of the host's time"; return 1; }
+		progress "$VLABEL: the guest stamps its timer ($QX_COUNT periods) under the flood, ${el} of $QXT_MEASURE_S s of the machine's time" \
+			$(( (QXT_MEASURE_S - el) * 3 + 40 + REST_AFTER ))
+	done
+	rm -f "$QX_VDIR/dom0-clock-wait.txt"
+	echo "measure_wait=instruction-counted: dom0's clock advanced $el s in $(( $(date +%s) - ts )) s of the host's" \
+		>>"$QX_VDIR/meta.txt"
+}
+
 # qxt_traffic V DIR EVAL_PORT LOAD_PORT: the flood into dom0's load NIC (the
 # stall monitor beside it; qx_args maps the keys); the guest's stamping starts
 # after the flood and stops before it (the whole measurement is under load);
@@ -152,12 +179,16 @@ qxt_traffic() {
 	# by itself leaves files older than that step's mark, which it does not fetch)
 	qx_guest_start || return 1
 	qxt_clock before || { qx_fail "dom0-clock failed"; return 1; }
-	ts=$(date +%s)
-	while el=$(( $(date +%s) - ts )); [ $el -lt "$QXT_MEASURE_S" ] && emu_alive; do
-		progress "$VLABEL: the guest stamps its timer ($QX_COUNT periods) under the flood, ${el}s elapsed" \
-			$(( QXT_MEASURE_S - el + 40 + REST_AFTER ))
-		sleep 1
-	done
+	if [ -n "$(qx_icount)" ]; then
+		qxt_wait_emulated || return 1
+	else
+		ts=$(date +%s)
+		while el=$(( $(date +%s) - ts )); [ $el -lt "$QXT_MEASURE_S" ] && emu_alive; do
+			progress "$VLABEL: the guest stamps its timer ($QX_COUNT periods) under the flood, ${el}s elapsed" \
+				$(( QXT_MEASURE_S - el + 40 + REST_AFTER ))
+			sleep 1
+		done
+	fi
 	[ $tty = 1 ] && printf '\r\033[K' >&2
 	emu_alive || { qx_fail "the machine stopped during the measurement (serial-tail.txt)"; return 1; }
 	qxt_clock after || { qx_fail "dom0-clock failed"; return 1; }
@@ -235,6 +266,7 @@ qxt_evidence() {
 	echo "natsume_pit_log=$(grep -h 'natsume: PIT' "$d/xl-dmesg-boot.txt" "$d/xl-dmesg-after.txt" 2>/dev/null |
 		sed 's/^(XEN) *//' | sort -u | tr '\n' '|')"
 	echo "timer_nominal_period_ns=$pns"
+	echo "xen_cpu_mhz=$(sed -n 's/^cpu_mhz *: *//p' "$d/xl-info.txt" 2>/dev/null | tail -n1)"
 	[ -f "$d/guest.csv" ] && [ -n "$hz" ] && qxt_periods "$d/guest.csv" "$hz" "$pns"
 	grep -E '^(virq_ticks|timer_irq)=' "$d/probe-stats.txt" 2>/dev/null
 	local tirq

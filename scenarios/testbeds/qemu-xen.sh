@@ -160,7 +160,8 @@ tb_setup() {
 	{
 		echo "# qemu-xen testbed $(stamp)"
 		echo "qemu=$(qemu-system-x86_64 --version | head -n1)"
-		echo "machine=q35 TCG, $(scn_or qemu.smp 2) vCPUs, $(scn_or qemu.mem 2048) MiB, intel-iommu intremap=on"
+		echo "machine=q35 TCG, $(scn_or qemu.smp 2) vCPUs, $(scn_or qemu.mem 2048) MiB, intel-iommu intremap=on$(
+			[ -n "$(qx_icount)" ] && echo ", -icount $(qx_icount)")"
 		echo "xen_image=$QX_XEN"
 		echo "xen_image_sha256=$(sha256sum "$QX_XEN" | cut -c1-64)"
 		[ -f "$top/build/xen/out/series" ] && echo "xen_series=$(tr '\n' ' ' <"$top/build/xen/out/series")"
@@ -274,6 +275,15 @@ qx_sources() {
 	else scn_or sources hv,guest,send,stallmon "$1"; fi
 }
 qx_has() { [[ " ${QX_SRCS[*]} " == *" $1 "* ]]; }
+# qx_icount: QEMU's -icount spec of [testbed] qemu.icount (off or absent: "",
+# the clocks follow the host's time; auto or a shift N: instruction-counted,
+# align=off, sleep=on; docs/scenarios.md "Instruction-counted time")
+qx_icount() {
+	case "$(scn_or qemu.icount off)" in
+	off) ;;
+	*) echo "shift=$(scn qemu.icount),align=off,sleep=on" ;;
+	esac
+}
 
 qx_meta_start() {
 	local v=$1 d=$2 k
@@ -282,7 +292,12 @@ qx_meta_start() {
 		echo "description=$(scn description "$v")"
 		echo "experiment=${S[experiment]}"
 		echo "testbed=qemu-xen"
-		echo "emulated=QEMU TCG: every time is emulated (10-50x inflated, noisy); the pipeline is real"
+		if [ -n "$(qx_icount)" ]; then
+			echo "emulated=QEMU TCG, instruction-counted (icount): every time is emulated; the machine's clocks" \
+				"advance with executed instructions (-icount $(qx_icount)), not with the host's time"
+		else
+			echo "emulated=QEMU TCG: every time is emulated (10-50x inflated, noisy); the pipeline is real"
+		fi
 		for k in $(printf '%s\n' "${!S[@]}" | grep -E '^(latency|period)\.[0-9]+$' | sort); do
 			# Xen's virtual timer has no hypervisor stamp to measure a latency from
 			[ "${S[experiment]}:$QX_NATSUME:${k%%.*}" = timer:off:latency ] && continue
@@ -377,8 +392,11 @@ tb_variant() {
 	t_boot=$(xen_now)
 
 	# ---- the machine
-	local qargs=(--xen "$QX_XEN" --xen-args "$QX_XARGS" --iommu --kernel "$QX_KERNEL" --initrd "$QX_DOM0_IMG"
+	local icount qargs
+	icount=$(qx_icount)
+	qargs=(--xen "$QX_XEN" --xen-args "$QX_XARGS" --iommu --kernel "$QX_KERNEL" --initrd "$QX_DOM0_IMG"
 		--tools "$QX_TOOLS" --mem "$(scn_or qemu.mem 2048)" --smp "$(scn_or qemu.smp 2)" --timeout "$bound"
+		${icount:+--icount "$icount"}
 		--nic "model=e1000e,port=$pe,addr=0x3.0,mac=$QX_EVAL_MAC,multifunction"
 		--nic "model=e1000,port=$pl,addr=0x3.1,mac=$QX_LOAD_MAC")
 	qx_fault boot qargs

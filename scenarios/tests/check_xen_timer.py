@@ -52,9 +52,28 @@ def check_clock(v, m):
         lo, hi = float(hmin), float(hmax)
     except ValueError:
         lo, hi = -1.0, -1.0
+    if "instruction-counted" in m.get("emulated", ""):
+        check_clock_icount(v, m, d)
+        return
     # the host's marks bracket dom0's readings; 2 % and 0.5 s for TCG's clock
     check(lo > 0 and 0.98 * lo - 0.5 <= d <= 1.02 * hi + 0.5,
           f"{v}: dom0's clock advanced {d:.2f} s while the host's advanced {lo:.2f}..{hi:.2f} s")
+
+
+def check_clock_icount(v, m, d):
+    """With instruction-counted time (QEMU -icount) the machine's clocks do
+    not follow the host's, so the host's marks are no reference.  QEMU's
+    icount TSC counts the machine's virtual nanoseconds (1 GHz) and its HPET,
+    which Xen calibrates against, the same clock: Xen's TSC rate must be
+    1000 MHz (1 %), and dom0's clock (Xen's system time) must advance at least
+    the measurement's wait and at most the guest's timer window on Xen's TSC,
+    which contains dom0's two readings (2 % and 0.5 s)."""
+    mhz = num(m, "xen_cpu_mhz")
+    check(abs(mhz - 1000.0) <= 10.0, f"{v}: Xen's TSC runs at the machine's 1000 MHz icount clock ({mhz} MHz)")
+    win, want = num(m, "timer_window_s"), num(m, "measure_window_s")
+    check(want > 0 and want <= d <= 1.02 * win + 0.5,
+          f"{v}: dom0's clock advanced {d:.2f} s: at least the wait ({want:.0f} s) and at most the guest's "
+          f"window on Xen's TSC ({win:.2f} s)")
 
 
 def check_variant(run, v, summ, min_periods):
@@ -108,13 +127,21 @@ def main():
     rm = kv(os.path.join(a.run, "meta.txt"))
     variants = rm.get("variants", "").split()
     check(len(variants) > 0, f"variants: {variants}")
-    summ = json.load(open(os.path.join(a.run, "summary.json")))
+    sj = os.path.join(a.run, "summary.json")
+    if not check(os.path.exists(sj), "summary.json written (the analyzer ran)"):
+        return finish()
+    summ = json.load(open(sj))
     for v in variants:
         check_variant(a.run, v, summ, a.min_periods)
     report = open(os.path.join(a.run, "report.md")).read()
     check("Emulated testbed" in report, "report: says the times are emulated")
+    if any("instruction-counted" in kv(os.path.join(a.run, v, "meta.txt")).get("emulated", "") for v in variants):
+        check("counted in executed instructions (QEMU -icount" in report,
+              "report: says the times are instruction-counted (icount)")
     tables = report.count("In microseconds (TSC @")
-    check(tables > 0 and tables == report.count("emulated, QEMU TCG time"),
+    # "emulated, QEMU TCG time" or, with instruction-counted time,
+    # "emulated, QEMU TCG, instruction-counted (icount) time"
+    check(tables > 0 and tables == len(re.findall(r"emulated, QEMU TCG(, instruction-counted \(icount\))? time", report)),
           f"report: every table in us is labelled emulated ({tables})")
     if len(variants) > 1:
         check("### Comparison" in report, "report: the comparison with the baseline")

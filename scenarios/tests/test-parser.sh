@@ -28,6 +28,8 @@ for f in xen-net xen-net-100ms hosts-net; do
 done
 grep -qx 'probe.count=10000' <<<"$("$run" --parse "$top/scenarios/native-net-10ms.scn")" || bad "10ms: 10000 packets"
 grep -qx 'probe.count=1024' <<<"$("$run" --parse "$top/scenarios/native-net-100ms.scn")" || bad "100ms: 1024 packets"
+grep -qx 'qemu.icount=0' <<<"$("$run" --parse "$top/scenarios/xen-timer-quick.scn")" ||
+	bad "xen-timer-quick: instruction-counted time (qemu.icount = 0)"
 grep -qx 'probe.interval=100000000' <<<"$("$run" --parse "$top/scenarios/native-net-100ms.scn")" || bad "100ms: interval"
 # counts above 2^31 stay whole numbers (mawk printed 3e+09)
 sed 's/^probe.count *=.*/probe.count = 003000000000/' "$top/scenarios/native-net-10ms.scn" >"$tmp/big.scn"
@@ -144,6 +146,8 @@ probe.count = 0"
 rps.cpus = 1,1"
 	"9|must be a size in bytes|[variant a]
 probe.size = 70000"
+	"9|must be one of off|[testbed]
+qemu.icount = 11"
 )
 i=0
 for c in "${cases[@]}"; do

@@ -52,6 +52,8 @@ usage_case "disk with a bad item" "bad item" --kernel "$work/k" --initrd "$work/
 usage_case "bad --timeout" "bad number" --kernel "$work/k" --initrd "$work/i" --timeout 1x
 usage_case "comma in dom0's line" "no commas" --kernel "$work/k" --initrd "$work/i" --xen "$work/k" --append a,b
 usage_case "missing share" "--share" --kernel "$work/k" --initrd "$work/i" --share "$work/none"
+usage_case "bad --icount spec" "--icount: bad spec" --kernel "$work/k" --initrd "$work/i" --icount shift=auto,sleep=maybe
+usage_case "--icount with QEMU's other options" "--icount: bad spec" --kernel "$work/k" --initrd "$work/i" --icount "shift=1 -S"
 out=$("$tb/mkimage.sh" nonsense 2>&1); rc=$?
 check "mkimage.sh with an unknown role: exit 2 ($out)" [ $rc = 2 ]
 mkdir -p "$work/x"
