@@ -12,9 +12,11 @@
 #     passthrough configuration cannot be set up (the devices are not
 #     assignable), the run says so and fails, and the cells before and after
 #     it (native, paravirtual) are measured and reported.
-# A variant that fails is measured once more with --resume and named (the
-# emulated machine sometimes loses a program or a file to memory damage of
-# unknown cause); what a run could not record is listed per cell.
+# A variant that fails is measured once more with --resume and named (before
+# testbed/qemu.sh booted Xen with spec-ctrl=eager-fpu, the emulated machine
+# crashed programs and damaged records: docs/scenarios.md, "Damaged rows in
+# dom0's hv.csv"; kept until runs with the fix show it is not needed); what a
+# run could not record is listed per cell.
 # Skips (77) without QEMU, without nt-flood's QEMU socket back end, or when
 # the Xen source or the guest kernel's source cannot be fetched.
 # NT_IO_KEEP=DIR keeps the run folders.
@@ -22,7 +24,8 @@ set -uo pipefail
 # Opt-in (NT_XEN_IO=1) until it has passed twice on this machine: on
 # 2026-12-01 (21:32 UTC, 538 s) every cell was measured for the first time,
 # and the test failed on records the run could not take (docs/scenarios.md,
-# "The passthrough-cost experiment"); the fixes for that have not run yet.
+# "The passthrough-cost experiment"); with those fixes and eager-fpu it passed
+# once (2026-12-01 23:04 UTC, 408 s): one pass so far.
 [ "${NT_XEN_IO:-0}" = 1 ] || { echo "SKIP: opt-in (NT_XEN_IO=1): the passthrough-cost run on the emulated Xen"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 . "$top/testbed/emu.sh"
@@ -48,7 +51,7 @@ num() { case "$1" in ''|failed) return 1 ;; *) awk -v x="$1" 'BEGIN { exit !(x +
 # retry DIR LOG: the variants of the run in DIR that failed are measured once
 # more with --resume (their first attempt stays as VARIANT.attempt-1 and is
 # named here with its reason): the emulated machine sometimes loses a program
-# or a file to memory damage of unknown cause (docs/scenarios.md, "The
+# or a file to the lazy FPU switch fixed since (docs/scenarios.md, "The
 # passthrough-cost experiment"); a second failure stays a failure.  Sets rc.
 retry() {
 	local d=$1 log=$2 v failed=""
