@@ -221,3 +221,29 @@ void json_attrib(FILE *f, const struct variant *v)
 		a->packets_coalesced, a->packets_no_notification, a->packets_no_entry, a->outside_trace,
 		a->packets_outside_trace);
 }
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+void md_variant_gaps(FILE *f, const struct variant *v)
+{
+	for (size_t i = 0; i < v->nempty; i++)
+		fprintf(f, "  - not recorded: `%s`: " NO_RECORDS_SAID " (%s), not read\n", base_name(v->empty[i].path),
+			v->empty[i].why);
+}
+
+void json_variant_gaps(FILE *f, const struct variant *v)
+{
+	fprintf(f, "{\"empty_files\": [");
+	for (size_t i = 0; i < v->nempty; i++) {
+		fprintf(f, "%s{\"file\": ", i ? ", " : "");
+		json_str(f, v->empty[i].path);
+		fprintf(f, ", \"why\": ");
+		json_str(f, v->empty[i].why);
+		fputc('}', f);
+	}
+	fprintf(f, "]}");
+}
