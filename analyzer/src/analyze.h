@@ -484,8 +484,8 @@ void md_packet_join(FILE *f, struct run_ctx *rc);
 void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
 /* What a variant could not record, the report's one place for it (sub-items
- * of the variant's line): its empty data files (v->empty) (docs/run-layout.md
- * "What could not be recorded"). */
+ * of the variant's line): its empty data files (v->empty) and the runner's
+ * counts in its meta.txt (docs/run-layout.md "What could not be recorded"). */
 void md_variant_gaps(FILE *f, const struct variant *v);
 /* the same, summary.json's "not_recorded" of a variant */
 void json_variant_gaps(FILE *f, const struct variant *v);
