@@ -299,8 +299,12 @@ do_cell() {
 	paravirtual)
 		id=$(domid io-pv)
 		ifc=$(domu_nic "$MAC_PV") || return 1
+		# the measured netfront is io-pv's second vif (devid 1): its back
+		# end in dom0 is vif<domid>.1, and Linux's netfront names its event
+		# channels after the xenbus device, not the interface:
+		# vif1-qN-tx / vif1-qN-rx (vif0-* is the control link)
 		re0="^(nvme0q[0-9]+|$(nic_a)|$(nic_a)-rx-0|$(nic_a)-tx-0|vif$id\\.1-q[0-9]+(-tx|-rx)?|blkif-backend)\$"
-		reu="^($ifc-q[0-9]+(-tx|-rx)?|blkif.*)\$"
+		reu="^(vif1-q[0-9]+(-tx|-rx)?|blkif.*)\$"
 		disk=/dev/xvdb ;;
 	esac
 	{
