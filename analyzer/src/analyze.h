@@ -117,6 +117,14 @@ int rs_next(struct rstream *s, struct nt_rec *r);
 int rs_batch(struct rstream *s, const struct nt_rec **r, size_t *n);
 void rs_close(struct rstream *s);
 int path_is_bin(const char *path);
+/* A record file that holds no records: 0 bytes, or its header only (CSV
+ * header line, binary 32-byte header; nothing after it, not even a malformed
+ * row).  Its why ("0 bytes", "header only") into *why and 1; else 0 (also
+ * when the file cannot be read: its reader then says why). */
+int file_has_no_records(const char *path, const char **why);
+/* how stderr and the report say it */
+#define NO_RECORDS_SAID "empty: no records"
+
 
 /* A list of data files (*.csv, *.bin, *.ntr) of a folder, sorted by name. */
 int list_data_files(const char *dir, char ***out, size_t *n);
@@ -381,6 +389,13 @@ struct variant {
 	char dir[4096];
 	char **files;
 	size_t nfiles;
+	/* data files that hold no records (file_has_no_records): not read, said
+	 * on stderr and in the report's notes of the variant */
+	struct empty_file {
+		char *path;
+		const char *why;
+	} *empty;
+	size_t nempty;
 	struct measure_def ms[16];
 	size_t nms;
 	struct joiner *j;
@@ -468,6 +483,12 @@ const char *run_time_label(struct run_ctx *rc);
 void md_packet_join(FILE *f, struct run_ctx *rc);
 void md_packet_joined(FILE *f, const struct variant *v, size_t m);
 void md_evidence(FILE *f, struct run_ctx *rc);
+/* What a variant could not record, the report's one place for it (sub-items
+ * of the variant's line): its empty data files (v->empty) and the runner's
+ * counts in its meta.txt (docs/run-layout.md "What could not be recorded"). */
+void md_variant_gaps(FILE *f, const struct variant *v);
+/* the same, summary.json's "not_recorded" of a variant */
+void json_variant_gaps(FILE *f, const struct variant *v);
 void json_attrib(FILE *f, const struct variant *v);
 void json_num(FILE *f, double x);
 /* the formats of the rows report.c and results_report.c write */

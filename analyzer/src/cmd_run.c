@@ -21,13 +21,42 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The data files that hold no records (file_has_no_records) move from
+ * v->files to v->empty, each said on stderr: a gap the report counts, not an
+ * error.  -1 when out of memory. */
+static int set_aside_empty(struct variant *v)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < v->nfiles; i++) {
+		const char *why;
+		if (!file_has_no_records(v->files[i], &why)) {
+			v->files[keep++] = v->files[i];
+			continue;
+		}
+		struct empty_file *e = realloc(v->empty, (v->nempty + 1) * sizeof(*e));
+		if (!e) {
+			fprintf(stderr, PROG ": out of memory\n");
+			for (size_t k = i; k < v->nfiles; k++)
+				v->files[keep++] = v->files[k];
+			v->nfiles = keep;
+			return -1;
+		}
+		v->empty = e;
+		v->empty[v->nempty++] = (struct empty_file){ v->files[i], why };
+		fprintf(stderr, PROG ": %s: " NO_RECORDS_SAID " (%s); not read, counted in the report\n", v->files[i],
+			why);
+	}
+	v->nfiles = keep;
+	return 0;
+}
+
 int load_variant_dir(struct variant *v, const char *dir, const char *name, const struct aopts *o, double run_hz,
 		     const char *run_src, const struct measure_def *ms, size_t nms)
 {
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	snprintf(v->dir, sizeof(v->dir), "%s", dir);
-	if (list_data_files(dir, &v->files, &v->nfiles))
+	if (list_data_files(dir, &v->files, &v->nfiles) || set_aside_empty(v))
 		return -1;
 	char meta[4200], val[256];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", dir);
@@ -170,7 +199,7 @@ static int add_variant(struct run_ctx *rc, const char *dir, const char *name, co
 	if (!v->nms) {
 		warnx("%s: no measures (latency.N=FROM:TO, period.N=EVENT or span.N=EVENT in its meta.txt): skipped", p);
 		variant_free(v);
-	} else if (!v->nfiles) {
+	} else if (!v->nfiles && !v->nempty) {
 		warnx("%s: no data files: skipped", p);
 		variant_free(v);
 	} else {

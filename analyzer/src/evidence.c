@@ -5,7 +5,9 @@
  * "Xen runs"), and the label of emulated runs. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "analyze.h"
 #include "nt/meta.h"
@@ -220,4 +222,94 @@ void json_attrib(FILE *f, const struct variant *v)
 		a->coalesced, a->left_at_end, v->probes_sent, a->packets_seen, a->packets_rode, a->packets_attributed,
 		a->packets_coalesced, a->packets_no_notification, a->packets_no_entry, a->outside_trace,
 		a->packets_outside_trace);
+}
+
+/* The keys of a variant's meta.txt that say what the runner could not
+ * record, or checked: records_check.FILE and records_copy.FILE (a record
+ * file's rows and its copy), workload_retries and config_retry (the xen-io
+ * driver), hv_csv_redecoded (the xen-timer driver). */
+static int gap_key(const char *key)
+{
+	static const char *const keys[] = { "workload_retries", "config_retry", "hv_csv_redecoded" };
+	if ((strncmp(key, "records_check.", 14) == 0 && key[14]) || (strncmp(key, "records_copy.", 13) == 0 && key[13]))
+		return 1;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* fn(key, value, arg) for each gap_key line of DIR/meta.txt, in its order */
+static void each_gap(const char *dir, void (*fn)(const char *, const char *, void *), void *arg)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/meta.txt", dir);
+	FILE *m = dir[0] ? fopen(p, "r") : NULL;
+	if (!m)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, m)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		char *eq = strchr(line, '=');
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = '\0';
+		if (gap_key(line))
+			fn(line, eq + 1, arg);
+	}
+	free(line);
+	fclose(m);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static void md_gap(const char *key, const char *val, void *f)
+{
+	fprintf(f, "  - `%s`: %s\n", key, val);
+}
+
+void md_variant_gaps(FILE *f, const struct variant *v)
+{
+	for (size_t i = 0; i < v->nempty; i++)
+		fprintf(f, "  - not recorded: `%s`: " NO_RECORDS_SAID " (%s), not read\n", base_name(v->empty[i].path),
+			v->empty[i].why);
+	each_gap(v->dir, md_gap, f);
+}
+
+struct json_gaps {
+	FILE *f;
+	int n;
+};
+
+static void json_gap(const char *key, const char *val, void *arg)
+{
+	struct json_gaps *g = arg;
+	fprintf(g->f, "%s{\"key\": ", g->n++ ? ", " : "");
+	json_str(g->f, key);
+	fprintf(g->f, ", \"value\": ");
+	json_str(g->f, val);
+	fputc('}', g->f);
+}
+
+void json_variant_gaps(FILE *f, const struct variant *v)
+{
+	fprintf(f, "{\"empty_files\": [");
+	for (size_t i = 0; i < v->nempty; i++) {
+		fprintf(f, "%s{\"file\": ", i ? ", " : "");
+		json_str(f, v->empty[i].path);
+		fprintf(f, ", \"why\": ");
+		json_str(f, v->empty[i].why);
+		fputc('}', f);
+	}
+	struct json_gaps g = { f, 0 };
+	fprintf(f, "], \"meta\": [");
+	each_gap(v->dir, json_gap, &g);
+	fprintf(f, "]}");
 }

@@ -241,9 +241,12 @@ void json_variant(FILE *f, const struct variant *v, struct linhist *hists)
 	json_str(f, v->tsc_src);
 	fprintf(f, ", \"reader\": \"%s\", \"join_window_cycles\": %" PRIu64 ", \"records\": %" PRIu64
 		   ", \"bad_rows_skipped\": %" PRIu64 ", \"out_of_order\": %" PRIu64 ", \"lost_events\": %" PRIu64
-		   ", \"records_lost_at_source\": %" PRIu64 ", \"stall_windows\": %" PRIu64 ", \"measures\": [",
+		   ", \"records_lost_at_source\": %" PRIu64 ", \"stall_windows\": %" PRIu64,
 		v->streaming ? "streaming" : v->sorted_in_memory ? "in memory, sorted by tsc" : "sequential", v->window, v->nrecs, v->bad_rows, v->out_of_order,
 		v->lost_events, v->lost_records, v->stall_windows);
+	fprintf(f, ", \"not_recorded\": ");
+	json_variant_gaps(f, v);
+	fprintf(f, ", \"measures\": [");
 	for (size_t m = 0; m < v->nms; m++) {
 		fprintf(f, "%s", m ? ", " : "");
 		json_measure(f, v, m, hists ? &hists[m] : NULL);
@@ -558,6 +561,7 @@ static void md_variant_line(FILE *f, const struct run_ctx *rc, const struct vari
 		fprintf(f, "  - %s\n", desc);
 	if (v->tsc_hz > 0 && rc->tsc_hz > 0 && fabs(v->tsc_hz - rc->tsc_hz) > 1e-6 * rc->tsc_hz)
 		fprintf(f, "  - its TSC frequency differs: %.0f Hz from %s\n", v->tsc_hz, v->tsc_src);
+	md_variant_gaps(f, v);
 }
 
 /* A measure's figures (plot.c writes them under the same names). */

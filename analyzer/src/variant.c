@@ -433,6 +433,11 @@ void variant_free(struct variant *v)
 	free_list(v->files, v->nfiles);
 	v->files = NULL;
 	v->nfiles = 0;
+	for (size_t i = 0; i < v->nempty; i++)
+		free(v->empty[i].path);
+	free(v->empty);
+	v->empty = NULL;
+	v->nempty = 0;
 	free(v->at);
 	v->at = NULL;
 }

@@ -33,7 +33,8 @@ IO_RETRIES=2
 # seconds the passthrough domU's pcifront waits for dom0's pciback (upstream:
 # 2; io/pcifront/build.sh says why the testbed needs more)
 IO_PCIFRONT_TIMEOUT=60
-IO_TIME_LABEL="emulated (QEMU TCG): times 10-50x inflated and noisy; orderings, not hardware figures"
+# the run's emulated= key (docs/run-layout.md "Emulated times")
+IO_EMULATED="QEMU TCG: times 10-50x inflated and noisy; orderings, not hardware figures"
 
 io_missing() {
 	local miss=0 p
@@ -235,7 +236,7 @@ io_wait_job() {
 tb_setup() {
 	IO_WORK=$(mktemp -d "${TMPDIR:-/tmp}/nt-io-$$-XXXXXX") || return 1
 	mkdir -p "$IO_WORK/share" "$run_dir/testbed"
-	meta time_label "$IO_TIME_LABEL"
+	meta emulated "$IO_EMULATED"
 	meta grid.rows "native passthrough paravirtual"
 	meta grid.cols "none cpu io"
 	meta grid.row_title configuration

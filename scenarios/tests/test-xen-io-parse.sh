@@ -175,8 +175,8 @@ if [ -x "$A" ]; then
 fi
 
 # nt-analyze tabulates it
-printf 'variants=pv-none\ngrid.rows=native passthrough paravirtual\ngrid.cols=none cpu io\ntime_label=%s\ntsc_hz=1000000000\n' \
-	"$IO_TIME_LABEL" >"$work/run/meta.txt"
+printf 'variants=pv-none\ngrid.rows=native passthrough paravirtual\ngrid.cols=none cpu io\nemulated=%s\ntsc_hz=1000000000\n' \
+	"$IO_EMULATED" >"$work/run/meta.txt"
 if [ -x "$A" ]; then
 	"$A" run --no-plots "$work/run" >"$work/analyze.log" 2>&1
 	rc=$?

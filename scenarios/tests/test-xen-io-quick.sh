@@ -48,28 +48,6 @@ trap 'exit 130' INT TERM
 leftover() { pgrep -f "$work/tmp" >/dev/null; }
 num() { case "$1" in ''|failed) return 1 ;; *) awk -v x="$1" 'BEGIN { exit !(x + 0 > 0) }' ;; esac; }
 
-# retry DIR LOG: the variants of the run in DIR that failed are measured once
-# more with --resume (their first attempt stays as VARIANT.attempt-1 and is
-# named here with its reason): the emulated machine sometimes loses a program
-# or a file to the lazy FPU switch fixed since (docs/scenarios.md, "The
-# passthrough-cost experiment"); a second failure stays a failure.  Sets rc.
-retry() {
-	local d=$1 log=$2 v failed=""
-	for v in $(meta_get "$d/meta.txt" variants); do
-		[ "$(meta_get "$d/$v/meta.txt" status)" = ok ] || failed+=" $v"
-	done
-	[ -n "$failed" ] || return 0
-	echo "== RETRY: failed variants:$failed; measuring them again with --resume"
-	for v in $failed; do
-		echo "== RETRY: first attempt of $v: $(meta_get "$d/$v/meta.txt" failure)"
-	done
-	retried+=$failed
-	local t1=$SECONDS
-	TMPDIR=$work/tmp NT_RUN_BIN=$bin "$run" --resume "$d" >"$log" 2>&1
-	rc=$?
-	echo "== resume: exit $rc after $((SECONDS - t1)) s"
-	grep -E "variant [0-9]+/.*(ok|failed|could not)|done in" "$log" | sed 's/^/   /'
-}
 # lost D: what the run could not record, counted per cell: damaged record
 # rows skipped, record files changed on the way out, workloads run again.
 lost() {
@@ -90,7 +68,7 @@ if [ $rc != 0 ] && grep -qs "cannot fetch linux-source" "$d/testbed/images.log";
 	echo "SKIP: $(grep -m1 "cannot fetch linux-source" "$d/testbed/images.log")"
 	exit 77
 fi
-[ $rc != 0 ] && [ -d "$d" ] && retry "$d" "$work/resume1.log"
+[ $rc != 0 ] && [ -d "$d" ] && retry_failed "$d" "$work/resume1.log" env TMPDIR="$work/tmp" NT_RUN_BIN="$bin" "$run"
 echo "== run 1 in all: $((SECONDS - t0)) s${retried:+ (measured twice:$retried)}"
 [ $rc = 0 ] || { tail -n 40 "$work/run1.log"; bad "runner exit $rc"; }
 [ -d "$d" ] || { bad "no run folder"; exit 1; }
@@ -172,7 +150,7 @@ d=$(ls -d "$work"/res/*-xen-io-noiommu 2>/dev/null | head -n1)
 # pt-none fails by design; native-none or pv-none failing is the emulated
 # machine's: measured once more (pt-none fails again, as it must)
 if [ "$(meta_get "$d/native-none/meta.txt" status)" != ok ] || [ "$(meta_get "$d/pv-none/meta.txt" status)" != ok ]; then
-	NT_IO_NO_IOMMU=1 retry "$d" "$work/resume2.log"
+	retry_failed "$d" "$work/resume2.log" env TMPDIR="$work/tmp" NT_IO_NO_IOMMU=1 NT_RUN_BIN="$bin" "$run"
 	[ $rc = 1 ] || bad "run 2 resumed: exit $rc, want 1 (pt-none fails)"
 fi
 grep -q "configuration passthrough could not be set up: ." "$work/run2.log" ||

@@ -30,36 +30,17 @@ NT_QX_HV_RAW=1 "$run" --bin "$bin" --results "$res" "$top/scenarios/xen-net-quic
 rc=$?
 tr '\r' '\n' <"$res/run.log" | grep -v '^\[' | tail -n 25
 d=$(ls -d "$res"/*-xen-net-quick 2>/dev/null | head -n1)
-# A variant that failed is measured once more with --resume (its first
-# attempt stays as VARIANT.attempt-1 and is named here): the emulated dom0
-# sometimes loses a program or a file: Xen's lazy FPU switch under TCG gives
-# programs wrong register contents (docs/scenarios.md, "Damaged rows in
-# dom0's hv.csv"); a second failure fails the test.
+# A variant that failed is measured once more (lib.sh retry_failed); a
+# second failure fails the test.
 retried=""
 if [ $rc != 0 ] && [ -n "$d" ] && ! grep -q "cannot fetch Debian's Xen source\|kernel headers for the guest module" "$res/run.log"; then
-	for v in $(meta_get "$d/meta.txt" variants); do
-		[ "$(meta_get "$d/$v/meta.txt" status)" = ok ] || retried+=" $v($(meta_get "$d/$v/meta.txt" status))"
-	done
-	echo "== RETRY: the runner exited $rc; failed variants:${retried:- none}; measuring them again with --resume"
-	[ -n "$retried" ] && for v in ${retried}; do
-		v=${v%%(*}
-		echo "== RETRY: first attempt of $v: $(grep -h -m3 -i 'fail\|error' "$d/$v"/*.log 2>/dev/null | head -n3 | tr '\n' ' ')"
-	done
-	NT_QX_HV_RAW=1 "$run" --bin "$bin" --resume "$d" >"$res/resume.log" 2>&1
-	rc=$?
-	tr '\r' '\n' <"$res/resume.log" | grep -v '^\[' | tail -n 15
+	retry_failed "$d" "$res/resume.log" env NT_QX_HV_RAW=1 "$run" --bin "$bin"
 fi
-if [ $rc != 0 ] && grep -q "cannot fetch Debian's Xen source\|kernel headers for the guest module" "$res/run.log"; then
-	echo "SKIP: $(grep -m1 "cannot fetch\|kernel headers" "$res/run.log")"
-	exit 77
-fi
+skip_unfetched $rc "$res/run.log"
 [ $rc = 0 ] || bad "runner exit $rc"
 [ -n "$d" ] || { bad "no run folder"; exit 1; }
 echo "== wall time of the whole run: $(( $(date +%s) - start )) s${retried:+ (variants measured twice:$retried)}"
-for v in $(meta_get "$d/meta.txt" variants); do
-	echo "== $v: boot to ready $(meta_get "$d/$v/meta.txt" boot_to_ready_s) s, measurement" \
-		"$(meta_get "$d/$v/meta.txt" measure_s) s, collection and teardown $(meta_get "$d/$v/meta.txt" teardown_s) s"
-done
+variant_times "$d"
 python3 "$top/scenarios/tests/check_xen_run.py" "$d" || bad "run folder checks"
 # Xen's raw trace, decoded independently of the collector: monotonic stamps,
 # entry <= notify, the NATSUME flag exactly in vector/all, the fast handler's
@@ -76,7 +57,6 @@ for v in $(meta_get "$d/meta.txt" variants); do
 	grep -q 'Support for PV VMs:.*EAGER_FPU' "$d/$v/xl-dmesg-boot.txt" ||
 		bad "$v: Xen's boot log does not show EAGER_FPU for PV guests (xl-dmesg-boot.txt)"
 done
-left=$(ps -eo args | grep -F "$res" | grep -v grep | grep -c qemu-system)
-[ "$left" = 0 ] || bad "$left QEMU process(es) left running"
+no_qemu_left "$res"
 [ $fail = 0 ] && echo "PASS"
 exit $fail

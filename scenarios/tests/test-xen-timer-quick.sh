@@ -37,17 +37,11 @@ NT_QX_HV_RAW=1 NT_QX_FAULT=${NT_QX_FAULT-xen:bad-pit-option} "$run" --bin "$bin"
 rc=$?
 tr '\r' '\n' <"$res/run.log" | grep -v '^\[' | tail -n 20
 d=$(ls -d "$res"/*-xen-timer* 2>/dev/null | head -n1)
-if [ $rc != 0 ] && grep -q "cannot fetch Debian's Xen source\|kernel headers for the guest module" "$res/run.log"; then
-	echo "SKIP: $(grep -m1 "cannot fetch\|kernel headers" "$res/run.log")"
-	exit 77
-fi
+skip_unfetched $rc "$res/run.log"
 [ $rc = 0 ] || bad "runner exit $rc"
 [ -n "$d" ] || { bad "no run folder"; exit 1; }
 echo "== wall time of the whole run: $(( $(date +%s) - start )) s"
-for v in $(meta_get "$d/meta.txt" variants); do
-	echo "== $v: boot to ready $(meta_get "$d/$v/meta.txt" boot_to_ready_s) s, measurement" \
-		"$(meta_get "$d/$v/meta.txt" measure_s) s, collection and teardown $(meta_get "$d/$v/meta.txt" teardown_s) s"
-done
+variant_times "$d"
 python3 "$top/scenarios/tests/check_xen_timer.py" "$d" || bad "run folder checks"
 # Xen's raw trace, decoded independently of the collector: monotonic stamps,
 # entry <= notify; in the pit variant the NATSUME flag and every fast-handler
@@ -62,7 +56,6 @@ for v in $(meta_get "$d/meta.txt" variants); do
 	echo "== $v: trace-check ${tc[*]}"
 	"$res/trace-check" "${tc[@]}" "$d/$v/hv.xt" || bad "$v: trace-check"
 done
-left=$(ps -eo args | grep -F "$res" | grep -v grep | grep -c qemu-system)
-[ "$left" = 0 ] || bad "$left QEMU process(es) left running"
+no_qemu_left "$res"
 [ $fail = 0 ] && echo "PASS"
 exit $fail
