@@ -116,8 +116,13 @@ qxt_clock() {
 # ("CPU <eval.cpu>/TCG") get nice -10, the other vCPU threads keep 0: under
 # TCG on a host with few cores the emulation of dom0's flood would otherwise
 # take the host CPU those two need, and the emulated pCPU 1 would lose ticks
-# for a reason real pCPUs do not have (docs/scenarios.md).  Both variants
-# alike; what was done goes to meta.txt.
+# for a reason real pCPUs do not have (docs/scenarios.md).  On
+# instruction-counted time (qemu.icount) one thread runs every vCPU in turn
+# ("ALL CPUs/TCG"): it gets nice -10 instead.  There the host's delays cost
+# ticks only while the whole machine is idle: QEMU (sleep=on) then advances
+# the machine's clocks by the host time that passed before it ran again, and
+# a late wake-up jumps over PIT edges.  Both variants alike; what was done goes
+# to meta.txt.
 qxt_host_priority() {
 	local qpid t name done=""
 	qpid=$(pgrep -P "$EMU_QPID" -f qemu-system 2>/dev/null | head -n1)
@@ -125,7 +130,7 @@ qxt_host_priority() {
 	for t in /proc/"$qpid"/task/*; do
 		t=${t##*/}
 		name=$(cat "/proc/$qpid/task/$t/comm" 2>/dev/null)
-		if [ "$t" = "$qpid" ] || [ "$name" = "CPU $QX_CPU/TCG" ]; then
+		if [ "$t" = "$qpid" ] || [ "$name" = "CPU $QX_CPU/TCG" ] || [ "$name" = "ALL CPUs/TCG" ]; then
 			renice -n -10 -p "$t" >/dev/null 2>&1 && done="$done, $name ($t)"
 		fi
 	done
