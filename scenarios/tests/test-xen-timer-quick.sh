@@ -23,9 +23,9 @@ command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; 
 # on the host's time a 2-core host lost 4-7 % of the ticks to the emulation
 # itself, below the 95 % checked here.  On icount the machine still keeps
 # pCPU 1 from taking an interrupt for milliseconds now and then (3-4 % of the
-# periods in both variants; docs/scenarios.md "Instruction-counted time"): 3
-# passes in 5 runs up to 2026-12-02, every failure natsume at 93.5-93.7 %.  A
-# test that fails one run in four says nothing, so it does not run in
+# periods in both variants, whatever the load; docs/scenarios.md "Instruction-counted time"): 4
+# passes in 6 runs up to 2026-12-02, every failure natsume at 93.5-93.7 %.  A
+# test that fails one run in three says nothing, so it does not run in
 # `make test` yet: NT_XEN_TIMER=1 runs it.
 [ "${NT_XEN_TIMER:-0}" = 1 ] ||
 	{ echo "SKIP: the timer experiment on qemu-xen runs with NT_XEN_TIMER=1 (not yet reliable on icount)"; exit 77; }
