@@ -32,6 +32,16 @@ static const char *const ev_names[NT_EV_MAX] = {
 	[NT_EV_GUEST_IRQ_EXIT] = "guest_irq_exit",
 };
 
+/* The source that takes each event (docs/record-format.md "Events"); NONE for
+ * the events any source writes (lost, probe_cost). */
+static const unsigned char ev_sources[NT_EV_MAX] = {
+	[NT_EV_SEND] = NT_SRC_SENDER,	 [NT_EV_RX_KERNEL] = NT_SRC_RECEIVER,
+	[NT_EV_RX_USER] = NT_SRC_RECEIVER, [NT_EV_HV_ENTRY] = NT_SRC_HV,
+	[NT_EV_HV_DELIVER] = NT_SRC_HV,	 [NT_EV_GUEST_IRQ] = NT_SRC_GUEST,
+	[NT_EV_GUEST_PKT] = NT_SRC_GUEST,	 [NT_EV_TIMER] = NT_SRC_GUEST,
+	[NT_EV_STALL] = NT_SRC_MONITOR,	 [NT_EV_GUEST_IRQ_EXIT] = NT_SRC_GUEST,
+};
+
 static const struct {
 	unsigned bit;
 	const char *name;
@@ -62,6 +72,11 @@ struct nt_rec nt_rec_blank(enum nt_source src, enum nt_event ev)
 const char *nt_source_name(unsigned src)
 {
 	return src < NT_SRC_MAX ? src_names[src] : "?";
+}
+
+unsigned nt_event_source(unsigned ev)
+{
+	return ev < NT_EV_MAX ? ev_sources[ev] : NT_SRC_NONE;
 }
 
 const char *nt_event_name(unsigned ev)

@@ -16,6 +16,9 @@ struct nt_rec nt_rec_blank(enum nt_source src, enum nt_event ev);
 /* Names used in CSV ("hv", "guest", ... / "send", "rx_kernel", ...). */
 const char *nt_source_name(unsigned src);
 const char *nt_event_name(unsigned ev);
+/* The source that takes event ev (docs/record-format.md "Events"), or
+ * NT_SRC_NONE for an event any source writes (lost, probe_cost) or an unknown one. */
+unsigned nt_event_source(unsigned ev);
 /* Reverse lookups: return the enum value, or -1 when the name is unknown. */
 int nt_source_parse(const char *s, size_t len);
 int nt_event_parse(const char *s, size_t len);

@@ -26,6 +26,16 @@ static void test_names(void)
 	CHECK(nt_source_parse("h", 1) == -1);
 	CHECK(nt_event_parse("", 0) == -1);
 	CHECK_STR(nt_event_name(200), "?");
+	/* the source column of docs/record-format.md "Events" */
+	static const unsigned char src[NT_EV_MAX] = {
+		[NT_EV_SEND] = NT_SRC_SENDER,	 [NT_EV_RX_KERNEL] = NT_SRC_RECEIVER, [NT_EV_RX_USER] = NT_SRC_RECEIVER,
+		[NT_EV_HV_ENTRY] = NT_SRC_HV,	 [NT_EV_HV_DELIVER] = NT_SRC_HV,	    [NT_EV_GUEST_IRQ] = NT_SRC_GUEST,
+		[NT_EV_GUEST_PKT] = NT_SRC_GUEST, [NT_EV_TIMER] = NT_SRC_GUEST,	    [NT_EV_STALL] = NT_SRC_MONITOR,
+		[NT_EV_LOST] = NT_SRC_NONE,	 [NT_EV_PROBE_COST] = NT_SRC_NONE,    [NT_EV_GUEST_IRQ_EXIT] = NT_SRC_GUEST,
+	};
+	for (unsigned e = 0; e < NT_EV_MAX; e++)
+		CHECK_EQ_U64(nt_event_source(e), src[e]);
+	CHECK_EQ_U64(nt_event_source(200), NT_SRC_NONE);
 }
 
 static void test_flags(void)
