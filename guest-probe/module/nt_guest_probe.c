@@ -131,6 +131,13 @@ static int timer_irq = -1;	/* timer=irq: the IRQ; timer=virq: bound IRQ */
 static int timer_virq = -1;	/* timer=virq: the Xen VIRQ */
 static bool rx_hook = true;
 static bool exit_hook;
+/*
+ * The TSC when the module began stamping: its rings are ready and no probe,
+ * timer or VIRQ is registered yet, so every stamp it takes is later.  The
+ * start of its recording window (nt-guest-read: guest.stamp_tsc_start); read
+ * only, through the parameter stamp_tsc_start.
+ */
+static u64 ntgp_stamp_tsc_start;
 
 /* ------------------------------------------------------------------ rings */
 
@@ -892,6 +899,13 @@ static int ntgp_get_fail(char *out, const struct kernel_param *kp)
 	return scnprintf(out, PAGE_SIZE, "%d\n", atomic_read(&ntgp_fail_nth));
 }
 
+/* A parameter the module sets itself: refused at load time. */
+static int ntgp_set_ro(const char *val, const struct kernel_param *kp)
+{
+	pr_err("%s: set by the module, not settable\n", kp->name);
+	return -EPERM;
+}
+
 static const struct kernel_param_ops ntgp_irqs_ops = {
 	.set = ntgp_set_irqs, .get = ntgp_get_irqs };
 static const struct kernel_param_ops ntgp_names_ops = {
@@ -914,6 +928,8 @@ static const struct kernel_param_ops ntgp_tirq_ops = {
 	.set = ntgp_set_tirq, .get = param_get_int };
 static const struct kernel_param_ops ntgp_tvirq_ops = {
 	.set = ntgp_set_tvirq, .get = param_get_int };
+static const struct kernel_param_ops ntgp_ro_ull_ops = {
+	.set = ntgp_set_ro, .get = param_get_ullong };
 static const struct kernel_param_ops ntgp_fail_ops = {
 	.set = ntgp_set_fail, .get = ntgp_get_fail };
 
@@ -943,6 +959,8 @@ module_param_cb(irq_exit, &ntgp_exit_ops, &exit_hook, 0444);
 MODULE_PARM_DESC(irq_exit, "also stamp the exit of the stamped handlers: guest_irq_exit, aux = entry stamp (default 0)");
 module_param_cb(fail_alloc, &ntgp_fail_ops, NULL, 0600);
 MODULE_PARM_DESC(fail_alloc, "testing: make the N-th allocation of the module from now on fail (0 = none, default)");
+module_param_cb(stamp_tsc_start, &ntgp_ro_ull_ops, &ntgp_stamp_tsc_start, 0444);
+MODULE_PARM_DESC(stamp_tsc_start, "read only: the TSC when the module began stamping (before its probes, timer and VIRQ)");
 
 /* ----------------------------------------------------------- calibration */
 
@@ -1303,6 +1321,8 @@ static int __init ntgp_init(void)
 	}
 	ntgp_calibrate();
 
+	/* the start of the recording window: nothing can stamp before it */
+	ntgp_stamp_tsc_start = rdtsc_ordered();
 	ntgp_tps[NTGP_TP_IRQ].want = true;
 	ntgp_tps[NTGP_TP_TIMER].want = timer_mode == NTGP_TIMER_APIC;
 	ntgp_tps[NTGP_TP_RX0].want = rx_hook;

@@ -187,6 +187,8 @@ struct drain {
 	unsigned char *buf;
 	size_t bufsize;
 	unsigned long long wakeups; /* ppoll() returns */
+	uint64_t tsc_last;          /* TSC just before the final drain ... */
+	int last_ok;                /* ... which read the rings empty */
 };
 
 /* Read until the rings are empty (EAGAIN) or a read comes back short. */
@@ -313,9 +315,14 @@ static int drain_loop(struct drain *d)
 		nt_writer_flush(d->p->w); /* a failure is counted and said at the close */
 		next = nt_mono_ns() + d->interval;
 	}
-	/* what was stamped up to now */
-	if (!rc && drain_now(d))
-		rc = -1;
+	/* what was stamped up to now: every stamp taken before tsc_last */
+	if (!rc) {
+		d->tsc_last = nt_rdtsc_ordered();
+		if (drain_now(d))
+			rc = -1;
+		else
+			d->last_ok = 1;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ino >= 0)
 		close(ino);
@@ -352,6 +359,10 @@ struct gr {
 	struct ntgp_stats st;
 	int64_t t_start, t_end;   /* CLOCK_MONOTONIC ns */
 	uint64_t tsc_start, tsc_end;
+	/* the module's recording window (guest.stamp_tsc_*): from when it began
+	 * stamping to just before the final drain; has_*: known */
+	uint64_t stamp_start, stamp_end;
+	int has_stamp_start, has_stamp_end;
 	/* probe cost: calibrated medians per CPU, in-situ samples */
 	uint64_t cal[NTGP_MAX_CPUS];
 	int ncal;
@@ -408,6 +419,25 @@ static void ready(struct nt_prog *p, struct gr *g)
 		close(rf);
 }
 
+/* The module's stamp_tsc_start parameter (the TSC when it began stamping),
+ * read while the open device keeps the module loaded: 1 and *tsc, or 0 (an
+ * older module without it). */
+static int stamp_start(uint64_t *tsc)
+{
+	size_t len;
+	char *t = slurp("/sys/module/nt_guest_probe/parameters/stamp_tsc_start", &len), *end;
+	int ok = 0;
+
+	if (t) {
+		unsigned long long v = strtoull(t, &end, 10);
+
+		ok = end != t && (*end == '\n' || !*end) && v > 0;
+		*tsc = v;
+	}
+	free(t);
+	return ok;
+}
+
 /* Drain until a stop, with the watched IRQs counted around it. */
 static int drain(struct nt_prog *p, struct gr *g)
 {
@@ -416,6 +446,7 @@ static int drain(struct nt_prog *p, struct gr *g)
 			   .duration = p->duration_ns, .interval = g->interval, .join = &g->join, .buf = buf,
 			   .bufsize = sizeof(buf) };
 	ntgp_join_init(&g->join);
+	g->has_stamp_start = stamp_start(&g->stamp_start);
 	watch_take(g->watch, g->nwatch, 0);
 	g->t_start = d.t_start = nt_mono_ns();
 	g->tsc_start = nt_rdtsc();
@@ -425,6 +456,8 @@ static int drain(struct nt_prog *p, struct gr *g)
 	g->nvcsw = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_nvcsw : -1;
 	g->t_end = nt_mono_ns();
 	g->tsc_end = nt_rdtsc();
+	g->has_stamp_end = d.last_ok;
+	g->stamp_end = d.tsc_last;
 	watch_take(g->watch, g->nwatch, 1);
 	g->wakeups = d.wakeups;
 	return rc;
@@ -503,6 +536,11 @@ static void meta_run(FILE *m, const struct gr *g)
 	nt_meta_put(m, "guest.duration_s", "%.3f", (double)(g->t_end - g->t_start) / 1e9);
 	nt_meta_put(m, "guest.tsc_start", "%" PRIu64, g->tsc_start);
 	nt_meta_put(m, "guest.tsc_end", "%" PRIu64, g->tsc_end);
+	/* the recording window (docs/run-layout.md "The join rule") */
+	if (g->has_stamp_start)
+		nt_meta_put(m, "guest.stamp_tsc_start", "%" PRIu64, g->stamp_start);
+	if (g->has_stamp_end)
+		nt_meta_put(m, "guest.stamp_tsc_end", "%" PRIu64, g->stamp_end);
 	nt_meta_put(m, "guest.reader_wakeups", "%llu", g->wakeups);
 	if (g->nvcsw >= 0)
 		nt_meta_put(m, "guest.reader_voluntary_switches", "%ld", g->nvcsw);

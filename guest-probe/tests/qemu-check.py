@@ -205,6 +205,14 @@ def main():
     exit_check(r1, rx, "e1000e rx MSI-X exit stamps (by name)")
     exit_check(r1, sha, "shared INTx exit stamps (by number: after the line's last handler)")
     check(m1.get("module.irq_exit") in ("Y", "1"), f"phase 1: irq_exit in the metadata ({m1.get('module.irq_exit')})")
+    # the recording window: the module began stamping before every record it
+    # made (and before the reader started); the end is just before the final drain
+    ws, we = int(m1.get("guest.stamp_tsc_start", "0")), int(m1.get("guest.stamp_tsc_end", "0"))
+    made = [r["tsc"] for r in r1 if r["event"] in ("guest_irq", "guest_pkt", "guest_irq_exit", "timer")]
+    check(0 < ws <= int(m1["guest.tsc_start"]) <= we <= int(m1["guest.tsc_end"]) and made and min(made) >= ws,
+          f"phase 1: recording window guest.stamp_tsc_start {ws} <= first stamp {min(made) if made else '-'}, "
+          f"<= reader start {m1.get('guest.tsc_start')} <= guest.stamp_tsc_end {we} <= reader end "
+          f"{m1.get('guest.tsc_end')}")
 
     # -- phase 2: overflow
     m2 = kv(f"{d}/p2.csv.meta")

@@ -50,6 +50,14 @@ wk=$(meta guest.reader_wakeups "$work/idle.csv.meta")
 if [ -n "$wk" ] && [ "$wk" -le 3 ] && [ $el -ge 1400 ] && [ $el -lt 4000 ]; then
 	echo "ok    idle reader slept: $wk wakeups in $el ms"
 else echo "FAIL  idle reader: $wk wakeups in $el ms"; fail=1; fi
+# the end of the recording window: the TSC just before the final drain, inside
+# the reader's run; no module here, so no start (the module's stamp_tsc_start)
+m=$work/idle.csv.meta
+ts=$(meta guest.tsc_start "$m") te=$(meta guest.tsc_end "$m") se=$(meta guest.stamp_tsc_end "$m")
+if [ -n "$se" ] && [ -n "$ts" ] && [ -n "$te" ] && [ "$ts" -le "$se" ] && [ "$se" -le "$te" ] &&
+	! grep -q '^guest.stamp_tsc_start=' "$m"; then
+	echo "ok    guest.stamp_tsc_end $se within the reader's run [$ts, $te]; no stamp_tsc_start without the module"
+else echo "FAIL  recording window in the meta: start '$(meta guest.stamp_tsc_start "$m")' end '$se' reader [$ts, $te]"; fail=1; fi
 # records arriving while it sleeps are read; the stop file ends it at once
 (sleep 0.3; /usr/bin/python3 -c '
 import struct, sys
