@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: records parsed from CSV (any order, any content) fed to
- * the joiners (seq latency, nearest latency, period, span) in both modes; checks
- * that every stamp is accounted for exactly once. */
+ * the joiners (seq latency, nearest latency, period, span) in both modes (the
+ * streaming pass with a recording window of the TO's source); checks that
+ * every stamp is accounted for exactly once. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,7 +15,7 @@ static void check(struct joiner *j)
 		/* every FROM: matched (or negative), unmatched or a duplicate; every
 		 * TO likewise, where a TO that closed k FROMs counts once (k - 1 of
 		 * its pairs are shared_to) */
-		if (c->from_seen != c->matched + c->negative + c->unmatched_from + c->dup_from)
+		if (c->from_seen != c->matched + c->negative + c->unmatched_from + c->dup_from + c->outside_to_window)
 			abort();
 		if (c->shared_to > c->by_near ||
 		    c->to_seen != c->matched + c->negative - c->shared_to + c->unmatched_to + c->dup_to)
@@ -54,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct irqmap im;
 		char why[100];
 		irqmap_parse(NULL, streaming ? "40:24,41:25" : NULL, &im, why, sizeof(why));
+		struct recwin win = { 1, 1, 2000, 50000 };
 		struct joiner j[4];
 		for (int i = 0; i < 4; i++) {
 			struct measure_def m;
@@ -61,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			joiner_init(&j[i], &m, 1000, 5000, streaming, 64, &st);
 			j[i].im = &im;
+			j[i].tow = streaming ? &win : NULL;
 		}
 		struct nt_rec r;
 		while (rs_next(&s, &r) > 0) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the analyzer's parsers of meta.txt values (measure
- * definitions latency.N=FROM:TO / period.N=EVENT / span.N=EVENT, join_irq / join_irq_map). */
+ * definitions latency.N=FROM:TO / period.N=EVENT / span.N=EVENT, join_irq / join_irq_map) and of
+ * a record file's .meta (SOURCE.stamp_tsc_start / _end: the recording window). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (irqmap_parse(val, NULL, &im, why, sizeof(why)) == 0 && im.mode == IRQ_MAP)
 			abort();
+		/* a window bound: decimal digits only, the value they spell */
+		uint64_t x, y = 0;
+		if (recwin_value_parse(val, &x, why, sizeof(why)) == 0) {
+			if (!*val)
+				abort();
+			for (const char *p = val; *p; p++) {
+				if (*p < '0' || *p > '9')
+					abort();
+				y = y * 10 + (uint64_t)(*p - '0');
+			}
+			if (x != y)
+				abort();
+			struct recwin w = { 1, 1, x, x };
+			if (recwin_outside(&w, x) || (x && !recwin_outside(&w, x - 1)))
+				abort();
+		}
 	}
 	free(buf);
 	return 0;

@@ -227,7 +227,24 @@ struct join_counts {
 	uint64_t shared_to; /* matched FROMs whose TO had closed an earlier FROM */
 	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
 	uint64_t no_seq;    /* seq_only: stamps without a seq, not joined */
+	uint64_t outside_to_window; /* FROMs without a seq outside the TO source's recording window */
 };
+
+/* The recording window a source declares in the .meta of its record file
+ * (SOURCE.stamp_tsc_start, SOURCE.stamp_tsc_end: docs/run-layout.md "The
+ * join rule"), in the cycles of its stamps; a bound not declared is open. */
+struct recwin {
+	int has_start, has_end;
+	uint64_t start, end;
+};
+/* the value of SOURCE.stamp_tsc_start / _end: a TSC value (decimal) */
+int recwin_value_parse(const char *val, uint64_t *out, char *why, size_t wl);
+/* 1 when tsc is before w's start or after its end (both bounds inside) */
+int recwin_outside(const struct recwin *w, uint64_t tsc);
+/* the window of several files of one source: from the earliest start to
+ * the latest end; a file that declares no start (end) leaves it open.
+ * first: w is the first file's. */
+void recwin_merge(struct recwin *w, const struct recwin *file, int first);
 
 struct seqent { /* the stamp of one seq (the seq is the table's key) */
 	uint64_t tsc, ringpos;
@@ -269,7 +286,8 @@ int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b);
  * report.md quote it. */
 #define JOIN_RULE                                                                  \
 	"each FROM takes the first TO after it on a matching irq within the join " \
-	"window; one TO closes every FROM waiting for it"
+	"window; one TO closes every FROM waiting for it; a FROM outside the "     \
+	"recording window the TO's source declares takes none (outside_to_window)"
 /* how that join compares irq numbers (FROM vs TO) */
 enum irqmode { IRQ_SAME = 0, IRQ_ANY = 1, IRQ_MAP = 2 };
 struct irqmap {
@@ -287,6 +305,7 @@ struct joiner {
 	uint64_t horizon;     /* seq entries are forgotten after this (0 = never) */
 	int keep_pending;     /* exact mode: unmatched seq stamps kept to the end */
 	int seq_only;         /* join=packet: only stamps with a seq are joined */
+	const struct recwin *tow; /* the TO source's recording window, or NULL (none declared) */
 	struct seqtab tab;
 	struct agefifo age;
 	struct pend *ring;
@@ -409,6 +428,10 @@ struct variant {
 	int sorted_in_memory;  /* exact mode, input out of time order: loaded and sorted */
 	uint64_t nrecs, bad_rows, lost_records, lost_events, stall_windows, out_of_order;
 	struct stalls st;
+	/* the recording window each source declares (recwin), from the .meta
+	 * of its record files; has[s]: one was declared */
+	struct recwin win[NT_SRC_MAX];
+	uint8_t win_has[NT_SRC_MAX];
 	int join_packet;       /* meta join=packet: attribution (attrib.c), joins by seq only */
 	int eval_dom;          /* meta eval_dom, -1 when not given */
 	int64_t probes_sent;   /* meta probes_sent, -1 when not given */
@@ -422,6 +445,17 @@ void variant_free(struct variant *v);
 /* Read meta keys latency.N / period.N / span.N from a meta file into v->ms. */
 int variant_measures_from_meta(struct variant *v, const char *meta);
 int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen);
+/* The recording windows the .meta files of v's record files (and of those
+ * set aside as empty) declare, by their source= key, into v->win; a bad
+ * value is said and ignored. */
+void variant_windows_from_files(struct variant *v);
+/* how the reports say the recording window w (NULL: none declared) of the
+ * source of event ev: "[S, E] cycles (guest.stamp_tsc_start,
+ * guest.stamp_tsc_end)" (a bound not declared: "open"), or "none declared by
+ * guest" */
+void recwin_describe(const struct recwin *w, unsigned ev, char *out, size_t ol);
+/* the recording window of the source of measure m's TO event, or NULL */
+const struct recwin *variant_to_window(const struct variant *v, const struct measure_def *m);
 
 /* ---- bootstrap.c ------------------------------------------------------ */
 struct boot_ci {

@@ -58,6 +58,7 @@ int load_variant_dir(struct variant *v, const char *dir, const char *name, const
 	snprintf(v->dir, sizeof(v->dir), "%s", dir);
 	if (list_data_files(dir, &v->files, &v->nfiles) || set_aside_empty(v))
 		return -1;
+	variant_windows_from_files(v);
 	char meta[4200], val[256];
 	snprintf(meta, sizeof(meta), "%s/meta.txt", dir);
 	if (nms) {

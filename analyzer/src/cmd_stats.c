@@ -140,9 +140,16 @@ static void print_text(FILE *f, struct variant *v, size_t m, uint64_t hist_bin, 
 		fprintf(f,
 			"  join: FROM %" PRIu64 ", TO %" PRIu64 "; matched %" PRIu64 " (seq %" PRIu64 ", first TO after %" PRIu64
 			"); unmatched FROM %" PRIu64 ", TO %" PRIu64 "; sharing a TO %" PRIu64 "; duplicates FROM %" PRIu64
-			", TO %" PRIu64 "; negative %" PRIu64 "; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
+			", TO %" PRIu64 "; negative %" PRIu64 "; outside the TO's recording window %" PRIu64
+			"; stalled %" PRIu64 "; window %" PRIu64 " cycles, %s\n",
 			c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
-			c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled, v->window, imd);
+			c->shared_to, c->dup_from, c->dup_to, c->negative, c->outside_to_window, c->stalled, v->window,
+			imd);
+	if (v->ms[m].kind == M_LATENCY) {
+		char tw[160];
+		recwin_describe(variant_to_window(v, &v->ms[m]), (unsigned)v->ms[m].to, tw, sizeof(tw));
+		fprintf(f, "  TO's recording window: %s\n", tw);
+	}
 	else if (v->ms[m].kind == M_SPAN)
 		fprintf(f, "  stamps %" PRIu64 ", spans %" PRIu64 ", without aux %" PRIu64 ", aux after tsc %" PRIu64
 			   ", stalled %" PRIu64 "\n",
@@ -264,6 +271,7 @@ static int stats_body(struct nt_prog *p)
 	} else {
 		tsc_from_files(v);
 	}
+	variant_windows_from_files(v);
 	int rc = variant_process(v, &st->o) ? NT_EXIT_FAIL : NT_EXIT_OK;
 	if (rc == NT_EXIT_OK && st->json)
 		print_json(st);

@@ -10,6 +10,10 @@
  *    every FROM waiting for it, so several FROMs may share one TO (counted
  *    as shared_to: e.g. interrupts coalesced into one handler run); a TO
  *    with no FROM waiting is unmatched.
+ *  - a FROM stamped outside the recording window that the TO's source
+ *    declares (tow) takes no TO by that rule: its TO cannot be in the data.
+ *    Without a seq it is counted (outside_to_window) and not joined; with a
+ *    seq it can still be joined by its seq (a seq names its TO).
  * With join=packet (seq_only) only stamps with a seq are joined: the
  * attribution (attrib.c) gave the hypervisor's stamps of a probe's interrupt
  * the probe's seq; the others are counted (no_seq).
@@ -84,6 +88,46 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- recording windows ---- */
+int recwin_value_parse(const char *val, uint64_t *out, char *why, size_t wl)
+{
+	if (!*val || *val < '0' || *val > '9') {
+		snprintf(why, wl, "'%s' is not a TSC value (decimal cycles)", val);
+		return -1;
+	}
+	uint64_t x = 0;
+	for (const char *p = val; *p; p++) {
+		if (*p < '0' || *p > '9' || x > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+			snprintf(why, wl, "'%s' is not a TSC value (decimal cycles below 2^64)", val);
+			return -1;
+		}
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+int recwin_outside(const struct recwin *w, uint64_t tsc)
+{
+	return (w->has_start && tsc < w->start) || (w->has_end && tsc > w->end);
+}
+
+void recwin_merge(struct recwin *w, const struct recwin *file, int first)
+{
+	if (first) {
+		*w = *file;
+		return;
+	}
+	if (!file->has_start)
+		w->has_start = 0;
+	else if (file->start < w->start)
+		w->start = file->start;
+	if (!file->has_end)
+		w->has_end = 0;
+	else if (file->end > w->end)
+		w->end = file->end;
 }
 
 /* ---- stall windows ---- */
@@ -600,8 +644,15 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 	if (r->event == j->m.from) {
 		expire(j, r->tsc);
 		j->c.from_seen++;
-		if (r->seq == NT_NONE64)
+		/* outside the TO source's recording window: no first TO after it */
+		int outside = j->tow && recwin_outside(j->tow, r->tsc);
+		if (r->seq == NT_NONE64) {
+			if (outside) {
+				j->c.outside_to_window++;
+				return 0;
+			}
 			return ring_push(j, r);
+		}
 		struct seqent *e = tab_find(&j->tab, r->seq);
 		if (!e) {
 			e = tab_insert(&j->tab, r->seq);
@@ -610,8 +661,8 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 			e->state = S_FROM;
 			e->tsc = r->tsc;
 			e->flags = r->flags;
-			e->ringpos = j->rbase + j->rlen;
-			if (ring_push(j, r))
+			e->ringpos = outside ? UINT64_MAX : j->rbase + j->rlen;
+			if (!outside && ring_push(j, r))
 				return -1;
 			if (j->horizon && fifo_push(&j->age, r->seq, r->tsc))
 				return -1;

@@ -151,7 +151,7 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 		for (size_t i = 0; i < NSTATS; i++)
 			fprintf(f, ",%s_%s", stat_key[i], u ? "us" : "cycles");
 	fprintf(f, ",matched_seq,matched_nearest,unmatched_from,unmatched_to,shared_to,dup_from,dup_to,negative,"
-		   "stalled,records_lost_at_source,tsc_hz\n");
+		   "outside_to_window,stalled,records_lost_at_source,tsc_hz\n");
 	for (size_t vi = 0; vi < rc->nv; vi++) {
 		struct variant *v = &rc->v[vi];
 		for (size_t m = 0; m < v->nms; m++) {
@@ -161,9 +161,10 @@ int write_summary_csv(struct run_ctx *rc, const char *path)
 			stats_row(f, OUT_CSV, s, v->tsc_hz, 0);
 			stats_row(f, OUT_CSV, s, v->tsc_hz, 1);
 			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-				   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+				   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
 				j->c.by_seq, j->c.by_near, j->c.unmatched_from, j->c.unmatched_to, j->c.shared_to,
-				j->c.dup_from, j->c.dup_to, j->c.negative, j->c.stalled, v->lost_records);
+				j->c.dup_from, j->c.dup_to, j->c.negative, j->c.outside_to_window, j->c.stalled,
+				v->lost_records);
 			if (v->tsc_hz > 0)
 				fprintf(f, "%.0f", v->tsc_hz);
 			fputc('\n', f);
@@ -177,6 +178,28 @@ static void json_stats(FILE *f, const struct summary *s, double hz, int us)
 {
 	fputc('{', f);
 	stats_row(f, OUT_JSON, s, hz, us);
+	fputc('}', f);
+}
+
+/* the recording window of m's TO source: {"source", "start", "end"} (a bound
+ * not declared: null), or null when none is declared or m is no latency */
+static void json_to_window(FILE *f, const struct variant *v, const struct measure_def *m)
+{
+	const struct recwin *w = variant_to_window(v, m);
+	if (!w) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"source\": \"%s\", \"start\": ", nt_source_name(nt_event_source((unsigned)m->to)));
+	if (w->has_start)
+		fprintf(f, "%" PRIu64, w->start);
+	else
+		fputs("null", f);
+	fputs(", \"end\": ", f);
+	if (w->has_end)
+		fprintf(f, "%" PRIu64, w->end);
+	else
+		fputs("null", f);
 	fputc('}', f);
 }
 
@@ -206,9 +229,12 @@ void json_measure(FILE *f, const struct variant *v, size_t mi, const struct linh
 		", \"join\": {\"from_seen\": %" PRIu64 ", \"to_seen\": %" PRIu64 ", \"matched\": %" PRIu64
 		", \"by_seq\": %" PRIu64 ", \"by_nearest\": %" PRIu64 ", \"unmatched_from\": %" PRIu64
 		", \"unmatched_to\": %" PRIu64 ", \"shared_to\": %" PRIu64 ", \"dup_from\": %" PRIu64
-		", \"dup_to\": %" PRIu64 ", \"negative\": %" PRIu64 ", \"stalled\": %" PRIu64 "}",
+		", \"dup_to\": %" PRIu64 ", \"negative\": %" PRIu64 ", \"outside_to_window\": %" PRIu64
+		", \"stalled\": %" PRIu64 ", \"to_window\": ",
 		c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->unmatched_from, c->unmatched_to,
-		c->shared_to, c->dup_from, c->dup_to, c->negative, c->stalled);
+		c->shared_to, c->dup_from, c->dup_to, c->negative, c->outside_to_window, c->stalled);
+	json_to_window(f, v, &v->ms[mi]);
+	fputc('}', f);
 	if (h && h->c) {
 		fprintf(f, ", \"histogram\": {\"unit\": \"cycles\", \"lo\": %" PRIu64 ", \"width\": %" PRIu64
 			   ", \"approx\": %s, \"underflow\": %" PRIu64 ", \"overflow\": %" PRIu64 ", \"counts\": [",
@@ -470,6 +496,8 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 {
 	const struct join_counts *c = &v->j[m].c;
 	const struct summary *s = &v->j[m].sum;
+	char tw[160];
+	recwin_describe(variant_to_window(v, &v->ms[m]), (unsigned)v->ms[m].to, tw, sizeof(tw));
 	if (v->join_packet && v->ms[m].kind == M_LATENCY)
 		md_packet_joined(f, v, m);
 	else if (v->ms[m].kind == M_LATENCY)
@@ -478,10 +506,11 @@ static void md_join(FILE *f, const struct variant *v, size_t m)
 			", first TO after the FROM %" PRIu64 ", of which sharing their TO with an earlier FROM %" PRIu64
 			"); unmatched FROM %" PRIu64 ", unmatched TO %" PRIu64
 			"; duplicates FROM %" PRIu64 " / TO %" PRIu64 "; negative (TO before "
-			"FROM, excluded) %" PRIu64 "; in stalled windows %" PRIu64 " (%.2f %% of samples)\n",
+			"FROM, excluded) %" PRIu64 "; FROMs outside the TO's recording window (not joined) %" PRIu64
+			" (window: %s); in stalled windows %" PRIu64 " (%.2f %% of samples)\n",
 			v->name, c->from_seen, c->to_seen, c->matched, c->by_seq, c->by_near, c->shared_to,
-			c->unmatched_from, c->unmatched_to, c->dup_from, c->dup_to, c->negative, c->stalled,
-			s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
+			c->unmatched_from, c->unmatched_to, c->dup_from, c->dup_to, c->negative, c->outside_to_window,
+			tw, c->stalled, s->n ? 100.0 * (double)c->stalled / (double)s->n : 0.0);
 	else if (v->ms[m].kind == M_SPAN)
 		fprintf(f,
 			"- `%s`: %" PRIu64 " stamps, %" PRIu64 " spans (tsc - aux); without aux %" PRIu64

@@ -16,6 +16,7 @@
 
 #include "analyze.h"
 #include "nt/meta.h"
+#include "nt/recio.h"
 
 void aopts_default(struct aopts *o)
 {
@@ -41,6 +42,95 @@ int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen)
 		snprintf(how, sizeof(how), "method not recorded");
 	snprintf(src, srclen, "%s (tsc_hz_method=%s)", meta, how);
 	return 0;
+}
+
+/* The recording window one record file's .meta declares for its source:
+ * 1 with *src and *w set (w without bounds when it declares none; a bad
+ * value is said and ignored), 0 when the file's source is not known (no
+ * .meta, no or an unknown source=). */
+static int file_window(const char *data, int *src, struct recwin *w)
+{
+	char meta[4200], val[256], key[300], why[160];
+	memset(w, 0, sizeof(*w));
+	if (nt_meta_path_for(data, meta, sizeof(meta)) || nt_meta_get(meta, "source", val, sizeof(val)) != 0)
+		return 0;
+	int s = nt_source_parse(val, strlen(val));
+	if (s <= 0)
+		return 0;
+	for (int end = 0; end < 2; end++) {
+		snprintf(key, sizeof(key), "%s.stamp_tsc_%s", val, end ? "end" : "start");
+		char v2[256];
+		uint64_t x;
+		if (nt_meta_get(meta, key, v2, sizeof(v2)) != 0)
+			continue;
+		if (recwin_value_parse(v2, &x, why, sizeof(why))) {
+			warnx("%s: ignoring %s: %s", meta, key, why);
+			continue;
+		}
+		if (end) {
+			w->has_end = 1;
+			w->end = x;
+		} else {
+			w->has_start = 1;
+			w->start = x;
+		}
+	}
+	if (w->has_start && w->has_end && w->end < w->start) {
+		warnx("%s: ignoring the recording window: %s.stamp_tsc_end %" PRIu64 " is before its start %" PRIu64,
+		      meta, val, w->end, w->start);
+		w->has_start = w->has_end = 0;
+	}
+	*src = s;
+	return 1;
+}
+
+void variant_windows_from_files(struct variant *v)
+{
+	int seen[NT_SRC_MAX] = { 0 }, any = 0;
+	const char *nosrc = NULL;
+	memset(v->win, 0, sizeof(v->win));
+	memset(v->win_has, 0, sizeof(v->win_has));
+	for (size_t i = 0; i < v->nfiles + v->nempty; i++) {
+		const char *f = i < v->nfiles ? v->files[i] : v->empty[i - v->nfiles].path;
+		int s;
+		struct recwin w;
+		if (!file_window(f, &s, &w)) {
+			nosrc = f;
+			continue;
+		}
+		recwin_merge(&v->win[s], &w, !seen[s]);
+		seen[s] = 1;
+	}
+	for (int s = 0; s < NT_SRC_MAX; s++)
+		any |= v->win_has[s] = seen[s] && (v->win[s].has_start || v->win[s].has_end);
+	/* a file of unknown source could hold any source's stamps */
+	if (any && nosrc) {
+		warnx("%s: its .meta names no source=: the recording windows of the other files are not used", nosrc);
+		memset(v->win_has, 0, sizeof(v->win_has));
+	}
+}
+
+void recwin_describe(const struct recwin *w, unsigned ev, char *out, size_t ol)
+{
+	const char *src = nt_source_name(nt_event_source(ev));
+	if (!w) {
+		snprintf(out, ol, "none declared by %s", src);
+		return;
+	}
+	char a[32] = "open", b[32] = "open";
+	if (w->has_start)
+		snprintf(a, sizeof(a), "%" PRIu64, w->start);
+	if (w->has_end)
+		snprintf(b, sizeof(b), "%" PRIu64, w->end);
+	snprintf(out, ol, "[%s, %s] cycles (%s.stamp_tsc_start, %s.stamp_tsc_end)", a, b, src, src);
+}
+
+const struct recwin *variant_to_window(const struct variant *v, const struct measure_def *m)
+{
+	if (m->kind != M_LATENCY)
+		return NULL;
+	unsigned s = nt_event_source((unsigned)m->to);
+	return s != NT_SRC_NONE && s < NT_SRC_MAX && v->win_has[s] ? &v->win[s] : NULL;
 }
 
 int variant_measures_from_meta(struct variant *v, const char *meta)
@@ -281,6 +371,7 @@ static int process_pass(struct variant *v, const struct aopts *o, int inmem, uin
 		joiner_init(&v->j[i], &v->ms[i], v->window, horizon, v->streaming, o->sample_limit, &v->st);
 		v->j[i].im = &v->im;
 		v->j[i].seq_only = v->join_packet;
+		v->j[i].tow = variant_to_window(v, &v->ms[i]);
 	}
 	struct cursor *cs = calloc(v->nfiles ? v->nfiles : 1, sizeof(*cs));
 	int *heap = calloc(v->nfiles ? v->nfiles : 1, sizeof(*heap));
