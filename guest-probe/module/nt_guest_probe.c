@@ -33,7 +33,9 @@
  * record.  NAPI runs the receive path on the CPU that took the interrupt.
  *
  * Control: module parameters, also writable at run time through
- * /sys/module/nt_guest_probe/parameters/{irqs,names,run_id,port}.
+ * /sys/module/nt_guest_probe/parameters/{irqs,names,run_id,port}; the read
+ * only stamp_tsc_start is the TSC when stamping began (the start of the
+ * recording window the reader declares).
  * Statistics and the self-measured probe cost: /proc/nt_guest_probe.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -903,7 +905,7 @@ static int ntgp_get_fail(char *out, const struct kernel_param *kp)
 static int ntgp_set_ro(const char *val, const struct kernel_param *kp)
 {
 	pr_err("%s: set by the module, not settable\n", kp->name);
-	return -EPERM;
+	return -EINVAL;
 }
 
 static const struct kernel_param_ops ntgp_irqs_ops = {
