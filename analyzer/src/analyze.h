@@ -227,7 +227,8 @@ struct join_counts {
 	uint64_t shared_to; /* matched FROMs whose TO had closed an earlier FROM */
 	uint64_t dup_from, dup_to, negative, stalled, out_of_order;
 	uint64_t no_seq;    /* seq_only: stamps without a seq, not joined */
-	uint64_t outside_to_window; /* FROMs without a seq outside the TO source's recording window */
+	uint64_t outside_to_window; /* FROMs without a seq outside the TO source's recording window,
+				     * on an irq the join_irq rule could pair with a TO's */
 };
 
 /* The recording window a source declares in the .meta of its record file
@@ -287,7 +288,8 @@ int stalls_overlap(const struct stalls *st, uint64_t a, uint64_t b);
 #define JOIN_RULE                                                                  \
 	"each FROM takes the first TO after it on a matching irq within the join " \
 	"window; one TO closes every FROM waiting for it; a FROM outside the "     \
-	"recording window the TO's source declares takes none (outside_to_window)"
+	"recording window the TO's source declares takes none (outside_to_window " \
+	"if its irq could match a TO's, else unmatched)"
 /* how that join compares irq numbers (FROM vs TO) */
 enum irqmode { IRQ_SAME = 0, IRQ_ANY = 1, IRQ_MAP = 2 };
 struct irqmap {

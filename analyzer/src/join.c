@@ -12,8 +12,11 @@
  *    with no FROM waiting is unmatched.
  *  - a FROM stamped outside the recording window that the TO's source
  *    declares (tow) takes no TO by that rule: its TO cannot be in the data.
- *    Without a seq it is counted (outside_to_window) and not joined; with a
- *    seq it can still be joined by its seq (a seq names its TO).
+ *    Without a seq it is not joined and counted outside_to_window when the
+ *    join_irq rule could pair its irq with a TO's (from_irq_joinable: same,
+ *    any: always; map: its irq is a FROM of the map), otherwise unmatched
+ *    FROM as without the window; with a seq it can still be joined by its
+ *    seq (a seq names its TO).
  * With join=packet (seq_only) only stamps with a seq are joined: the
  * attribution (attrib.c) gave the hypervisor's stamps of a probe's interrupt
  * the probe's seq; the others are counted (no_seq).
@@ -509,6 +512,19 @@ static int irq_ok(const struct irqmap *im, uint32_t from, uint32_t to)
 	return 0;
 }
 
+/* Could the join_irq rule pair a FROM on irq `from` with some TO's irq?
+ * (irq_ok for one TO irq at least): same, any, a FROM without an irq: yes;
+ * map: when from is a FROM of one of its pairs. */
+static int from_irq_joinable(const struct irqmap *im, uint32_t from)
+{
+	if (from == NT_NONE32 || !im || im->mode != IRQ_MAP)
+		return 1;
+	for (size_t i = 0; i < im->n; i++)
+		if (irq_ok(im, from, im->to[i]))
+			return 1;
+	return 0;
+}
+
 int irqmap_parse(const char *mode, const char *map, struct irqmap *m, char *why, size_t wl)
 {
 	memset(m, 0, sizeof(*m));
@@ -644,11 +660,16 @@ int joiner_feed(struct joiner *j, const struct nt_rec *r)
 	if (r->event == j->m.from) {
 		expire(j, r->tsc);
 		j->c.from_seen++;
-		/* outside the TO source's recording window: no first TO after it */
+		/* outside the TO source's recording window: no first TO after it;
+		 * counted outside only if its irq could match a TO's, otherwise
+		 * unmatched as without the window */
 		int outside = j->tow && recwin_outside(j->tow, r->tsc);
 		if (r->seq == NT_NONE64) {
 			if (outside) {
-				j->c.outside_to_window++;
+				if (from_irq_joinable(j->im, r->irq))
+					j->c.outside_to_window++;
+				else
+					j->c.unmatched_from++;
 				return 0;
 			}
 			return ring_push(j, r);
