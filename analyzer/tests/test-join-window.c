@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests: the join rule with the recording window the TO's source
  * declares (docs/run-layout.md "The join rule"): a FROM before its start or
- * after its end takes no TO and is counted (outside_to_window), its bounds
+ * after its end takes no TO and is counted (outside_to_window, if its irq
+ * could match a TO's under join_irq, else unmatched FROM), its bounds
  * are inside, a seq still joins, no window changes nothing; the value
  * parser and the merge of several files' windows. */
 #include <stdlib.h>
@@ -111,6 +112,85 @@ static void test_rule(void)
 	CHECK(identity(&f.c));
 }
 
+/* The irq of a FROM outside the window under each join_irq mode: counted
+ * outside_to_window only when the mode could pair it with a TO's irq (map: a
+ * FROM of the map, or no irq), otherwise unmatched as without the window. */
+struct iev {
+	uint64_t tsc;
+	uint32_t irq;
+	int to;
+};
+static struct join_counts join_irq(const char *mode, const char *map, const struct recwin *w, const struct iev *ev,
+				   size_t n)
+{
+	struct measure_def m;
+	char why[160];
+	struct irqmap im;
+	struct stalls st;
+	struct joiner j;
+	memset(&st, 0, sizeof(st));
+	if (measure_parse("latency.0", "hv_entry:timer", &m, why, sizeof(why)) ||
+	    irqmap_parse(mode, map, &im, why, sizeof(why)))
+		abort();
+	joiner_init(&j, &m, 100, 0, 0, 1000, &st);
+	j.im = &im;
+	j.tow = w;
+	for (size_t i = 0; i < n; i++) {
+		struct nt_rec r = rec(ev[i].to ? NT_EV_TIMER : NT_EV_HV_ENTRY, ev[i].tsc, ev[i].irq, NT_NONE64);
+		if (joiner_feed(&j, &r))
+			abort();
+	}
+	joiner_finish(&j);
+	struct join_counts c = j.c;
+	joiner_free(&j);
+	return c;
+}
+
+static void test_irq(void)
+{
+	/* the guest records [1000, 2000]; Xen's IRQ 0 (the timer, mapped 0:11)
+	 * and IRQ 23 (a NIC, no TO irq it could match) on both sides of it */
+	const struct iev ev[] = {
+		{ 900, 23, 0 },	 { 950, 0, 0 },	   { 960, NT_NONE32, 0 }, { 1500, 0, 0 },
+		{ 1510, 23, 0 }, { 1520, 11, 1 },  { 2050, 23, 0 },	  { 2060, 0, 0 },
+		{ 2070, 23, 0 }, { 2080, 11, 1 },
+	};
+	size_t n = sizeof(ev) / sizeof(ev[0]);
+	struct recwin w = { 1, 1, 1000, 2000 };
+
+	/* map: outside are the IRQ 0 entries 950, 2060 and 960 (no irq: it
+	 * could match any TO); 900, 2050 and 2070 (IRQ 23, outside) are
+	 * unmatched as 1510 (IRQ 23, inside) is */
+	struct join_counts a = join_irq("map", "0:11", &w, ev, n);
+	CHECK_EQ_U64(a.from_seen, 8);
+	CHECK_EQ_U64(a.outside_to_window, 3);
+	CHECK_EQ_U64(a.unmatched_from, 4);
+	CHECK_EQ_U64(a.matched, 1); /* 1500 -> 1520 */
+	CHECK_EQ_U64(a.unmatched_to, 1);
+	CHECK(identity(&a));
+	/* without the window the four IRQ 23 entries are unmatched FROMs too
+	 * (with 950 and 960: no TO within 100 cycles; 2060 takes 2080) */
+	struct join_counts a0 = join_irq("map", "0:11", NULL, ev, n);
+	CHECK_EQ_U64(a0.outside_to_window, 0);
+	CHECK_EQ_U64(a0.unmatched_from, 6);
+	CHECK_EQ_U64(a0.matched, 2);
+	CHECK(identity(&a0));
+
+	/* same and any: every FROM outside, whatever its irq */
+	struct join_counts b = join_irq("same", NULL, &w, ev, n);
+	CHECK_EQ_U64(b.outside_to_window, 6);
+	CHECK_EQ_U64(b.matched, 0); /* no TO on IRQ 0 or 23 */
+	CHECK_EQ_U64(b.unmatched_from, 2);
+	CHECK(identity(&b));
+	struct join_counts c = join_irq("any", NULL, &w, ev, n);
+	CHECK_EQ_U64(c.outside_to_window, 6);
+	CHECK_EQ_U64(c.matched, 2); /* 1500 and 1510 share 1520 */
+	CHECK_EQ_U64(c.shared_to, 1);
+	CHECK_EQ_U64(c.unmatched_from, 0);
+	CHECK_EQ_U64(c.unmatched_to, 1);
+	CHECK(identity(&c));
+}
+
 /* a FROM with a seq outside the window is still joined by its seq, never by
  * the first TO after it */
 static void test_seq(void)
@@ -170,6 +250,7 @@ static void test_parse_merge(void)
 int main(void)
 {
 	test_rule();
+	test_irq();
 	test_seq();
 	test_parse_merge();
 	return nt_test_done("test-join-window");

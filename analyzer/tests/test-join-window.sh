@@ -15,14 +15,18 @@ hdr='source,event,cpu,tsc,irq,vector,seq,dom,aux,flags'
 # Xen's IRQ 0 entries (hv) and the guest's timer stamps (guest), 1 GHz, a
 # window of 100 us: the guest recorded [100000, 200000]; the entries at 1000,
 # 50000 and 99000 came before it (without the window they take the guest's
-# first stamp, 100100: up to 99.1 us), the one at 200500 after it.
+# first stamp, 100100: up to 99.1 us), the one at 200500 after it.  Xen's
+# IRQ 23 entries (a NIC's: no TO irq under join_irq_map=0:11) at 2000 and
+# 300000 (outside) and 120000 (inside) are unmatched FROMs, window or not:
+# outside_to_window counts only the FROMs the irq rule could join.
 r=$w/run
 mk() { # VARIANT GUEST_META_EXTRA
 	local d=$r/$1
 	mkdir -p "$d"
 	printf '%s\n' 'latency.0=hv_entry:timer' 'join_window_us=100' 'join_irq_map=0:11' >"$d/meta.txt"
-	{ echo "$hdr"; for t in 1000 50000 99000 100500 150000 199990 200000 200500; do
-		echo "hv,hv_entry,1,$t,0,168,,,,natsume|direct"; done; } >"$d/hv.csv"
+	{ echo "$hdr"; for ti in 1000:0 2000:23 50000:0 99000:0 100500:0 120000:23 150000:0 199990:0 200000:0 \
+		200500:0 300000:23; do
+		echo "hv,hv_entry,1,${ti%:*},${ti#*:},168,,,,natsume|direct"; done; } >"$d/hv.csv"
 	printf '%s\n' 'source=hv' 'tsc_hz=1000000000' >"$d/hv.csv.meta"
 	{ echo "$hdr"; for t in 100100 100600 150200 200100; do echo "guest,timer,0,$t,11,,,,,"; done; } >"$d/guest.csv"
 	printf '%s\n' 'source=guest' 'tsc_hz=1000000000' 'guest.tsc_start=150000' $2 >"$d/guest.csv.meta"
@@ -52,14 +56,14 @@ def want(name, got, exp):
 j = v["win"]["join"]
 want("win counts", {k: j[k] for k in ("from_seen", "to_seen", "matched", "shared_to", "unmatched_from",
                                       "unmatched_to", "outside_to_window")},
-     dict(from_seen=8, to_seen=4, matched=4, shared_to=1, unmatched_from=0, unmatched_to=1, outside_to_window=4))
+     dict(from_seen=11, to_seen=4, matched=4, shared_to=1, unmatched_from=3, unmatched_to=1, outside_to_window=4))
 want("win to_window", j["to_window"], {"source": "guest", "start": 100000, "end": 200000})
 want("win max", v["win"]["cycles"]["max"], 200)
 for n in ("nowin", "bad", "nosrc"):
     j = v[n]["join"]
     want(n + " counts", {k: j[k] for k in ("from_seen", "matched", "shared_to", "unmatched_from",
                                            "outside_to_window")},
-         dict(from_seen=8, matched=7, shared_to=3, unmatched_from=1, outside_to_window=0))
+         dict(from_seen=11, matched=7, shared_to=3, unmatched_from=4, outside_to_window=0))
     want(n + " to_window", j["to_window"], None)
     want(n + " max", v[n]["cycles"]["max"], 99100)
 # every FROM once: matched + negative + unmatched + duplicate + outside
@@ -77,7 +81,7 @@ EOF
 check "$(cat "$w/py.out")" ok "summary.json and summary.csv"
 
 rep=$r/report.md
-grep -q '^- `win`: 8 FROM and 4 TO stamps; matched 4 .*FROMs outside the TO'"'"'s recording window (not joined) 4 (window: \[100000, 200000\] cycles (guest.stamp_tsc_start, guest.stamp_tsc_end))' "$rep"
+grep -q '^- `win`: 11 FROM and 4 TO stamps; matched 4 .*FROMs outside the TO'"'"'s recording window (not joined) 4 (window: \[100000, 200000\] cycles (guest.stamp_tsc_start, guest.stamp_tsc_end))' "$rep"
 check $? 0 "report.md: the count and the window of win"
 grep -q '^- `nowin`: .*FROMs outside the TO'"'"'s recording window (not joined) 0 (window: none declared by guest)' "$rep"
 check $? 0 "report.md: nowin declares none"
@@ -87,12 +91,12 @@ check $? 0 "report.md: the join rule quoted with the window"
 # stats: the text output, from the files' metas
 expect 0 '' "$A" stats --latency hv_entry:timer --join-irq-map 0:11 --join-window-us 100 "$r/win/hv.csv" \
 	"$r/win/guest.csv"
-grep -q 'matched 4 .*outside the TO'"'"'s recording window 4;' "$w/out"
+grep -q 'matched 4 .*; unmatched FROM 3, TO 1; .*outside the TO'"'"'s recording window 4;' "$w/out"
 check $? 0 "stats: the count in the text output"
 grep -q "TO's recording window: \[100000, 200000\] cycles (guest.stamp_tsc_start, guest.stamp_tsc_end)" "$w/out"
 check $? 0 "stats: the window in the text output"
 expect 0 '' "$A" stats --latency hv_entry:timer --join-irq-map 0:11 --join-window-us 100 "$r/nowin/hv.csv" \
 	"$r/nowin/guest.csv"
-grep -q 'matched 7 .*outside the TO'"'"'s recording window 0;' "$w/out"
+grep -q 'matched 7 .*; unmatched FROM 4, .*outside the TO'"'"'s recording window 0;' "$w/out"
 check $? 0 "stats: no window, today's join"
 finish test-join-window
