@@ -429,7 +429,7 @@ tb_variant() {
 	qx_step dom0 xen-evidence 60 NT_TAG=before || { qx_fail "xen-evidence failed"; return 1; }
 	if qx_has hv; then
 		qx_step dom0 hvcollect-start 60 NT_COLLECTOR=/mnt/tools/bin/nt-hvcollect NT_TBUF_PAGES=256 \
-			NT_HV_RAW="${NT_QX_HV_RAW:-0}" NT_HV_MASK="${NT_EXP_HV_MASK:-}" ||
+			NT_HV_RAW="${NT_QX_HV_RAW:-0}" ||
 			{ qx_fail "the hypervisor collector did not start (hvcollect.log)"; return 1; }
 	fi
 	qx_step dom0 counters 30 NT_TAG=before NT_LOAD_IF="$(qx_kv dom0-setup.txt load_if)" \

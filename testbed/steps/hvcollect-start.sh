@@ -11,12 +11,10 @@ mkdir -p "$NT_OUT" || exit 1
 [ -x "$NT_COLLECTOR" ] || { echo "hvcollect-start: no collector at '$NT_COLLECTOR'" >&2; exit 1; }
 raw=
 [ "${NT_HV_RAW:-0}" = 1 ] && raw="--raw /tmp/nt-hv/hv.xt"
-evts="--events natsume"
-[ -n "${NT_HV_MASK:-}" ] && evts="--evt-mask $NT_HV_MASK"
 rm -rf /tmp/nt-hv
 mkdir -p /tmp/nt-hv
 # shellcheck disable=SC2086
-nt_bg nt-hvcollect "$NT_OUT/hvcollect.log" "$NT_COLLECTOR" live $evts --probe-cost \
+nt_bg nt-hvcollect "$NT_OUT/hvcollect.log" "$NT_COLLECTOR" live --events natsume --probe-cost \
 	--pages "${NT_TBUF_PAGES:-256}" -o /tmp/nt-hv/hv.csv --summary /tmp/nt-hv/hv-summary.txt $raw
 sleep 1
 nt_bg_alive nt-hvcollect ||
