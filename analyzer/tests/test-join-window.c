@@ -21,13 +21,13 @@ static struct nt_rec rec(int ev, uint64_t tsc, uint32_t irq, uint64_t seq)
 	return r;
 }
 
-/* hv_entry:timer, window 100 cycles, IRQ 0 -> 11, streams of FROM/TO tscs
- * (a TO is marked by a negative value), through a joiner with window w */
+/* hv_entry:timer, window 100 cycles, through a joiner with join_irq MODE and
+ * MAP and the recording window w: the counts and the samples' n, min, max */
 struct run {
 	struct join_counts c;
 	uint64_t n, min, max;
 };
-static struct run join(const struct recwin *w, const long long *ev, size_t n, uint64_t seq_from)
+static struct run feed(const char *mode, const char *map, const struct recwin *w, const struct nt_rec *rs, size_t n)
 {
 	struct measure_def m;
 	char why[160];
@@ -36,22 +36,31 @@ static struct run join(const struct recwin *w, const long long *ev, size_t n, ui
 	struct joiner j;
 	memset(&st, 0, sizeof(st));
 	if (measure_parse("latency.0", "hv_entry:timer", &m, why, sizeof(why)) ||
-	    irqmap_parse(NULL, "0:11", &im, why, sizeof(why)))
+	    irqmap_parse(mode, map, &im, why, sizeof(why)))
 		abort();
 	joiner_init(&j, &m, 100, 0, 0, 1000, &st);
 	j.im = &im;
 	j.tow = w;
-	for (size_t i = 0; i < n; i++) {
-		struct nt_rec r = ev[i] >= 0 ? rec(NT_EV_HV_ENTRY, (uint64_t)ev[i], 0, seq_from)
-					     : rec(NT_EV_TIMER, (uint64_t)-ev[i], 11, NT_NONE64);
-		if (joiner_feed(&j, &r))
+	for (size_t i = 0; i < n; i++)
+		if (joiner_feed(&j, &rs[i]))
 			abort();
-	}
 	joiner_finish(&j);
 	joiner_summarize(&j);
 	struct run out = { j.c, j.sum.n, j.sum.min, j.sum.max };
 	joiner_free(&j);
 	return out;
+}
+
+/* IRQ 0 -> 11, streams of FROM/TO tscs (a TO is marked by a negative value) */
+static struct run join(const struct recwin *w, const long long *ev, size_t n, uint64_t seq_from)
+{
+	struct nt_rec rs[16];
+	if (n > sizeof(rs) / sizeof(rs[0]))
+		abort();
+	for (size_t i = 0; i < n; i++)
+		rs[i] = ev[i] >= 0 ? rec(NT_EV_HV_ENTRY, (uint64_t)ev[i], 0, seq_from)
+				   : rec(NT_EV_TIMER, (uint64_t)-ev[i], 11, NT_NONE64);
+	return feed(NULL, "0:11", w, rs, n);
 }
 
 /* every FROM accounted once, with the new term (docs/run-layout.md) */
@@ -123,27 +132,12 @@ struct iev {
 static struct join_counts join_irq(const char *mode, const char *map, const struct recwin *w, const struct iev *ev,
 				   size_t n)
 {
-	struct measure_def m;
-	char why[160];
-	struct irqmap im;
-	struct stalls st;
-	struct joiner j;
-	memset(&st, 0, sizeof(st));
-	if (measure_parse("latency.0", "hv_entry:timer", &m, why, sizeof(why)) ||
-	    irqmap_parse(mode, map, &im, why, sizeof(why)))
+	struct nt_rec rs[16];
+	if (n > sizeof(rs) / sizeof(rs[0]))
 		abort();
-	joiner_init(&j, &m, 100, 0, 0, 1000, &st);
-	j.im = &im;
-	j.tow = w;
-	for (size_t i = 0; i < n; i++) {
-		struct nt_rec r = rec(ev[i].to ? NT_EV_TIMER : NT_EV_HV_ENTRY, ev[i].tsc, ev[i].irq, NT_NONE64);
-		if (joiner_feed(&j, &r))
-			abort();
-	}
-	joiner_finish(&j);
-	struct join_counts c = j.c;
-	joiner_free(&j);
-	return c;
+	for (size_t i = 0; i < n; i++)
+		rs[i] = rec(ev[i].to ? NT_EV_TIMER : NT_EV_HV_ENTRY, ev[i].tsc, ev[i].irq, NT_NONE64);
+	return feed(mode, map, w, rs, n).c;
 }
 
 static void test_irq(void)
