@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "nt/parse.h"
 #include "nt/recio.h"
 
 enum { S_EMPTY = 0, S_FROM = 1, S_TO = 2, S_DONE = 3 };
@@ -96,19 +97,15 @@ int measure_parse(const char *key, const char *val, struct measure_def *m, char 
 /* ---- recording windows ---- */
 int recwin_value_parse(const char *val, uint64_t *out, char *why, size_t wl)
 {
-	if (!*val || *val < '0' || *val > '9') {
+	/* plain decimal cycles only (nt_parse_u64 alone would take 0x and k/M/G) */
+	if (!*val || val[strspn(val, "0123456789")]) {
 		snprintf(why, wl, "'%s' is not a TSC value (decimal cycles)", val);
 		return -1;
 	}
-	uint64_t x = 0;
-	for (const char *p = val; *p; p++) {
-		if (*p < '0' || *p > '9' || x > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
-			snprintf(why, wl, "'%s' is not a TSC value (decimal cycles below 2^64)", val);
-			return -1;
-		}
-		x = x * 10 + (uint64_t)(*p - '0');
+	if (nt_parse_u64(val, 0, UINT64_MAX, out)) {
+		snprintf(why, wl, "'%s' is not a TSC value (decimal cycles below 2^64)", val);
+		return -1;
 	}
-	*out = x;
 	return 0;
 }
 
