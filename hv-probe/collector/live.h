@@ -17,6 +17,7 @@ struct live_opts {
 	double duration_s;         /* 0 = until stopped */
 	int verbose;               /* xentoollog level: 0 error, 1 info, 2 debug */
 	FILE *raw;                 /* also write the windows in xentrace format */
+	int no_decode;             /* only write them to raw; the caller decodes it later */
 	int (*stopping)(void);     /* non-zero: stop (a signal) */
 	void (*tick)(void *ctx);   /* called about once a second (flush output) */
 	void *tick_ctx;

@@ -19,8 +19,8 @@
 #include "summary.h"
 #include "xtdec.h"
 
-enum { O_STOCK = 256, O_COST, O_HZ, O_SUMMARY, O_EVENTS, O_MASK, O_PAGES, O_POLL, O_COUNT, O_RAW, O_VERBOSE,
-       O_STRICT };
+enum { O_STOCK = 256, O_COST, O_HZ, O_SUMMARY, O_EVENTS, O_MASK, O_PAGES, O_POLL, O_COUNT, O_RAW, O_AFTER,
+       O_VERBOSE, O_STRICT };
 
 static const struct nt_opt hv_opts[] = {
 	{ "stock", NULL, O_STOCK, "also convert TRC_HW_IRQ_HANDLED (0x00802008) into hv_entry\nrecords flagged trunc32 (32-bit tsc_in widened with the header TSC)" },
@@ -33,6 +33,7 @@ static const struct nt_opt hv_opts[] = {
 	{ "poll", "DUR", O_POLL, "live: poll period when VIRQ_TBUF is quiet (default 100ms)" },
 	{ "count", "N", O_COUNT, "live: stop after N hv_entry + hv_deliver records" },
 	{ "raw", "FILE", O_RAW, "live: also write the raw windows in xentrace's file format\n(and FILE.meta: the host's CPUs and tsc_hz, for decode)" },
+	{ "decode-after", NULL, O_AFTER, "live: only copy the windows to --raw FILE while tracing and\ndecode FILE when tracing stops: next to no work in dom0\nduring the measurement (not with --count)" },
 	{ "verbose", NULL, O_VERBOSE, "live: xentoollog messages (twice: debug)" },
 	{ "strict", NULL, O_STRICT, "decode: any malformed or truncated input, no trace data or a\nrecord TSC that goes back is an error (exit 1); default: count\nit, resynchronise, report it, exit 0" },
 	{ NULL, NULL, 0, NULL },
@@ -46,7 +47,7 @@ struct out {
 };
 
 struct hv {
-	int live, live_only, verbose;
+	int live, live_only, verbose, after;
 	const char *input, *sum_path, *raw_path, *hz_method;
 	struct xt_opts xo;
 	double hz;
@@ -109,6 +110,7 @@ static int hv_opt(struct nt_prog *p, int key, const char *arg)
 	case O_POLL: return nt_parse_dur(arg, 1000000, 60000000000LL, &h->poll);
 	case O_COUNT: return nt_parse_u64(arg, 1, UINT64_MAX, &h->count);
 	case O_RAW: h->raw_path = arg; return 0;
+	case O_AFTER: h->after = 1; return 0;
 	case O_VERBOSE: h->verbose++; return 0;
 	case O_STRICT: h->xo.strict = 1; return 0;
 	}
@@ -138,8 +140,12 @@ static void hv_validate(struct nt_prog *p)
 	if (h->live && h->xo.strict)
 		nt_usage(p, "--strict is an option of decode");
 	if (!h->live && (h->live_only || p->duration_ns || h->raw_path))
-		nt_usage(p, "--events/--evt-mask/--pages/--poll/--count/--raw/--verbose/--duration: options of live "
-			    "mode given to decode");
+		nt_usage(p, "--events/--evt-mask/--pages/--poll/--count/--raw/--decode-after/--verbose/--duration: "
+			    "options of live mode given to decode");
+	if (h->after && !h->raw_path)
+		nt_usage(p, "--decode-after needs --raw FILE (the trace it decodes when tracing stops)");
+	if (h->after && h->count)
+		nt_usage(p, "--decode-after and --count: the count is of decoded records, which come only at the end");
 	if (!p->out)
 		p->out = "-";
 	/* CPU numbers of the Xen host, not of this one: not checked here */
@@ -195,7 +201,7 @@ static int open_inputs(struct nt_prog *p, struct hv *h)
 
 static int open_raw(struct nt_prog *p, struct hv *h)
 {
-	if (h->raw_path && !(h->raw = fopen(h->raw_path, "wb"))) {
+	if (h->raw_path && !(h->raw = fopen(h->raw_path, h->after ? "w+b" : "wb"))) {
 		nt_error(p, "cannot create %s: %s", h->raw_path, strerror(errno));
 		return -1;
 	}
@@ -224,18 +230,36 @@ static void tick(void *ctx)
 	nt_writer_flush(o->p->w);
 }
 
+/* --decode-after: tracing has stopped and every window is in the raw file;
+ * decode it from its start, as decode would (a signal does not cut it short:
+ * the signal was what stopped tracing). */
+static int decode_after(struct nt_prog *p, struct hv *h)
+{
+	if (fflush(h->raw) != 0 || fseek(h->raw, 0, SEEK_SET) != 0) {
+		nt_error(p, "%s: %s", h->raw_path, strerror(errno));
+		return 1;
+	}
+	if (xt_dec_file(&h->d, h->raw) != 0) {
+		nt_error(p, "decoding %s after tracing: %s", h->raw_path, h->d.err);
+		return 1;
+	}
+	return 0;
+}
+
 static int run_live(struct nt_prog *p, struct hv *h)
 {
 	struct live_opts lo = {
 		.evt_mask = h->mask, .cpumap = h->have_cpus ? h->cpus : NULL, .pages = (unsigned)h->pages,
 		.poll_ms = (unsigned)(h->poll / 1000000), .duration_s = p->duration_ns / 1e9, .verbose = h->verbose,
-		.raw = h->raw, .stopping = nt_stopping, .tick = tick, .tick_ctx = &h->o,
+		.raw = h->raw, .no_decode = h->after, .stopping = nt_stopping, .tick = tick, .tick_ctx = &h->o,
 	};
 	int rc = live_run(p->name, &h->d, &lo, &h->li);
 	if (!(h->hz > 0) && h->li.tsc_hz > 0) {
 		h->hz = h->li.tsc_hz;
 		h->hz_method = "Xen xc_physinfo cpu_khz";
 	}
+	if (!rc && h->after)
+		rc = decode_after(p, h);
 	if (!rc && h->d.errors)
 		nt_warn(p, "%" PRIu64 " anomalies in the trace buffers; first: %s", h->d.errors, h->d.err);
 	if (h->o.limit && h->o.probes >= h->o.limit)
@@ -323,6 +347,7 @@ static void hv_meta(struct nt_prog *p, FILE *m)
 		nt_meta_put(m, "wakeups_timeout", "%" PRIu64, li->wake_timeout);
 		if (h->raw_path)
 			nt_meta_put(m, "raw_trace", "%s", h->raw_path);
+		nt_meta_put(m, "decoded", "%s", h->after ? "after tracing stopped (--decode-after)" : "while tracing");
 	}
 	nt_meta_put(m, "strict", "%d", h->xo.strict);
 	nt_meta_put(m, "stock_irq_handled", "%d", h->xo.stock);

@@ -44,6 +44,9 @@ expect 2 "bad --count" -- live --count 0
 expect 2 "bad --duration" -- live --duration -1
 expect 2 "bad --pages" -- live --pages 70000
 expect 2 "bad --poll" -- live --poll 0
+expect 2 "--decode-after without --raw" -- live --decode-after
+expect 2 "--decode-after with --count" -- live --decode-after --raw "$work/r.xt" --count 5
+expect 2 "--decode-after to decode" -- decode --decode-after "$work/empty-window.xt"
 expect 1 "decode of a missing file" -- decode "$work/nope.xt"
 expect 1 "decode into an unwritable path" -- decode -o /nonexistent-dir/x.csv "$work/empty-window.xt"
 expect 0 "decode of an empty window" -- decode -q -o "$work/e.csv" "$work/empty-window.xt"

@@ -8,7 +8,8 @@
 # wake-ups, wrap padding, lost records while the collector is stopped
 # (SIGSTOP), SIGINT -> exit 130 with data and summary, --count, and that the
 # raw copy (--raw) and a file of Debian's own xentrace decode to the same
-# records.  The patched Xen (Natsume records) is tested by test-xen-*.sh.
+# records; --decode-after (windows only copied while tracing, decoded at the
+# stop) writes what decode of its raw file writes.  The patched Xen (Natsume records) is tested by test-xen-*.sh.
 # Skips (77) without qemu-system-x86_64 or when Debian's archive is unreachable.
 set -uo pipefail
 top=${NT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,6 +46,14 @@ load 40 &
 $H/nt-hvcollect live --stock --events irq --cpu 0-1 --count 5 --duration 60 -o $H/c.csv >$H/sum2.txt 2>&1
 echo "rc2=$?"
 wait
+$H/nt-hvcollect live --stock --decode-after --raw $H/d.xt -o $H/d.csv >$H/sum4.txt 2>&1 &
+p=$!
+sleep 1
+load 20
+sleep 1
+kill -INT $p
+wait $p
+echo "rc4=$?"
 xentrace -D -e 0x00802000 /tmp/x.xt &
 x=$!
 sleep 1
@@ -88,6 +97,11 @@ grep -q "irq_handled .* us$" "$share/sum1.txt" || bad "summary lacks the stock i
 [ "$(meta c.csv evt_mask)" = 0x00802000 ] || bad "--events irq mask $(meta c.csv evt_mask)"
 "$dec" decode --stock --strict -q -o "$share/v-off.csv" "$share/v.xt" || bad "strict decode of --raw"
 cmp -s "$share/v.csv" "$share/v-off.csv" || bad "--raw copy decodes to other records than live mode wrote"
+grep -q '^rc4=130$' "$share/job.log" || bad "--decode-after: SIGINT should end live mode with 130"
+[ "$(meta d.csv records_hv_entry)" -gt 50 ] 2>/dev/null || bad "--decode-after wrote $(meta d.csv records_hv_entry) hv_entry records"
+case "$(meta d.csv decoded)" in after*) ;; *) bad "--decode-after: meta decoded=$(meta d.csv decoded)" ;; esac
+"$dec" decode --stock --strict -q -o "$share/d-off.csv" "$share/d.xt" || bad "strict decode of --decode-after's raw file"
+cmp -s "$share/d.csv" "$share/d-off.csv" || bad "--decode-after wrote other records than decode of its raw file"
 grep -q '^rc3=0$' "$share/job.log" || bad "xentrace failed"
 "$dec" decode --stock --strict -o "$share/x.csv" "$share/x.xt" >"$share/sumx.txt" || bad "strict decode of xentrace's file"
 [ "$(meta x.csv records_hv_entry)" -gt 100 ] 2>/dev/null || bad "xentrace file: $(meta x.csv records_hv_entry) records"
