@@ -24,9 +24,9 @@ command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; 
 # itself, below the 95 % checked here.  On icount dom0's own work on pCPU 0
 # still costs the real-time pCPU ticks, so the driver keeps dom0 quiet while
 # the guest stamps (one sleeping job, the clock read outside the stamping, the
-# collector decoding afterwards): 99.6 / 99.8 % of the periods (xen / natsume)
-# in the first run so, 95.5-97.2 % before (docs/scenarios.md "What the
-# held-back interrupts depend on").
+# collector decoding afterwards): 99.6-99.8 % of the periods in both variants
+# in the runs so (a quick run, the full-size run, make test's run), 95.5-97.2 %
+# before (docs/scenarios.md "What the held-back interrupts depend on").
 need_progs nt-flood nt-stallmon nt-hostinfo nt-analyze
 res=$(mktemp -d /tmp/nt-xen-timer-quick.XXXXXX)
 keep=${NT_KEEP:-}
