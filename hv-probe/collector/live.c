@@ -166,16 +166,13 @@ static long consume(struct live *L, struct xt_dec *d, const struct live_opts *o,
 			return -1;
 		}
 	}
-	if (o->no_decode) { /* the caller decodes the raw file later (that counts the bytes) */
-		L->raw_off += 12 + win;
-		return (long)win;
-	}
-	d->in_bytes += 12 + win;
-	if (xt_dec_window(d, cpu, L->copy, win, L->raw_off + 12) != 0) {
-		L->raw_off += 12 + win;
-		return d->stopped ? -2 : -1;
-	}
+	uint64_t at = L->raw_off + 12; /* the window's records in the xentrace-format stream */
 	L->raw_off += 12 + win;
+	if (o->no_decode) /* the caller decodes the raw file later (that counts the bytes) */
+		return (long)win;
+	d->in_bytes += 12 + win;
+	if (xt_dec_window(d, cpu, L->copy, win, at) != 0)
+		return d->stopped ? -2 : -1;
 	return (long)win;
 }
 
