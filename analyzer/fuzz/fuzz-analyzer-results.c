@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: a variant's meta.txt as the workload-results reader sees
- * it (kv_parse: last occurrence wins; results_from_kv: result.N=NAME:UNIT,
- * result.NAME.reps, result.NAME.K=VALUE|failed, grid.row/col) and the
+ * it (nt_meta_parse, lib/meta.c: keys of the grammar only, the last
+ * occurrence wins; results_from_kv: result.N=NAME:UNIT, result.NAME.reps,
+ * result.NAME.K=VALUE|failed, grid.row/col) and the
  * statistics of every cell.  Checks: bounded counts, finite values, the
  * interval around the mean. */
 #include <math.h>
@@ -13,14 +14,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kvfile kv;
-	if (kv_parse(&kv, (const char *)data, size)) {
-		kv_free(&kv);
+	struct nt_meta kv;
+	if (nt_meta_parse(&kv, (const char *)data, size)) {
+		nt_meta_free(&kv);
 		return 0;
 	}
 	for (size_t i = 0; i < kv.n; i++)
-		if (!kv.k[i][0] || strchr(kv.k[i], '=') || strchr(kv.k[i], '\n') || strchr(kv.v[i], '\n'))
+		if (!nt_meta_key_ok(kv.k[i], strlen(kv.k[i])) || strchr(kv.v[i], '\n'))
 			abort();
+	/* nt_meta_find gives the last occurrence */
+	for (size_t i = 0; i < kv.n; i++) {
+		size_t last = i;
+		for (size_t j = i + 1; j < kv.n; j++)
+			if (strcmp(kv.k[j], kv.k[i]) == 0)
+				last = j;
+		if (nt_meta_find(&kv, kv.k[i]) != kv.v[last])
+			abort();
+	}
 	static struct res_variant rv;
 	memset(&rv, 0, sizeof(rv));
 	char why[200];
@@ -45,6 +55,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	res_variant_free(&rv);
-	kv_free(&kv);
+	nt_meta_free(&kv);
 	return 0;
 }

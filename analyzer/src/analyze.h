@@ -24,6 +24,7 @@
 
 #include <csv.h>
 
+#include "nt/meta.h"
 #include "nt/prog.h"
 #include "nt/record.h"
 
@@ -536,14 +537,7 @@ FILE *out_open(const char *path);
 int out_close(FILE *f, const char *path);
 
 /* ---- results.c: workload results per grid cell ------------------------- */
-struct kvfile {
-	char **k, **v;
-	size_t n;
-};
-int kv_parse(struct kvfile *kv, const char *text, size_t len);
-int kv_load(struct kvfile *kv, const char *path);
-const char *kv_get(const struct kvfile *kv, const char *key); /* last occurrence */
-void kv_free(struct kvfile *kv);
+/* meta.txt in memory: struct nt_meta, nt_meta_load / nt_meta_find (nt/meta.h) */
 
 #define RES_MAX 64   /* results per variant (result.0 .. result.63) */
 #define RES_REPS 999 /* repetitions per result */
@@ -579,7 +573,7 @@ struct results {
 };
 int result_def_parse(const char *val, struct result_def *d, char *why, size_t wl);
 int result_value_parse(const char *s, double *out);
-int results_from_kv(const struct kvfile *kv, struct res_variant *rv, char *why, size_t wl);
+int results_from_kv(const struct nt_meta *kv, struct res_variant *rv, char *why, size_t wl);
 void res_variant_free(struct res_variant *rv);
 int results_load(const char *dir, struct results *rs);
 void results_free(struct results *rs);

@@ -243,25 +243,14 @@ static int gap_key(const char *key)
 static void each_gap(const char *dir, void (*fn)(const char *, const char *, void *), void *arg)
 {
 	char p[4200];
+	struct nt_meta m;
 	snprintf(p, sizeof(p), "%s/meta.txt", dir);
-	FILE *m = dir[0] ? fopen(p, "r") : NULL;
-	if (!m)
+	if (!dir[0] || nt_meta_load(&m, p))
 		return;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, m)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
-		char *eq = strchr(line, '=');
-		if (!eq || line[0] == '#')
-			continue;
-		*eq = '\0';
-		if (gap_key(line))
-			fn(line, eq + 1, arg);
-	}
-	free(line);
-	fclose(m);
+	for (size_t i = 0; i < m.n; i++)
+		if (gap_key(m.k[i]))
+			fn(m.k[i], m.v[i], arg);
+	nt_meta_free(&m);
 }
 
 static const char *base_name(const char *path)

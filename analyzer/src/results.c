@@ -25,112 +25,6 @@
 #include "analyze.h"
 #include "nt/stats.h"
 
-/* ---- a meta file in memory: the last occurrence of a key wins ---- */
-void kv_free(struct kvfile *kv)
-{
-	for (size_t i = 0; i < kv->n; i++) {
-		free(kv->k[i]);
-		free(kv->v[i]);
-	}
-	free(kv->k);
-	free(kv->v);
-	memset(kv, 0, sizeof(*kv));
-}
-
-static int key_ok(const char *k, size_t n)
-{
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!(islower((unsigned char)k[i]) || isdigit((unsigned char)k[i]) || k[i] == '_' || k[i] == '.'))
-			return 0;
-	return 1;
-}
-
-int kv_parse(struct kvfile *kv, const char *text, size_t len)
-{
-	memset(kv, 0, sizeof(*kv));
-	size_t cap = 0, i = 0;
-	while (i < len) {
-		size_t e = i;
-		while (e < len && text[e] != '\n')
-			e++;
-		size_t l = e - i;
-		if (l && text[i + l - 1] == '\r')
-			l--;
-		const char *line = text + i;
-		const char *eq = memchr(line, '=', l);
-		i = e + 1;
-		if (!l || line[0] == '#' || !eq || !key_ok(line, (size_t)(eq - line)) || memchr(line, '\0', l))
-			continue;
-		if (kv->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nk = realloc(kv->k, cap * sizeof(*nk));
-			if (!nk)
-				return -1;
-			kv->k = nk;
-			char **nv = realloc(kv->v, cap * sizeof(*nv));
-			if (!nv)
-				return -1;
-			kv->v = nv;
-		}
-		kv->k[kv->n] = strndup(line, (size_t)(eq - line));
-		kv->v[kv->n] = strndup(eq + 1, l - (size_t)(eq - line) - 1);
-		if (!kv->k[kv->n] || !kv->v[kv->n]) {
-			free(kv->k[kv->n]);
-			free(kv->v[kv->n]);
-			return -1;
-		}
-		kv->n++;
-	}
-	return 0;
-}
-
-int kv_load(struct kvfile *kv, const char *path)
-{
-	memset(kv, 0, sizeof(*kv));
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 65536 > cap) {
-			if (cap > ((size_t)64 << 20)) { /* 64 MiB: not a meta file */
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return -1;
-			}
-			cap = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	int err = ferror(f);
-	fclose(f);
-	int rc = err ? -1 : kv_parse(kv, buf ? buf : "", len);
-	free(buf);
-	return rc;
-}
-
-const char *kv_get(const struct kvfile *kv, const char *key)
-{
-	for (size_t i = kv->n; i-- > 0;)
-		if (strcmp(kv->k[i], key) == 0)
-			return kv->v[i];
-	return NULL;
-}
-
 /* ---- the results of one variant ---- */
 static int name_ok(const char *s, size_t n)
 {
@@ -199,15 +93,15 @@ static void res_cell_free(struct res_cell *c)
 }
 
 /* Read the results of a variant's meta: defs in result.N order, values. */
-static int cell_from_kv(const struct kvfile *kv, struct res_variant *rv, struct res_cell *c, const char *val,
+static int cell_from_kv(const struct nt_meta *kv, struct res_variant *rv, struct res_cell *c, const char *val,
 			char *why, size_t wl);
 
-int results_from_kv(const struct kvfile *kv, struct res_variant *rv, char *why, size_t wl)
+int results_from_kv(const struct nt_meta *kv, struct res_variant *rv, char *why, size_t wl)
 {
 	char key[128];
 	for (int n = 0; n < RES_MAX; n++) {
 		snprintf(key, sizeof(key), "result.%d", n);
-		const char *val = kv_get(kv, key);
+		const char *val = nt_meta_find(kv, key);
 		if (!val)
 			continue;
 		struct res_cell *c = &rv->cell[rv->ncell];
@@ -222,7 +116,7 @@ int results_from_kv(const struct kvfile *kv, struct res_variant *rv, char *why, 
 		}
 		rv->ncell++;
 	}
-	const char *row = kv_get(kv, "grid.row"), *col = kv_get(kv, "grid.col"), *st = kv_get(kv, "status");
+	const char *row = nt_meta_find(kv, "grid.row"), *col = nt_meta_find(kv, "grid.col"), *st = nt_meta_find(kv, "status");
 	snprintf(rv->row, sizeof(rv->row), "%s", row ? row : "");
 	snprintf(rv->col, sizeof(rv->col), "%s", col ? col : "");
 	snprintf(rv->status, sizeof(rv->status), "%s", st ? st : "");
@@ -233,7 +127,7 @@ int results_from_kv(const struct kvfile *kv, struct res_variant *rv, char *why, 
  * repetitions */
 /* result NAME of "NAME:UNIT" val: its description, planned and measured
  * repetitions (result.NAME.K, the last occurrence of each K) */
-static int cell_from_kv(const struct kvfile *kv, struct res_variant *rv, struct res_cell *c, const char *val,
+static int cell_from_kv(const struct nt_meta *kv, struct res_variant *rv, struct res_cell *c, const char *val,
 			char *why, size_t wl)
 {
 	char key[128];
@@ -246,10 +140,10 @@ static int cell_from_kv(const struct kvfile *kv, struct res_variant *rv, struct 
 			return -1;
 		}
 	snprintf(key, sizeof(key), "result.%s.what", c->def.name);
-	const char *w = kv_get(kv, key);
+	const char *w = nt_meta_find(kv, key);
 	snprintf(c->def.what, sizeof(c->def.what), "%s", w ? w : "");
 	snprintf(key, sizeof(key), "result.%s.reps", c->def.name);
-	const char *r = kv_get(kv, key);
+	const char *r = nt_meta_find(kv, key);
 	unsigned long reps = 0;
 	if (r && (count_parse(r, &reps) || reps > RES_REPS)) {
 		snprintf(why, wl, "result.%s.reps: '%.40s' is not a count 0..%d", c->def.name, r, RES_REPS);
@@ -341,20 +235,20 @@ int results_load(const char *dir, struct results *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	char p[4400];
-	struct kvfile run;
+	struct nt_meta run;
 	snprintf(p, sizeof(p), "%s/meta.txt", dir);
-	if (kv_load(&run, p))
+	if (nt_meta_load(&run, p))
 		return 0; /* no run meta: no results to tabulate */
 	char vn[256][RES_NAME];
-	size_t nvn = split_words(kv_get(&run, "variants"), vn, 256);
+	size_t nvn = split_words(nt_meta_find(&run, "variants"), vn, 256);
 	const char *t;
-	if ((t = kv_get(&run, "grid.row_title")))
+	if ((t = nt_meta_find(&run, "grid.row_title")))
 		snprintf(rs->row_title, sizeof(rs->row_title), "%s", t);
-	if ((t = kv_get(&run, "grid.col_title")))
+	if ((t = nt_meta_find(&run, "grid.col_title")))
 		snprintf(rs->col_title, sizeof(rs->col_title), "%s", t);
-	rs->nrow = split_words(kv_get(&run, "grid.rows"), rs->rows, RES_AXIS);
-	rs->ncol = split_words(kv_get(&run, "grid.cols"), rs->cols, RES_AXIS);
-	kv_free(&run);
+	rs->nrow = split_words(nt_meta_find(&run, "grid.rows"), rs->rows, RES_AXIS);
+	rs->ncol = split_words(nt_meta_find(&run, "grid.cols"), rs->cols, RES_AXIS);
+	nt_meta_free(&run);
 	rs->v = calloc(nvn ? nvn : 1, sizeof(*rs->v));
 	if (!rs->v)
 		return -1;
@@ -363,9 +257,9 @@ int results_load(const char *dir, struct results *rs)
 		struct res_variant *rv = &rs->v[rs->nv];
 		snprintf(rv->name, sizeof(rv->name), "%s", vn[i]);
 		rv->ri = rv->ci = -1;
-		struct kvfile kv;
+		struct nt_meta kv;
 		snprintf(p, sizeof(p), "%s/%s/meta.txt", dir, vn[i]);
-		if (kv_load(&kv, p)) {
+		if (nt_meta_load(&kv, p)) {
 			rv->missing = 1; /* listed but never run: shown as such */
 			rs->nv++;
 			continue;
@@ -375,7 +269,7 @@ int results_load(const char *dir, struct results *rs)
 			fprintf(stderr, PROG ": %s: %s\n", p, why);
 			rc = -1;
 		}
-		kv_free(&kv);
+		nt_meta_free(&kv);
 		for (size_t c = 0; c < rv->ncell; c++) {
 			size_t d;
 			for (d = 0; d < rs->ndef; d++)

@@ -50,18 +50,18 @@ int tsc_hz_from_meta(const char *meta, double *hz, char *src, size_t srclen)
  * .meta, no or an unknown source=). */
 static int file_window(const char *data, int *src, struct recwin *w)
 {
-	char meta[4200], val[256], key[300], why[160];
+	char meta[4200], key[300], why[160];
+	struct nt_meta m;
 	memset(w, 0, sizeof(*w));
-	if (nt_meta_path_for(data, meta, sizeof(meta)) || nt_meta_get(meta, "source", val, sizeof(val)) != 0)
+	if (nt_meta_path_for(data, meta, sizeof(meta)) || nt_meta_load(&m, meta))
 		return 0;
-	int s = nt_source_parse(val, strlen(val));
-	if (s <= 0)
-		return 0;
-	for (int end = 0; end < 2; end++) {
+	const char *val = nt_meta_find(&m, "source");
+	int s = val ? nt_source_parse(val, strlen(val)) : 0;
+	for (int end = 0; s > 0 && end < 2; end++) {
 		snprintf(key, sizeof(key), "%s.stamp_tsc_%s", val, end ? "end" : "start");
-		char v2[256];
+		const char *v2 = nt_meta_find(&m, key);
 		uint64_t x;
-		if (nt_meta_get(meta, key, v2, sizeof(v2)) != 0)
+		if (!v2)
 			continue;
 		if (recwin_value_parse(v2, &x, why, sizeof(why))) {
 			warnx("%s: ignoring %s: %s", meta, key, why);
@@ -80,6 +80,9 @@ static int file_window(const char *data, int *src, struct recwin *w)
 		      meta, val, w->end, w->start);
 		w->has_start = w->has_end = 0;
 	}
+	nt_meta_free(&m);
+	if (s <= 0)
+		return 0;
 	*src = s;
 	return 1;
 }
