@@ -83,6 +83,10 @@ int nt_prog_start(struct nt_prog *p)
 int nt_prog_clock(struct nt_prog *p)
 {
 	nt_tsc_props_read(&p->props);
+	if (!p->props.rdtscp_runs) {
+		nt_error(p, "this CPU does not execute rdtscp, which every stamp uses (the TSC with the CPU it was read on)");
+		return -1;
+	}
 	if (!nt_tsc_props_ok(&p->props))
 		nt_warn(p, "the TSC is not flagged invariant here; stamps may drift across CPUs or idle");
 	int rc = nt_tsc_freq_find(&p->freq, p->cal_ms, NT_CAL_TOL_PPM);

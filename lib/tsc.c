@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,33 @@ static int cpuinfo_field(const char *key, char *out, size_t outlen)
 	return rc;
 }
 
+int nt_tsc_aux_cpu;
+
+static sigjmp_buf rdtscp_jmp;
+
+static void rdtscp_trap(int sig)
+{
+	(void)sig;
+	siglongjmp(rdtscp_jmp, 1);
+}
+
+/* 1 when rdtscp executes without a fault (#UD is SIGILL): tried once, with
+ * SIGILL caught for that instruction only. */
+static int rdtscp_tried(void)
+{
+	struct sigaction sa = { .sa_handler = rdtscp_trap }, old;
+	volatile int ok = 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGILL, &sa, &old))
+		return 0;
+	if (sigsetjmp(rdtscp_jmp, 1) == 0) {
+		(void)nt_rdtscp(NULL);
+		ok = 1;
+	}
+	sigaction(SIGILL, &old, NULL);
+	return ok;
+}
+
 void nt_tsc_props_read(struct nt_tsc_props *p)
 {
 	unsigned a, b, c, d;
@@ -95,10 +124,13 @@ void nt_tsc_props_read(struct nt_tsc_props *p)
 	if (flags && cpuinfo_field("flags", flags, 16384) == 0) {
 		p->constant_tsc = cpuinfo_has_flag(flags, "constant_tsc");
 		p->nonstop_tsc = cpuinfo_has_flag(flags, "nonstop_tsc");
+		p->aux_cpu = cpuinfo_has_flag(flags, "rdtscp") || cpuinfo_has_flag(flags, "rdpid");
 		if (!p->rdtscp)
 			p->rdtscp = cpuinfo_has_flag(flags, "rdtscp");
 	}
 	free(flags);
+	p->rdtscp_runs = p->rdtscp || rdtscp_tried();
+	nt_tsc_aux_cpu = p->aux_cpu && p->rdtscp_runs;
 	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
 	if (f) {
 		if (fgets(p->clocksource, sizeof(p->clocksource), f)) {
@@ -281,11 +313,16 @@ int nt_clkpair_take(clockid_t clk, int tries, struct nt_clkpair *p)
 	for (int i = 0; i < tries; i++) {
 		struct timespec ts;
 		uint32_t c0, c1;
+		int before = nt_tsc_aux_cpu ? 0 : sched_getcpu(); /* outside the bracket */
 		uint64_t t0 = nt_rdtscp(&c0);
 		int rc = clock_gettime(clk, &ts);
 		uint64_t t1 = nt_rdtscp(&c1);
 		if (rc != 0)
 			return -1;
+		if (!nt_tsc_aux_cpu) {
+			c0 = (uint32_t)before;
+			c1 = (uint32_t)sched_getcpu();
+		}
 		if (c0 != c1 || t1 < t0) /* migrated in between: discard */
 			continue;
 		uint64_t w = t1 - t0;
@@ -383,6 +420,9 @@ void nt_host_describe(FILE *meta, const struct nt_tsc_props *p, const struct nt_
 		nt_meta_put(meta, "tsc_constant", "%d", p->constant_tsc);
 		nt_meta_put(meta, "tsc_nonstop", "%d", p->nonstop_tsc);
 		nt_meta_put(meta, "tsc_rdtscp", "%d", p->rdtscp);
+		nt_meta_put(meta, "tsc_rdtscp_runs", "%d", p->rdtscp_runs);
+		nt_meta_put(meta, "stamp_cpu_from", "%s",
+			    p->aux_cpu ? "rdtscp TSC_AUX" : "getcpu() after the stamp (the kernel keeps no CPU number in TSC_AUX here)");
 		nt_meta_put(meta, "tsc_ok", "%d", nt_tsc_props_ok(p));
 		nt_meta_put(meta, "clocksource", "%s", p->clocksource);
 	}

@@ -114,7 +114,4 @@ enum lg_seq_kind lg_seq_add(struct lg_seqtrack *t, uint64_t seq);
 uint64_t lg_seq_lost(const struct lg_seqtrack *t);
 void lg_seq_free(struct lg_seqtrack *t);
 
-/* Current CPU from rdtscp's TSC_AUX (Linux: cpu | node << 12). */
-static inline uint16_t lg_aux_cpu(uint32_t aux) { return (uint16_t)(aux & 0xfff); }
-
 #endif

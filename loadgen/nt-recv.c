@@ -355,8 +355,9 @@ static int rx_batch(struct nt_prog *p, struct recv *r)
 	const uint64_t tu = nt_rdtscp(&aux);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	const uint16_t cpu = nt_stamp_cpu(aux);
 	for (int i = 0; i < n; i++)
-		if (on_packet(p, r, bufs[i], &mm[i], tu, lg_aux_cpu(aux)) != 0)
+		if (on_packet(p, r, bufs[i], &mm[i], tu, cpu) != 0)
 			return -2;
 	return n;
 }

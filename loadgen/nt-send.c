@@ -117,7 +117,7 @@ static void send_one(struct nt_prog *p, struct send *s, unsigned char *buf, uint
 		r.tsc = tsend;
 		r.seq = seq;
 		r.aux = sched;
-		r.cpu = lg_aux_cpu(aux);
+		r.cpu = nt_stamp_cpu(aux);
 		r.flags = is_late ? NT_F_LATE : 0;
 		nt_writer_put(p->w, &r);
 	}

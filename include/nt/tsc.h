@@ -8,6 +8,7 @@
 #ifndef NT_TSC_H
 #define NT_TSC_H
 
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -42,12 +43,31 @@ static inline uint64_t nt_rdtscp(uint32_t *aux)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* 1 when rdtscp's IA32_TSC_AUX holds the CPU number here: Linux writes
+ * cpu | node << 12 into it when it knows rdtscp or rdpid (their /proc/cpuinfo
+ * flags); under a hypervisor that hides both, the CPU may still execute
+ * rdtscp while TSC_AUX stays 0 on every CPU.  Set by nt_tsc_props_read();
+ * 0 (TSC_AUX not trusted) before. */
+extern int nt_tsc_aux_cpu;
+
+/* The CPU a stamp was read on, given the aux of its rdtscp: TSC_AUX when it
+ * holds the CPU, else getcpu() (called after the read: right for a thread
+ * pinned to one CPU, which is how the stamping programs run). */
+static inline uint16_t nt_stamp_cpu(uint32_t aux)
+{
+	return nt_tsc_aux_cpu ? (uint16_t)(aux & 0xfff) : (uint16_t)sched_getcpu();
+}
+
 /* What the CPU and kernel say about the TSC. */
 struct nt_tsc_props {
 	int invariant;     /* CPUID 0x80000007 EDX[8] */
 	int constant_tsc;  /* /proc/cpuinfo flag */
 	int nonstop_tsc;   /* /proc/cpuinfo flag */
-	int rdtscp;        /* CPUID 0x80000001 EDX[27] */
+	int rdtscp;        /* CPUID 0x80000001 EDX[27] or the cpuinfo flag */
+	int rdtscp_runs;   /* rdtscp executes here: advertised, or tried (a
+			    * hypervisor may hide the bit of an instruction the
+			    * CPU still runs); the stamps need it */
+	int aux_cpu;       /* TSC_AUX holds the CPU (nt_tsc_aux_cpu) */
 	char clocksource[32]; /* current kernel clocksource, "" if unknown */
 };
 void nt_tsc_props_read(struct nt_tsc_props *p);
