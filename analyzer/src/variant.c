@@ -57,7 +57,11 @@ static int file_window(const char *data, int *src, struct recwin *w)
 		return 0;
 	const char *val = nt_meta_find(&m, "source");
 	int s = val ? nt_source_parse(val, strlen(val)) : 0;
-	for (int end = 0; s > 0 && end < 2; end++) {
+	if (s <= 0) {
+		nt_meta_free(&m);
+		return 0;
+	}
+	for (int end = 0; end < 2; end++) {
 		snprintf(key, sizeof(key), "%s.stamp_tsc_%s", val, end ? "end" : "start");
 		const char *v2 = nt_meta_find(&m, key);
 		uint64_t x;
@@ -81,8 +85,6 @@ static int file_window(const char *data, int *src, struct recwin *w)
 		w->has_start = w->has_end = 0;
 	}
 	nt_meta_free(&m);
-	if (s <= 0)
-		return 0;
 	*src = s;
 	return 1;
 }
